@@ -1,0 +1,28 @@
+package dev.tether.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The root command. Subcommands are listed here and live in their own classes; a feature adds
+ * its command class and one entry to this list.
+ */
+@Command(
+        name = "tether",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Run AI coding agents under kernel-level governance, decided by one Cedar policy.",
+        subcommands = {
+            RunCommand.class,
+            DoctorCommand.class,
+        })
+public final class TetherCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing command: try 'tether --help'");
+    }
+}
