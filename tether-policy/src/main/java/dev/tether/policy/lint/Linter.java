@@ -139,7 +139,7 @@ public final class Linter {
     }
 
     /** Walks every entity literal of a statement. */
-    static void entities(Expr e, Consumer<EntityRef> f) {
+    public static void entities(Expr e, Consumer<EntityRef> f) {
         switch (e) {
             case Expr.Lit l -> {
                 if (l.value() instanceof EntityRef r) {
