@@ -109,7 +109,7 @@ public final class PrincipalsFile {
         }
         String cycle = findCycle(teams);
         if (cycle != null) {
-            errors.add(at(src, cycle, "team " + cycle + " is a member of itself (through its teams)",
+            errors.add(at(src, "[teams." + cycle + "]", "team " + cycle + " is a member of itself (through its teams)",
                     "remove one membership of the cycle"));
         }
         if (!errors.isEmpty()) {
