@@ -185,9 +185,101 @@ public final class EventJson {
             }
             if (e.detail() != null) {
                 g.writeFieldName("detail");
-                provider.defaultSerializeValue(e.detail(), g);
+                writeDetail(e.detail(), g);
             }
             g.writeEndObject();
+        }
+
+        /**
+         * Details by hand rather than by reflection: this is the audit store's hot path. The
+         * output is what Jackson writes for the records (nulls omitted), which is how they are read.
+         */
+        private static void writeDetail(EventDetail detail, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            switch (detail) {
+                case FileDetail f -> {
+                    intField(g, "flags", f.flags());
+                    intField(g, "mode", f.mode());
+                    stringField(g, "target", f.target());
+                    intField(g, "uid", f.uid());
+                    intField(g, "gid", f.gid());
+                }
+                case ExecDetail x -> {
+                    stringArray(g, "argv", x.argv());
+                    g.writeNumberField("argc", x.argc());
+                    stringField(g, "cwd", x.cwd());
+                    intField(g, "uid", x.uid());
+                }
+                case ForkDetail f -> g.writeNumberField("childPid", f.childPid());
+                case ExitDetail x -> {
+                    g.writeNumberField("exitCode", x.exitCode());
+                    g.writeNumberField("signal", x.signal());
+                    g.writeBooleanField("coreDumped", x.coreDumped());
+                }
+                case NetworkDetail n -> {
+                    stringField(g, "family", n.family() == null ? null : n.family().jsonName());
+                    stringField(g, "protocol", n.protocol() == null ? null : n.protocol().jsonName());
+                    stringField(g, "address", n.address());
+                    g.writeNumberField("port", n.port());
+                    stringField(g, "hostname", n.hostname());
+                }
+                case HttpDetail h -> {
+                    stringField(g, "method", h.method());
+                    stringField(g, "url", h.url());
+                    intField(g, "status", h.status());
+                    stringField(g, "header", h.header());
+                }
+                case McpDetail m -> {
+                    stringField(g, "server", m.server());
+                    stringField(g, "transport", m.transport());
+                    stringField(g, "direction", m.direction());
+                    stringField(g, "method", m.method());
+                    stringField(g, "tool", m.tool());
+                    stringField(g, "id", m.id());
+                    stringField(g, "arguments", m.arguments());
+                }
+                case PolicyDetail p -> {
+                    g.writeNumberField("generation", p.generation());
+                    intField(g, "policies", p.policies());
+                    stringArray(g, "errors", p.errors());
+                }
+                case SessionDetail s -> {
+                    stringArray(g, "command", s.command());
+                    stringField(g, "mode", s.mode());
+                    stringField(g, "sandbox", s.sandbox());
+                    intField(g, "exitCode", s.exitCode());
+                }
+                case LossDetail l -> {
+                    stringField(g, "source", l.source());
+                    g.writeNumberField("count", l.count());
+                }
+                case GapDetail gap -> {
+                    stringField(g, "mechanism", gap.mechanism());
+                    stringField(g, "action", gap.action());
+                    stringField(g, "reason", gap.reason());
+                }
+            }
+            g.writeEndObject();
+        }
+
+        private static void stringField(JsonGenerator g, String name, String value) throws IOException {
+            if (value != null) {
+                g.writeStringField(name, value);
+            }
+        }
+
+        private static void intField(JsonGenerator g, String name, Integer value) throws IOException {
+            if (value != null) {
+                g.writeNumberField(name, value);
+            }
+        }
+
+        private static void stringArray(JsonGenerator g, String name, List<String> values) throws IOException {
+            g.writeArrayFieldStart(name);
+            for (String v : values) {
+                g.writeString(v);
+            }
+            g.writeEndArray();
         }
     }
 

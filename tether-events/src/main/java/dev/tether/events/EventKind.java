@@ -10,6 +10,9 @@ import java.util.stream.Collectors;
  * What happened. The first seven are the Cedar actions policies are written against (their JSON
  * name is the Cedar action name, e.g. {@code FileOpenReadOnly}); the rest are operations and
  * lifecycle facts that Cedar does not decide but the audit trail records, named in the same style.
+ *
+ * <p>The declaration order is persisted (the audit store keeps a bit per kind at {@code ordinal()}):
+ * add new kinds at the end, never reorder or remove. At most 64 kinds.
  */
 public enum EventKind {
     FILE_OPEN("FileOpen", EventFamily.FILE, true, FileDetail.class),

@@ -2,7 +2,7 @@ package dev.tether.events;
 
 import java.util.Optional;
 
-/** What the policy said about an event, as recorded. */
+/** What the policy said about an event, as recorded. The order is persisted (store masks): append only. */
 public enum Verdict {
     ALLOW("allow"),
     DENY("deny"),

@@ -76,6 +76,18 @@ class EventJsonTest {
     }
 
     @Test
+    void handWrittenDetailsMatchWhatJacksonWritesForTheRecords() throws Exception {
+        ObjectMapper plain = new ObjectMapper();
+        for (Event e : oneOfEachKind()) {
+            if (e.detail() == null) {
+                continue;
+            }
+            JsonNode written = plain.readTree(json.write(e)).get("detail");
+            assertThat(written.toString()).as(e.kind().jsonName()).isEqualTo(plain.writeValueAsString(e.detail()));
+        }
+    }
+
+    @Test
     void writesTheDocumentedFieldNamesAndOmitsAbsentOnes() throws Exception {
         Event e = oneOfEachKind().get(0);
         JsonNode n = new ObjectMapper().readTree(json.write(e));
