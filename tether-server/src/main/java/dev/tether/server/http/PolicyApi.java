@@ -76,7 +76,11 @@ final class PolicyApi {
     }
 
     ObjectNode policiesResponse() {
-        PolicyView v = policy.current();
+        return policiesResponse(policy.current());
+    }
+
+    /** The Leash-shaped policy response for {@code v} (the view a write applied, not whatever came after it). */
+    ObjectNode policiesResponse(PolicyView v) {
         ObjectNode o = mapper.createObjectNode();
         o.put("cedar", v.text());
         o.put("cedarRuntime", v.text());
@@ -103,13 +107,14 @@ final class PolicyApi {
 
     private void replace(Context ctx) {
         String cedar = bodies.cedar(ctx, false);
+        PolicyView applied;
         writeLock.lock();
         try {
-            applyOrThrow(cedar);
+            applied = applyOrThrow(cedar).policy();
         } finally {
             writeLock.unlock();
         }
-        ctx.json(policiesResponse());
+        ctx.json(policiesResponse(applied));
     }
 
     /** Applies {@code text} or throws a 400 carrying the located findings; caller holds the lock. */
@@ -254,6 +259,7 @@ final class PolicyApi {
         for (JsonNode a : body.path("add")) {
             additions.add(statementFromAddEntry(a));
         }
+        PolicyView applied;
         writeLock.lock();
         try {
             String text = policy.current().text();
@@ -285,14 +291,14 @@ final class PolicyApi {
                 existing.add(CedarStatements.normalise(st));
                 updated = updated.stripTrailing() + (updated.isBlank() ? "" : "\n\n") + st + "\n";
             }
-            applyOrThrow(updated);
+            applied = applyOrThrow(updated).policy();
             if (enforceAfter) {
                 sessions.setDefaultMode(EnforcementMode.ENFORCE);
             }
         } finally {
             writeLock.unlock();
         }
-        ctx.json(policiesResponse());
+        ctx.json(policiesResponse(applied));
     }
 
     private void validate(Context ctx) {
