@@ -9,10 +9,7 @@ const ATOMS = new Set(["true", "false"]);
 
 interface State { inString: boolean }
 
-export const cedar = StreamLanguage.define<State>({
-  name: "cedar",
-  startState: () => ({ inString: false }),
-  token(stream: StringStream, state: State): string | null {
+function tokenize(stream: StringStream, state: State): string | null {
     if (state.inString) {
       while (!stream.eol()) {
         const ch = stream.next();
@@ -23,7 +20,7 @@ export const cedar = StreamLanguage.define<State>({
     }
     if (stream.eatSpace()) return null;
     if (stream.match("//")) { stream.skipToEnd(); return "comment"; }
-    if (stream.peek() === '"') { stream.next(); state.inString = true; return this.token!(stream, state); }
+    if (stream.peek() === '"') { stream.next(); state.inString = true; return tokenize(stream, state); }
     if (stream.match(/^@[A-Za-z_][A-Za-z0-9_]*/)) return "meta";
     if (stream.match(/^(?:[A-Za-z_][A-Za-z0-9_]*::)+/)) return "typeName";
     if (stream.match(/^-?\d+/)) return "number";
@@ -39,6 +36,11 @@ export const cedar = StreamLanguage.define<State>({
     if (stream.match(/^(==|!=|<=|>=|&&|\|\||[<>!])/)) return "operator";
     stream.next();
     return "punctuation";
-  },
+}
+
+export const cedar = StreamLanguage.define<State>({
+  name: "cedar",
+  startState: () => ({ inString: false }),
+  token: tokenize,
   languageData: { commentTokens: { line: "//" } },
 });
