@@ -28,6 +28,8 @@ public final class LibC {
     private final MethodHandle syscall3;
     private final MethodHandle clockGettime;
     private final MethodHandle mkfifo;
+    private final MethodHandle fanotifyInit;
+    private final MethodHandle fanotifyMark;
 
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
@@ -38,6 +40,9 @@ public final class LibC {
         close = Downcalls.find(libc, "close", FunctionDescriptor.of(C_INT, C_INT));
         mount = Downcalls.findWithErrno(libc, "mount",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+        fanotifyInit = Downcalls.findWithErrno(libc, "fanotify_init", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        fanotifyMark = Downcalls.findWithErrno(libc, "fanotify_mark",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_INT, C_POINTER));
         mkfifo = Downcalls.findWithErrno(libc, "mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         clockGettime = Downcalls.find(libc, "clock_gettime", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
         MemorySegment sys = libc.find("syscall").orElseThrow();
@@ -81,6 +86,52 @@ public final class LibC {
             int rc = (int) mkfifo.invokeExact(state, a.allocateFrom(path), mode);
             if (rc < 0) {
                 throw new NativeCallException("mkfifo(" + path + ")", Downcalls.errno(state));
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    public static final int FAN_CLOEXEC = 0x1;
+    public static final int FAN_NONBLOCK = 0x2;
+    public static final int FAN_CLASS_CONTENT = 0x4;
+    public static final int FAN_UNLIMITED_QUEUE = 0x10;
+    public static final int FAN_UNLIMITED_MARKS = 0x20;
+    public static final int FAN_MARK_ADD = 0x1;
+    public static final int FAN_MARK_REMOVE = 0x2;
+    public static final int FAN_MARK_MOUNT = 0x10;
+    public static final int FAN_MARK_FILESYSTEM = 0x100;
+    public static final long FAN_OPEN_PERM = 0x10000;
+    public static final long FAN_ACCESS_PERM = 0x20000;
+    public static final long FAN_OPEN_EXEC_PERM = 0x40000;
+    public static final long FAN_EVENT_ON_CHILD = 0x08000000;
+    public static final int AT_FDCWD = -100;
+
+    /** fanotify_init(2); returns the notification group's fd. */
+    public int fanotifyInit(int flags, int eventFlags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int fd = (int) fanotifyInit.invokeExact(state, flags, eventFlags);
+            if (fd < 0) {
+                throw new NativeCallException("fanotify_init", Downcalls.errno(state));
+            }
+            return fd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** fanotify_mark(2) on a path. */
+    public void fanotifyMark(int fanFd, int flags, long mask, int dirFd, String path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) fanotifyMark.invokeExact(state, fanFd, flags, mask, dirFd, a.allocateFrom(path));
+            if (rc < 0) {
+                throw new NativeCallException("fanotify_mark(" + path + ")", Downcalls.errno(state));
             }
         } catch (NativeCallException e) {
             throw e;

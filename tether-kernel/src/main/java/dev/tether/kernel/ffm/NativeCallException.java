@@ -18,4 +18,8 @@ public final class NativeCallException extends RuntimeException {
     public int errno() {
         return errno;
     }
+
+    public String getErrnoDescription() {
+        return Errno.describe(errno);
+    }
 }
