@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             DoctorCommand.class,
             dev.tether.cli.ui.UiCommand.class,
+            dev.tether.cli.policy.PolicyCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;
