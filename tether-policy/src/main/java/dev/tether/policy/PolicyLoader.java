@@ -219,7 +219,7 @@ public final class PolicyLoader {
             Statement st = statements.get(p.index());
             int line = src.line(st.start());
             PolicyRef ref = new PolicyRef(p.id(), src.name(), line, src.column(st.start()));
-            compiled.add(new CompiledPolicy(p, ref, Linter.literal(p, "header"), Linter.literal(p, "value")));
+            compiled.add(CompiledPolicy.of(p, ref, Linter.literal(p, "header"), Linter.literal(p, "value")));
         }
         CompiledSnapshot snap = new CompiledSnapshot(compiled, principals, args.type(), schema, src.text(), src.name(),
                 generation);

@@ -288,8 +288,7 @@ public final class CedarReference {
                 return argumentsRecord(v, r);
             }
             CedarMap all = new CedarMap();
-            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-                var f = it.next();
+            for (var f : v.properties()) {
                 all.put(f.getKey(), natural(f.getValue(), ArgType.Prim.STRING));
             }
             return all;

@@ -74,8 +74,7 @@ public final class PrincipalsFile {
                 errors.add(at(src, section, section + " must be a table", "write [" + section + ".NAME]"));
                 continue;
             }
-            for (Iterator<Map.Entry<String, JsonNode>> m = members.fields(); m.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = m.next();
+            for (Map.Entry<String, JsonNode> e : members.properties()) {
                 JsonNode body = e.getValue();
                 List<String> list = new ArrayList<>();
                 boolean ok = body.isObject();
