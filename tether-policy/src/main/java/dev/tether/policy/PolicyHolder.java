@@ -169,6 +169,11 @@ public final class PolicyHolder implements AutoCloseable {
     private Reload apply(LoadResult r) {
         return switch (r) {
             case LoadResult.Loaded l -> {
+                // compile the new version for everyone the old one served before it goes live,
+                // so no enforcement path waits for a first-use compile after a reload
+                if (current instanceof CompiledSnapshot old && l.snapshot() instanceof CompiledSnapshot fresh) {
+                    fresh.prepare(old.principalsSeen());
+                }
                 generation++;
                 current = l.snapshot();
                 yield new Applied(current, l.warnings());

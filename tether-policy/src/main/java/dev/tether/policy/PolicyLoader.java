@@ -123,11 +123,16 @@ public final class PolicyLoader {
         // 1. Cedar's parser; failures are re-run through validation to get located messages.
         List<JsonNode> ests = new ArrayList<>();
         List<Integer> failed = new ArrayList<>();
-        for (Statement st : statements) {
-            JsonNode est = cedar.toEst(st.text());
-            ests.add(est);
-            if (est == null) {
-                failed.add(st.index());
+        JsonNode[] all = statements.isEmpty() ? new JsonNode[0] : cedar.toEstAll(statements.stream().map(Statement::text).toList());
+        if (all != null) {
+            ests.addAll(java.util.Arrays.asList(all));
+        } else {
+            for (Statement st : statements) {
+                JsonNode est = cedar.toEst(st.text());
+                ests.add(est);
+                if (est == null) {
+                    failed.add(st.index());
+                }
             }
         }
         if (!failed.isEmpty()) {

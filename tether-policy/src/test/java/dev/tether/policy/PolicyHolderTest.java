@@ -140,6 +140,19 @@ class PolicyHolderTest {
     }
 
     @Test
+    void aReloadedPolicyIsCompiledForKnownPrincipalsBeforeItGoesLive() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            h.current().decide(READ);
+            h.current().decide(new FileRequest(new Principal("codex", null), Action.FILE_OPEN_READ_ONLY, "/x"));
+            h.replace(READ_WRITE);
+            var fresh = (dev.tether.policy.compile.CompiledSnapshot) h.current();
+            assertThat(fresh.principalsSeen()).containsExactlyInAnyOrder(P, new Principal("codex", null));
+        }
+    }
+
+    @Test
     void printingListenerReportsWhatStaysInForce() {
         LoadResult r = PolicyLoader.parse(READ_ONLY, "mem.cedar");
         PolicyHolder h = PolicyHolder.of(((LoadResult.Loaded) r).snapshot());

@@ -66,9 +66,19 @@ public final class CompiledSnapshot implements PolicySnapshot {
         this.principalMentions = List.copyOf(mentions);
     }
 
-    /** The same policy under another generation number (for {@code PolicyHolder}). */
-    public CompiledSnapshot withGeneration(long g) {
-        return new CompiledSnapshot(policies, directory, argumentTypes, schemaText, sourceText, sourceName, g);
+    /** The principals this snapshot has decided for so far (up to its cache limit). */
+    public java.util.Set<Principal> principalsSeen() {
+        return java.util.Set.copyOf(byPrincipal.keySet());
+    }
+
+    /**
+     * Compiles the views of these principals now, so their first decision does not pay for it
+     * (PolicyHolder does this before swapping a reloaded policy in).
+     */
+    public void prepare(java.util.Collection<Principal> principals) {
+        for (Principal p : principals) {
+            view(p);
+        }
     }
 
     public List<CompiledPolicy> policies() {
