@@ -95,7 +95,7 @@ public final class SandboxSession {
             }
             int exit;
             try (var signals = SignalForwarding.install(cgroup)) {
-                SandboxProcess process = engine.launch(spec(sessionId, cgroup),
+                SandboxProcess process = engine.launch(spec(sessionId, cgroup, enforcement),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
                 exit = process.waitFor();
             } catch (CommandNotFoundException e) {
@@ -127,7 +127,7 @@ public final class SandboxSession {
         }
     }
 
-    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup) {
+    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup, SessionEnforcement enforcement) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("HOME", "/root");
@@ -139,8 +139,13 @@ public final class SandboxSession {
         String lang = System.getenv("LANG");
         env.put("LANG", lang == null ? "C.UTF-8" : lang);
         Path project = options.projectDir().toAbsolutePath().normalize();
-        List<Path> readOnly = options.policyFile() == null ? List.of()
-                : List.of(options.policyFile().toAbsolutePath().normalize().getParent());
+        List<Path> readOnly = new java.util.ArrayList<>();
+        if (options.policyFile() != null) {
+            readOnly.add(options.policyFile().toAbsolutePath().normalize().getParent());
+        }
+        if (enforcement != null) {
+            readOnly.addAll(enforcement.readOnlyPaths());
+        }
         return new SandboxSpec(options.command(), project, project, env, cgroup.procsFile(),
                 "tether-" + sessionId.substring(sessionId.length() - 6), readOnly);
     }

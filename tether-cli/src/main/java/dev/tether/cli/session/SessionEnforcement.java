@@ -4,6 +4,7 @@ import dev.tether.cli.UserError;
 import dev.tether.events.Event;
 import dev.tether.kernel.enforce.FanotifyGate;
 import dev.tether.kernel.enforce.FileAccessJudge;
+import dev.tether.kernel.enforce.ForbiddenInodes;
 import dev.tether.kernel.enforce.PathAliases;
 import dev.tether.kernel.enforce.ProtectedFiles;
 import dev.tether.kernel.enforce.SessionPolicy;
@@ -31,13 +32,42 @@ public final class SessionEnforcement implements AutoCloseable {
     private final PolicyHolder holder;
     private final AtomicReference<SessionPolicy> policy;
     private final FanotifyGate gate;
+    private final FileAccessJudge judge;
+    private final Path projectDir;
     private final PrintWriter err;
 
-    private SessionEnforcement(PolicyHolder holder, AtomicReference<SessionPolicy> policy, FanotifyGate gate, PrintWriter err) {
+    private SessionEnforcement(PolicyHolder holder, AtomicReference<SessionPolicy> policy, FanotifyGate gate,
+                               FileAccessJudge judge, Path projectDir, PrintWriter err) {
         this.holder = holder;
         this.policy = policy;
         this.gate = gate;
+        this.judge = judge;
+        this.projectDir = projectDir;
         this.err = err;
+    }
+
+    private static ForbiddenInodes scan(Path projectDir, FileAccessJudge judge, SessionPolicy policy, PrintWriter err) {
+        try {
+            ForbiddenInodes f = ForbiddenInodes.scan(projectDir, judge, policy, ForbiddenInodes.DEFAULT_LIMIT);
+            if (f.truncated()) {
+                err.println("tether: the project has more than " + ForbiddenInodes.DEFAULT_LIMIT + " entries; files beyond"
+                        + " them are protected by name only (a rename could reach them under a permitted name)");
+            }
+            return f;
+        } catch (IOException e) {
+            err.println("tether: cannot scan " + projectDir + " for forbidden files (" + e.getMessage()
+                    + "); they are protected by name only");
+            return ForbiddenInodes.none();
+        }
+    }
+
+    /**
+     * Project paths a forbid makes unwritable, mounted read-only in the sandbox (enforce mode only)
+     * so rename and link cannot reach them either.
+     */
+    public List<Path> readOnlyPaths() {
+        SessionPolicy p = policy.get();
+        return p.mode() == Mode.ENFORCE ? p.forbidden().readOnlyPaths() : List.of();
     }
 
     /**
@@ -53,9 +83,11 @@ public final class SessionEnforcement implements AutoCloseable {
         } catch (PolicyRejectedException e) {
             throw new UserError("the policy " + policyFile + " has errors, so nothing was started:\n" + render(e.errors()), 2);
         }
-        AtomicReference<SessionPolicy> policy = new AtomicReference<>(new SessionPolicy(holder.current(), principal, mode));
         ProtectedFiles protectedFiles = new ProtectedFiles().protectFromWrites(policyFile);
         FileAccessJudge judge = new FileAccessJudge(PathAliases.project(projectDir.toString()), protectedFiles);
+        SessionPolicy initial = new SessionPolicy(holder.current(), principal, mode);
+        ForbiddenInodes forbidden = scan(projectDir, judge, initial, err);
+        AtomicReference<SessionPolicy> policy = new AtomicReference<>(initial.withSnapshot(holder.current(), forbidden));
         FanotifyGate gate;
         try {
             gate = new FanotifyGate(libc, sessionId, sessionCgroup, judge, policy::get, sink);
@@ -64,7 +96,7 @@ public final class SessionEnforcement implements AutoCloseable {
             throw new UserError("file and exec enforcement needs fanotify permission events, which this kernel refused ("
                     + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
         }
-        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, err);
+        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, judge, projectDir, err);
         holder.addListener(enforcement::onReload);
         try {
             holder.watch();
@@ -89,9 +121,17 @@ public final class SessionEnforcement implements AutoCloseable {
     private void onReload(PolicyHolder.Reload reload) {
         switch (reload) {
             case PolicyHolder.Applied applied -> {
-                policy.updateAndGet(p -> p.withSnapshot(applied.current()));
+                SessionPolicy before = policy.get();
+                ForbiddenInodes scanned = scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err);
+                policy.set(before.withSnapshot(applied.current(), scanned));
                 gate.policyChanged();
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
+                List<Path> newReadOnly = scanned.readOnlyPaths().stream()
+                        .filter(p -> !before.forbidden().readOnlyPaths().contains(p)).toList();
+                if (!newReadOnly.isEmpty() && before.mode() == Mode.ENFORCE) {
+                    err.println("tether: newly write-forbidden paths are enforced on open now; their read-only mount"
+                            + " (which also stops rename/link into them) applies from the next session: " + newReadOnly);
+                }
             }
             case PolicyHolder.Kept kept -> err.println("tether: the edited policy has errors; the previous one stays in force:\n"
                     + render(kept.errors()));
