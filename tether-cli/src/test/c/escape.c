@@ -5,6 +5,9 @@
  *   escape openat2 PATH ro|rw      open through openat2(2) (flags in user memory)
  *   escape opath-reopen PATH       O_PATH open, then reopen via /proc/self/fd/N
  *   escape io_uring PATH           IORING_OP_OPENAT: the open runs in a kernel worker thread
+ *   escape connect ADDR PORT [udp] TCP connect (or UDP connect + send) to an IPv4/IPv6 literal
+ *   escape sendto ADDR PORT        unconnected UDP sendto
+ *   escape raw                     a raw ICMP socket; escape packet: an AF_PACKET socket
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +20,9 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static int finish(int fd)
 {
@@ -94,14 +100,73 @@ static int via_io_uring(const char *path)
 	return finish(cqe->res);
 }
 
+static int net_result(int rc, const char *what)
+{
+	if (rc < 0) {
+		printf("denied: %s (%s)\n", strerrorname_np(errno), what);
+		return 1;
+	}
+	printf("%s\n", what);
+	return 0;
+}
+
+static int to_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof *a4;
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*len = sizeof *a6;
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static int via_connect(const char *addr, int port, int udp, int unconnected)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family = to_sockaddr(addr, port, &ss, &len);
+	if (family < 0) {
+		printf("bad address %s\n", addr);
+		return 64;
+	}
+	int s = socket(family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (s < 0)
+		return net_result(-1, "socket");
+	if (unconnected)
+		return net_result((int)sendto(s, "x", 1, 0, (struct sockaddr *)&ss, len), "sent");
+	if (connect(s, (struct sockaddr *)&ss, len) < 0)
+		return net_result(-1, "connect");
+	if (udp)
+		return net_result((int)send(s, "x", 1, 0), "sent");
+	return net_result(0, "connected");
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "connect"))
+		return via_connect(argv[2], atoi(argv[3]), argc >= 5 && !strcmp(argv[4], "udp"), 0);
+	if (argc >= 4 && !strcmp(argv[1], "sendto"))
+		return via_connect(argv[2], atoi(argv[3]), 1, 1);
+	if (argc >= 2 && !strcmp(argv[1], "raw"))
+		return net_result(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), "raw socket");
+	if (argc >= 2 && !strcmp(argv[1], "packet"))
+		return net_result(socket(17 /* AF_PACKET */, SOCK_RAW, 0), "packet socket");
 	if (argc >= 4 && !strcmp(argv[1], "openat2"))
 		return via_openat2(argv[2], !strcmp(argv[3], "rw"));
 	if (argc >= 3 && !strcmp(argv[1], "opath-reopen"))
 		return via_opath(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "io_uring"))
 		return via_io_uring(argv[2]);
-	fprintf(stderr, "usage: escape openat2 PATH ro|rw | opath-reopen PATH | io_uring PATH\n");
+	fprintf(stderr, "usage: escape openat2|opath-reopen|io_uring|connect|sendto|raw|packet ...\n");
 	return 64;
 }

@@ -83,9 +83,9 @@ public final class SandboxSession {
              ExecEventLog log = new ExecEventLog(sessionId, options.eventsFile(), options.quiet() ? null : err);
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, event -> onEvent(event, log));
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
-             SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc,
+             SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
                      options.policyFile(), new Principal(options.agent(), sessionId), options.mode(), sessionId,
-                     "/" + cgroups.mountPoint().relativize(cgroup.dir()), options.projectDir(), log::accept, err)) {
+                     cgroup.dir(), "/" + cgroups.mountPoint().relativize(cgroup.dir()), options.projectDir(), log::accept, err)) {
             monitor.register(cgroup, SLOT);
             if (enforcement == null) {
                 err.println("tether: no policy given: monitoring only, nothing is enforced");

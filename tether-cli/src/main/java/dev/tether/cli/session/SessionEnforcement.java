@@ -2,7 +2,10 @@ package dev.tether.cli.session;
 
 import dev.tether.cli.UserError;
 import dev.tether.events.Event;
+import dev.tether.kernel.enforce.CgroupNetworkGuard;
 import dev.tether.kernel.enforce.FanotifyGate;
+import dev.tether.kernel.enforce.UnenforceableNetworkPolicyException;
+import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.enforce.FileAccessJudge;
 import dev.tether.kernel.enforce.ForbiddenInodes;
 import dev.tether.kernel.enforce.PathAliases;
@@ -29,18 +32,26 @@ import java.util.function.Consumer;
  * {@link SessionPolicy} reference is what every layer reads, so a reload switches them together.
  */
 public final class SessionEnforcement implements AutoCloseable {
+    /**
+     * The built-in sandbox shares the host's network namespace for now, so the host's loopback
+     * is guarded explicitly and TCP 80/443 are decided by address like any port (no proxy yet).
+     */
+    private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(true, false);
+
     private final PolicyHolder holder;
     private final AtomicReference<SessionPolicy> policy;
     private final FanotifyGate gate;
+    private final CgroupNetworkGuard guard;
     private final FileAccessJudge judge;
     private final Path projectDir;
     private final PrintWriter err;
 
     private SessionEnforcement(PolicyHolder holder, AtomicReference<SessionPolicy> policy, FanotifyGate gate,
-                               FileAccessJudge judge, Path projectDir, PrintWriter err) {
+                               CgroupNetworkGuard guard, FileAccessJudge judge, Path projectDir, PrintWriter err) {
         this.holder = holder;
         this.policy = policy;
         this.gate = gate;
+        this.guard = guard;
         this.judge = judge;
         this.projectDir = projectDir;
         this.err = err;
@@ -74,8 +85,8 @@ public final class SessionEnforcement implements AutoCloseable {
      * Loads the policy (a bad one refuses to start, pointing at file:line:col) and creates the
      * gate; {@link #beforeCommand} then attaches it to the sandbox.
      */
-    public static SessionEnforcement start(LibC libc, Path policyFile, Principal principal, Mode mode,
-                                           String sessionId, String sessionCgroup, Path projectDir,
+    public static SessionEnforcement start(LibC libc, LibBpf libbpf, Path policyFile, Principal principal, Mode mode,
+                                           String sessionId, Path cgroupDir, String sessionCgroup, Path projectDir,
                                            Consumer<Event> sink, PrintWriter err) {
         PolicyHolder holder;
         try {
@@ -96,7 +107,22 @@ public final class SessionEnforcement implements AutoCloseable {
             throw new UserError("file and exec enforcement needs fanotify permission events, which this kernel refused ("
                     + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
         }
-        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, judge, projectDir, err);
+        CgroupNetworkGuard guard;
+        try {
+            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroupDir, holder.current().networkRules(principal),
+                    holder.current().generation(), mode, NETWORK, sink, sessionId, principal.agent());
+        } catch (UnenforceableNetworkPolicyException e) {
+            gate.close();
+            holder.close();
+            throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
+        } catch (NativeCallException e) {
+            gate.close();
+            holder.close();
+            throw new UserError("network enforcement needs cgroup-BPF socket programs, which this kernel refused ("
+                    + e.getMessage().lines().findFirst().orElse("") + "); 'tether doctor' shows what works here",
+                    SandboxSession.EXIT_TETHER_ERROR);
+        }
+        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, guard, judge, projectDir, err);
         holder.addListener(enforcement::onReload);
         try {
             holder.watch();
@@ -123,6 +149,14 @@ public final class SessionEnforcement implements AutoCloseable {
             case PolicyHolder.Applied applied -> {
                 SessionPolicy before = policy.get();
                 ForbiddenInodes scanned = scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err);
+                try {
+                    guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
+                            before.mode(), NETWORK);
+                } catch (UnenforceableNetworkPolicyException e) {
+                    err.println("tether: the edited policy's network rules cannot be enforced (" + e.getMessage()
+                            + "); the previous policy stays in force for every layer");
+                    return;
+                }
                 policy.set(before.withSnapshot(applied.current(), scanned));
                 gate.policyChanged();
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
@@ -152,6 +186,7 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
+        guard.close();
         gate.close();
         holder.close();
     }
