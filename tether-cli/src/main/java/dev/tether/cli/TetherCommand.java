@@ -17,6 +17,13 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RunCommand.class,
             DoctorCommand.class,
+            AgentCommand.Claude.class,
+            AgentCommand.Codex.class,
+            AgentCommand.Gemini.class,
+            AgentCommand.Qwen.class,
+            AgentCommand.OpenCode.class,
+            ImageCommand.class,
+            SweepCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;
