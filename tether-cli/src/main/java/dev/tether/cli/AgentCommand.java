@@ -10,7 +10,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code tether <agent> [args]}: the agent in the agent image, with its API keys, its config
@@ -21,10 +20,8 @@ abstract class AgentCommand implements Callable<Integer> {
 
     @Mixin SandboxOptions sandbox;
 
-    @Parameters(arity = "0..*", paramLabel = "ARGS", description = "Arguments for the agent (put them after -- if they look like tether options).")
+    @Parameters(arity = "0..*", paramLabel = "ARGS", description = "Arguments for the agent; unknown options go to the agent (put them after -- if they clash with tether's).")
     List<String> args = new ArrayList<>();
-
-    @Unmatched List<String> unmatched = new ArrayList<>();
 
     abstract Agent agent();
 
@@ -33,7 +30,6 @@ abstract class AgentCommand implements Callable<Integer> {
         List<String> command = new ArrayList<>();
         command.add(agent().command());
         command.addAll(args);
-        command.addAll(unmatched);
         return RunCommand.runSandboxed(spec, sandbox, command, agent(), agent().command());
     }
 
