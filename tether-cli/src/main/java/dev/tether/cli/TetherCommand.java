@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.cli.log.LogCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RunCommand.class,
             DoctorCommand.class,
+            LogCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;
