@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RunCommand.class,
             DoctorCommand.class,
+            dev.tether.cli.ui.UiCommand.class,
             LogCommand.class,
         })
 public final class TetherCommand implements Runnable {
