@@ -208,10 +208,10 @@ public final class LogCommand implements Callable<Integer> {
             throw new UserError("--out: cannot write to " + target + ": " + e.getMessage(), 1);
         }
         long n;
-        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                EventExporter x = EventExporter.open(f, os, hostname())) {
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            EventExporter x = EventExporter.open(f, os, hostname());
             select(store, q, e -> x.write(e.event()));
-            x.close();
+            x.close(); // flushes; the stream closes with the try
             n = x.written();
         } catch (IOException | UncheckedIOException e) {
             deleteQuietly(tmp);

@@ -77,6 +77,7 @@ public final class AuditStore implements AutoCloseable {
     private final EventJson json = new EventJson();
     private final EventWriter chunkBuffer = new EventWriter(1 << 20); // writer thread only
     private final ZstdCompressCtx compressor = new ZstdCompressCtx().setLevel(1); // writer thread only
+    private byte[] compressed = new byte[0]; // writer thread only: a chunk-sized array per batch would churn the GC
     private final ZstdDecompressCtx decompressor = new ZstdDecompressCtx(); // guarded by readLock
     /** Decompressed chunks larger than this are refused as corrupt (a full chunk is a few MB). */
     private static final long MAX_CHUNK_BYTES = 256L << 20;
@@ -404,9 +405,12 @@ public final class AuditStore implements AutoCloseable {
         ins.setInt(4, events.size());
         ins.setLong(5, kinds);
         ins.setLong(6, decisions);
-        byte[] out = new byte[(int) Zstd.compressBound(chunkBuffer.length())];
-        int n = compressor.compressByteArray(out, 0, out.length, chunkBuffer.array(), 0, chunkBuffer.length());
-        ins.setBytes(7, Arrays.copyOf(out, n));
+        int bound = (int) Zstd.compressBound(chunkBuffer.length());
+        if (compressed.length < bound) {
+            compressed = new byte[bound];
+        }
+        int n = compressor.compressByteArray(compressed, 0, bound, chunkBuffer.array(), 0, chunkBuffer.length());
+        ins.setBytes(7, Arrays.copyOf(compressed, n));
     }
 
     private static final EventKind[] KINDS = EventKind.values();
