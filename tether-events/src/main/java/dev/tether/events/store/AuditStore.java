@@ -96,6 +96,10 @@ public final class AuditStore implements AutoCloseable {
     private final Map<String, PendingLoss> pendingLoss = new HashMap<>();
     private long sinceRetention;
     private boolean closed;
+    private final Thread checkpointer;
+    private volatile boolean stopCheckpointer;
+    /** How often the checkpointer runs; the WAL grows by about this much of writing meanwhile. */
+    private static final long CHECKPOINT_INTERVAL_MS = 500;
 
     private static final class PendingLoss {
         long count;
@@ -128,6 +132,9 @@ public final class AuditStore implements AutoCloseable {
             previousRunUnclean = !readOnly && markOpen();
             if (!readOnly) {
                 enforceRetention();
+                checkpointer = Thread.ofPlatform().daemon().name("tether-audit-checkpoint").start(this::checkpointLoop);
+            } else {
+                checkpointer = null;
             }
         } catch (SQLException e) {
             throw new AuditStoreException("cannot open the audit database " + file + ": " + e.getMessage(), e);
@@ -180,6 +187,9 @@ public final class AuditStore implements AutoCloseable {
             s.execute("PRAGMA synchronous=NORMAL");
             s.execute("PRAGMA journal_size_limit=67108864");
             s.execute("PRAGMA cache_size=-32768");
+            // The checkpointer thread moves the WAL into the database (and fsyncs): the writer
+            // then never waits on the disk, it only appends to the WAL.
+            s.execute("PRAGMA wal_autocheckpoint=0");
             s.execute("PRAGMA temp_store=MEMORY");
         }
         c.setAutoCommit(false);
@@ -267,6 +277,34 @@ public final class AuditStore implements AutoCloseable {
         }
         writer.commit();
         return unclean;
+    }
+
+    /**
+     * Copies committed WAL frames into the database every {@link #CHECKPOINT_INTERVAL_MS}, on its own
+     * connection (PASSIVE: it never blocks the writer or readers). A failure is retried next time;
+     * until then the WAL just grows.
+     */
+    private void checkpointLoop() {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout=1000");
+            }
+            while (!stopCheckpointer) {
+                try {
+                    Thread.sleep(CHECKPOINT_INTERVAL_MS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                } catch (SQLException e) {
+                    LOG.log(Level.DEBUG, "audit store " + file + ": checkpoint: " + e.getMessage());
+                }
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "audit store " + file + ": no checkpointer (" + e.getMessage()
+                    + "); checkpoints happen at retention and close only");
+        }
     }
 
     /** Whether the previous writer of this file stopped without closing it (crash, SIGKILL). */
@@ -1064,6 +1102,21 @@ public final class AuditStore implements AutoCloseable {
             s.close();
             append(List.of());
         }
+        if (checkpointer != null) {
+            stopCheckpointer = true;
+            checkpointer.interrupt();
+            boolean interrupted = false;
+            while (checkpointer.isAlive()) {
+                try {
+                    checkpointer.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         synchronized (writeLock) {
             if (closed) {
                 return;
@@ -1075,6 +1128,10 @@ public final class AuditStore implements AutoCloseable {
                         st.execute("INSERT OR REPLACE INTO meta VALUES('writer_open', '0')");
                     }
                     writer.commit();
+                    writer.setAutoCommit(true);
+                    try (Statement st = writer.createStatement()) {
+                        st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                    }
                     writer.close();
                 }
             } catch (SQLException e) {
