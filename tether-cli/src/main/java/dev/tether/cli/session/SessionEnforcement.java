@@ -2,8 +2,12 @@ package dev.tether.cli.session;
 
 import dev.tether.cli.UserError;
 import dev.tether.events.Event;
+import dev.tether.kernel.enforce.CgroupNetworkGuard;
 import dev.tether.kernel.enforce.FanotifyGate;
+import dev.tether.kernel.enforce.UnenforceableNetworkPolicyException;
+import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.enforce.FileAccessJudge;
+import dev.tether.kernel.enforce.ForbiddenInodes;
 import dev.tether.kernel.enforce.PathAliases;
 import dev.tether.kernel.enforce.ProtectedFiles;
 import dev.tether.kernel.enforce.SessionPolicy;
@@ -14,6 +18,7 @@ import dev.tether.policy.Mode;
 import dev.tether.policy.PolicyHolder;
 import dev.tether.policy.PolicyRejectedException;
 import dev.tether.policy.Principal;
+import dev.tether.sandbox.BindMount;
 import dev.tether.sandbox.SandboxEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,23 +33,68 @@ import java.util.function.Consumer;
  * {@link SessionPolicy} reference is what every layer reads, so a reload switches them together.
  */
 public final class SessionEnforcement implements AutoCloseable {
+    /**
+     * Sandboxes have a network namespace of their own (or none), so their loopback is not the
+     * host's; TCP 80/443 are decided by address like any port until the proxy takes them.
+     */
+    private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(false, false);
+
     private final PolicyHolder holder;
     private final AtomicReference<SessionPolicy> policy;
     private final FanotifyGate gate;
+    private final FileAccessJudge judge;
+    private final Path projectDir;
     private final PrintWriter err;
+    private final LibC libc;
+    private final LibBpf libbpf;
+    private final Consumer<Event> sink;
+    private final String sessionId;
+    private volatile CgroupNetworkGuard guard;
 
-    private SessionEnforcement(PolicyHolder holder, AtomicReference<SessionPolicy> policy, FanotifyGate gate, PrintWriter err) {
+    private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
+                               FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
+                               String sessionId, PrintWriter err) {
+        this.libc = libc;
+        this.libbpf = libbpf;
+        this.sink = sink;
+        this.sessionId = sessionId;
         this.holder = holder;
         this.policy = policy;
         this.gate = gate;
+        this.judge = judge;
+        this.projectDir = projectDir;
         this.err = err;
+    }
+
+    private static ForbiddenInodes scan(Path projectDir, FileAccessJudge judge, SessionPolicy policy, PrintWriter err) {
+        try {
+            ForbiddenInodes f = ForbiddenInodes.scan(projectDir, judge, policy, ForbiddenInodes.DEFAULT_LIMIT);
+            if (f.truncated()) {
+                err.println("tether: the project has more than " + ForbiddenInodes.DEFAULT_LIMIT + " entries; files beyond"
+                        + " them are protected by name only (a rename could reach them under a permitted name)");
+            }
+            return f;
+        } catch (IOException e) {
+            err.println("tether: cannot scan " + projectDir + " for forbidden files (" + e.getMessage()
+                    + "); they are protected by name only");
+            return ForbiddenInodes.none();
+        }
+    }
+
+    /**
+     * Project paths a forbid makes unwritable, mounted read-only in the sandbox (enforce mode only)
+     * so rename and link cannot reach them either.
+     */
+    public List<Path> readOnlyPaths() {
+        SessionPolicy p = policy.get();
+        return p.mode() == Mode.ENFORCE ? p.forbidden().readOnlyPaths() : List.of();
     }
 
     /**
      * Loads the policy (a bad one refuses to start, pointing at file:line:col) and creates the
      * gate; {@link #beforeCommand} then attaches it to the sandbox.
      */
-    public static SessionEnforcement start(LibC libc, Path policyFile, Principal principal, Mode mode,
+    public static SessionEnforcement start(LibC libc, LibBpf libbpf, Path policyFile, Principal principal, Mode mode,
                                            String sessionId, String sessionCgroup, Path projectDir,
                                            Consumer<Event> sink, PrintWriter err) {
         PolicyHolder holder;
@@ -53,9 +103,11 @@ public final class SessionEnforcement implements AutoCloseable {
         } catch (PolicyRejectedException e) {
             throw new UserError("the policy " + policyFile + " has errors, so nothing was started:\n" + render(e.errors()), 2);
         }
-        AtomicReference<SessionPolicy> policy = new AtomicReference<>(new SessionPolicy(holder.current(), principal, mode));
         ProtectedFiles protectedFiles = new ProtectedFiles().protectFromWrites(policyFile);
         FileAccessJudge judge = new FileAccessJudge(PathAliases.project(projectDir.toString()), protectedFiles);
+        SessionPolicy initial = new SessionPolicy(holder.current(), principal, mode);
+        ForbiddenInodes forbidden = scan(projectDir, judge, initial, err);
+        AtomicReference<SessionPolicy> policy = new AtomicReference<>(initial.withSnapshot(holder.current(), forbidden));
         FanotifyGate gate;
         try {
             gate = new FanotifyGate(libc, sessionId, sessionCgroup, judge, policy::get, sink);
@@ -64,7 +116,8 @@ public final class SessionEnforcement implements AutoCloseable {
             throw new UserError("file and exec enforcement needs fanotify permission events, which this kernel refused ("
                     + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
         }
-        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, err);
+        SessionEnforcement enforcement = new SessionEnforcement(libc, libbpf, holder, policy, gate, judge, projectDir,
+                sink, sessionId, err);
         holder.addListener(enforcement::onReload);
         try {
             holder.watch();
@@ -72,6 +125,47 @@ public final class SessionEnforcement implements AutoCloseable {
             err.println("tether: cannot watch " + policyFile + " for changes (" + e.getMessage() + "); reload disabled");
         }
         return enforcement;
+    }
+
+    /**
+     * Attaches the cgroup-BPF network guard to the session cgroup, with the current rules, before
+     * anything runs in it.
+     */
+    public void attachNetworkGuard(Path cgroupDir) {
+        SessionPolicy p = policy.get();
+        try {
+            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroupDir, p.snapshot().networkRules(p.principal()),
+                    p.snapshot().generation(), p.mode(), NETWORK, sink, sessionId, p.principal().agent());
+        } catch (UnenforceableNetworkPolicyException e) {
+            throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
+        } catch (NativeCallException e) {
+            throw new UserError("network enforcement needs cgroup-BPF socket programs, which this kernel refused ("
+                    + e.getMessage().lines().findFirst().orElse("") + "); 'tether doctor' shows what works here",
+                    SandboxSession.EXIT_TETHER_ERROR);
+        }
+    }
+
+    /**
+     * Read-only bind mounts, at both names of the project, for tether's policy directory and for
+     * what a forbid makes unwritable (enforce mode): they stop rename, link and unlink too.
+     */
+    public List<BindMount> readOnlyMounts(Path project) {
+        List<Path> paths = new java.util.ArrayList<>();
+        Path policyDir = holder.policyFile().toAbsolutePath().normalize().getParent();
+        if (policyDir.startsWith(project) && !policyDir.equals(project)) {
+            paths.add(policyDir);
+        }
+        paths.addAll(readOnlyPaths());
+        List<BindMount> out = new java.util.ArrayList<>();
+        for (Path p : paths) {
+            if (!p.startsWith(project) || !java.nio.file.Files.exists(p)) {
+                continue;
+            }
+            out.add(new BindMount(p, p.toString(), true));
+            String rel = project.relativize(p).toString();
+            out.add(new BindMount(p, rel.isEmpty() ? "/workspace" : "/workspace/" + rel, true));
+        }
+        return out;
     }
 
     /** The start hook: watch the sandbox's mounts, then start answering. */
@@ -89,9 +183,27 @@ public final class SessionEnforcement implements AutoCloseable {
     private void onReload(PolicyHolder.Reload reload) {
         switch (reload) {
             case PolicyHolder.Applied applied -> {
-                policy.updateAndGet(p -> p.withSnapshot(applied.current()));
+                SessionPolicy before = policy.get();
+                ForbiddenInodes scanned = scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err);
+                try {
+                    if (guard != null) {
+                        guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
+                                before.mode(), NETWORK);
+                    }
+                } catch (UnenforceableNetworkPolicyException e) {
+                    err.println("tether: the edited policy's network rules cannot be enforced (" + e.getMessage()
+                            + "); the previous policy stays in force for every layer");
+                    return;
+                }
+                policy.set(before.withSnapshot(applied.current(), scanned));
                 gate.policyChanged();
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
+                List<Path> newReadOnly = scanned.readOnlyPaths().stream()
+                        .filter(p -> !before.forbidden().readOnlyPaths().contains(p)).toList();
+                if (!newReadOnly.isEmpty() && before.mode() == Mode.ENFORCE) {
+                    err.println("tether: newly write-forbidden paths are enforced on open now; their read-only mount"
+                            + " (which also stops rename/link into them) applies from the next session: " + newReadOnly);
+                }
             }
             case PolicyHolder.Kept kept -> err.println("tether: the edited policy has errors; the previous one stays in force:\n"
                     + render(kept.errors()));
@@ -112,6 +224,9 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
+        if (guard != null) {
+            guard.close();
+        }
         gate.close();
         holder.close();
     }

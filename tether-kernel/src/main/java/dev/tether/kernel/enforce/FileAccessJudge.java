@@ -47,9 +47,21 @@ public final class FileAccessJudge {
             // Not a policy decision and not subject to the mode: tether's own integrity.
             return new Judgment(Verdict.DENY, new Decision(false, List.of(), "denied: " + refusal));
         }
+        Decision byInode = policy.forbidden().forbids(key, write);
+        if (byInode != null) {
+            // The file is forbidden under the name it had when the policy took effect.
+            return withMode(policy, byInode);
+        }
         Action action = write ? Action.FILE_OPEN_READ_WRITE : Action.FILE_OPEN_READ_ONLY;
         Principal who = policy.principal();
         return judge(policy, path, p -> new FileRequest(who, action, p));
+    }
+
+    /** The policy's decision for an open under every name, before the mode and tether's own protections. */
+    public Decision openByPolicy(SessionPolicy policy, String path, boolean write) {
+        Action action = write ? Action.FILE_OPEN_READ_WRITE : Action.FILE_OPEN_READ_ONLY;
+        Principal who = policy.principal();
+        return decideAll(policy.snapshot(), path, p -> new FileRequest(who, action, p));
     }
 
     public Judgment exec(SessionPolicy policy, String path, List<String> argv, FileKey key) {
@@ -62,13 +74,16 @@ public final class FileAccessJudge {
     }
 
     private Judgment judge(SessionPolicy policy, String path, Function<String, Request> request) {
-        PolicySnapshot snapshot = policy.snapshot();
+        return withMode(policy, decideAll(policy.snapshot(), path, request));
+    }
+
+    private Decision decideAll(PolicySnapshot snapshot, String path, Function<String, Request> request) {
         Decision allowed = null;
         Decision defaultDeny = null;
         for (String name : aliases.of(path)) {
             Decision d = snapshot.decide(request.apply(name));
             if (!d.allowed() && !d.determining().isEmpty()) {
-                return withMode(policy, d); // a forbid matched this name: that wins
+                return d; // a forbid matched this name: that wins
             }
             if (d.allowed()) {
                 if (allowed == null) {
@@ -78,7 +93,7 @@ public final class FileAccessJudge {
                 defaultDeny = d;
             }
         }
-        return withMode(policy, allowed != null ? allowed : defaultDeny);
+        return allowed != null ? allowed : defaultDeny;
     }
 
     private static Judgment withMode(SessionPolicy policy, Decision d) {
