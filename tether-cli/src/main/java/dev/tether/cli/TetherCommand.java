@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
             AgentCommand.OpenCode.class,
             ImageCommand.class,
             SweepCommand.class,
+            dev.tether.cli.policy.PolicyCommand.class,
             LogCommand.class,
         })
 public final class TetherCommand implements Runnable {
