@@ -757,9 +757,29 @@ public final class AuditStore implements AutoCloseable {
             for (long i = 0; i < free; i++) {
                 s.execute("PRAGMA incremental_vacuum");
             }
-            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            truncateWal(s);
         } finally {
             writer.setAutoCommit(false);
+        }
+    }
+
+    /**
+     * Checkpoints everything and truncates the WAL. A checkpoint the checkpointer thread is running
+     * at that moment makes SQLite answer "busy" at once (no busy handler), so retry a little.
+     */
+    private static void truncateWal(Statement s) throws SQLException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                if (!rs.next() || rs.getInt(1) == 0) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -1130,7 +1150,7 @@ public final class AuditStore implements AutoCloseable {
                     writer.commit();
                     writer.setAutoCommit(true);
                     try (Statement st = writer.createStatement()) {
-                        st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                        truncateWal(st);
                     }
                     writer.close();
                 }
