@@ -56,6 +56,8 @@ public final class RunCommand implements Callable<Integer> {
             if (!java.nio.file.Files.isRegularFile(policy)) {
                 throw new UserError("policy file " + policy + " does not exist");
             }
+        } else {
+            policy = ProjectPolicy.ensure(planned.projectDir(), planned.agentName(), err);
         }
         var sessionOptions = new SandboxSession.Options(command, planned.projectDir(), options.eventsFile, options.quiet,
                 policy, mode);

@@ -38,7 +38,9 @@ class AgentImageIT {
         assertThat(r.exit()).as(r.stderr() + r.stdout()).isZero();
         assertThat(r.stdout()).as(r.stderr()).containsPattern("\\d+\\.\\d+");
         assertThat(r.stderr()).contains("principal Agent::\"" + agent + "\"");
-        // The agent's own exec was seen by the kernel monitor scoped to the session.
-        assertThat(Files.readString(events)).contains("\"argv\":[\"" + agent + "\",\"--version\"]");
+        // The agent's own exec (its launcher script in /usr/local/bin) was seen by the kernel
+        // monitor scoped to the session, with the --version argument.
+        assertThat(Files.readAllLines(events)).anyMatch(line -> line.contains("\"filename\":\"/usr/local/bin/" + agent + "\"")
+                && line.contains("\"--version\""));
     }
 }

@@ -147,7 +147,7 @@ public final class SandboxSession {
             if (enforcement == null) {
                 err.println("tether: no policy given: monitoring only, nothing is enforced");
             } else {
-                enforcement.attachNetworkGuard(cgroup.dir());
+                enforcement.attachKernelGuards(cgroup);
                 err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ")");
             }
             int exit;

@@ -3,7 +3,9 @@ package dev.tether.cli.session;
 import dev.tether.cli.UserError;
 import dev.tether.events.Event;
 import dev.tether.kernel.enforce.CgroupNetworkGuard;
+import dev.tether.kernel.enforce.ExecGuard;
 import dev.tether.kernel.enforce.FanotifyGate;
+import dev.tether.kernel.cgroup.SandboxCgroup;
 import dev.tether.kernel.enforce.UnenforceableNetworkPolicyException;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.enforce.FileAccessJudge;
@@ -50,6 +52,8 @@ public final class SessionEnforcement implements AutoCloseable {
     private final Consumer<Event> sink;
     private final String sessionId;
     private volatile CgroupNetworkGuard guard;
+    private volatile ExecGuard execGuard;
+    private long cgroupId;
 
     private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
                                FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
@@ -128,14 +132,17 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     /**
-     * Attaches the cgroup-BPF network guard to the session cgroup, with the current rules, before
-     * anything runs in it.
+     * Attaches the kernel guards to the session cgroup before anything runs in it: the cgroup-BPF
+     * network guard with the current rules, and the exec guard (armed by {@link #beforeCommand}).
      */
-    public void attachNetworkGuard(Path cgroupDir) {
+    public void attachKernelGuards(SandboxCgroup cgroup) {
         SessionPolicy p = policy.get();
+        this.cgroupId = cgroup.id();
         try {
-            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroupDir, p.snapshot().networkRules(p.principal()),
+            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroup.dir(), p.snapshot().networkRules(p.principal()),
                     p.snapshot().generation(), p.mode(), NETWORK, sink, sessionId, p.principal().agent());
+            execGuard = ExecGuard.attach(libbpf, libc, cgroup.level(), sink, sessionId, p.principal().agent());
+            gate.useExecGuard(execGuard);
         } catch (UnenforceableNetworkPolicyException e) {
             throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
         } catch (NativeCallException e) {
@@ -173,6 +180,9 @@ public final class SessionEnforcement implements AutoCloseable {
         return sandboxPid -> {
             gate.markSandboxMounts(sandboxPid);
             gate.start();
+            if (execGuard != null) {
+                execGuard.arm(cgroupId);
+            }
         };
     }
 
@@ -224,6 +234,9 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
+        if (execGuard != null) {
+            execGuard.close();
+        }
         if (guard != null) {
             guard.close();
         }
