@@ -13,10 +13,16 @@ public final class Cmd {
     private Cmd() {}
 
     public static Result run(List<String> argv, Map<String, String> env, int timeoutSeconds) throws IOException, InterruptedException {
+        return run(argv, env, timeoutSeconds, true);
+    }
+
+    /** {@code clean}: drop the host's CA and proxy variables (clients under test); npm needs them kept. */
+    public static Result run(List<String> argv, Map<String, String> env, int timeoutSeconds, boolean clean)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(argv);
         Map<String, String> e = pb.environment();
-        // The hosts set CA and proxy variables globally: never inherit them.
-        for (String k : List.of("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
+        // The hosts set CA and proxy variables globally: clients under test never inherit them.
+        if (clean) for (String k : List.of("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
                 "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")) {
             e.remove(k);
         }
