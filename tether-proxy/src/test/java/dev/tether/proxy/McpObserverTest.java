@@ -227,6 +227,34 @@ class McpObserverTest {
         }
     }
 
+    @Test
+    void truncatedSseFramesAndSilentServersGiveClearErrorsWithoutHarmingOtherSessions() throws Exception {
+        try (var origin = dev.tether.proxy.testing.Origin.http()) {
+            fx.rules.permitHost("p-broken", "broken.test");
+            McpHttpClient truncated = new McpHttpClient(fx.proxy.explicitAddress(), URI.create("http://broken.test:" + origin.port() + "/mcp-truncated"));
+            McpHttpClient.Reply r = truncated.post(McpHttpClient.call(40, "echo", "{\"message\":\"x\"}"));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.raw()).contains("notifications/progress").doesNotContain("\"id\":40");
+            assertThat(fx.sink.notice(n -> n.kind() == ProxyNotice.Kind.TRUNCATED_STREAM).detail()).contains("broken.test");
+
+            McpHttpClient silent = new McpHttpClient(fx.proxy.explicitAddress(), URI.create("http://broken.test:" + origin.port() + "/never"));
+            var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return silent.post(McpHttpClient.call(41, "echo", "{\"message\":\"x\"}"));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            // another session is served while that one waits
+            assertThat(client().post(McpHttpClient.call(42, "echo", "{\"message\":\"other\"}")).messages().getFirst().toString()).contains("other");
+            McpHttpClient.Reply timedOut = pending.get(30, TimeUnit.SECONDS);
+            assertThat(timedOut.status()).isEqualTo(504);
+            assertThat(timedOut.messages().getFirst().path("error").path("code").asInt()).isEqualTo(JsonRpc.UPSTREAM_TIMEOUT);
+            assertThat(timedOut.messages().getFirst().path("error").path("message").asText()).contains("did not answer");
+            assertThat(fx.sink.mcp(m -> "41".equals(m.requestId())).outcome()).isEqualTo("no-response");
+        }
+    }
+
     private static JsonNode awaitMessage(BlockingQueue<String> lines, int id) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {

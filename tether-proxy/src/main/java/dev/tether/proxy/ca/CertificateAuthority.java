@@ -40,6 +40,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.ContentSigner;
@@ -98,7 +99,7 @@ public final class CertificateAuthority {
             }
             KeyPair ca = newEcKeyPair();
             X509Certificate cert = selfSign(ca);
-            writeAtomically(keyFile, toPem(ca.getPrivate()), OWNER_ONLY_FILE);
+            writeAtomically(keyFile, toPem(new JcaPKCS8Generator(ca.getPrivate(), null)), OWNER_ONLY_FILE);
             writeAtomically(certFile, toPem(cert), PosixFilePermissions.fromString("rw-r--r--"));
             return new CertificateAuthority(cert, ca.getPrivate(), certFile);
         } catch (GeneralSecurityException | OperatorCreationException e) {

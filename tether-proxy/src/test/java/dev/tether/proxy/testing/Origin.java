@@ -80,6 +80,14 @@ public final class Origin implements AutoCloseable {
                     o.flush();
                 }
                 case "/never" -> awaitQuietly(new CountDownLatch(1), 120);
+                case "/mcp-truncated" -> {
+                    x.getRequestBody().readAllBytes();
+                    x.getResponseHeaders().set("Content-Type", "text/event-stream");
+                    x.sendResponseHeaders(200, 0);
+                    OutputStream o = x.getResponseBody();
+                    o.write(("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n"
+                            + "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":40,\"res").getBytes(StandardCharsets.UTF_8));
+                }
                 case "/big" -> {
                     long n = Long.parseLong(x.getRequestURI().getQuery().replace("n=", ""));
                     x.sendResponseHeaders(200, n);
