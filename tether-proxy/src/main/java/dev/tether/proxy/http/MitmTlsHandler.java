@@ -59,7 +59,7 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
                 port);
         if (!v.allowed()) {
             // Handshake anyway (no upstream): each request then gets a 403 that names the rule.
-            promise.setSuccess(new Setup(rt.leafContext(host, ApplicationProtocolNames.HTTP_1_1), host, null, null));
+            promise.setSuccess(new Setup(rt.serverContext(ApplicationProtocolNames.HTTP_1_1), host, null, null));
             return promise;
         }
         Channel client = ctx.channel();
@@ -93,7 +93,7 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
                 }
                 // Offer the sandbox only what upstream negotiated (null: upstream did no ALPN).
                 String alpn = ssl.applicationProtocol();
-                promise.trySuccess(new Setup(rt.leafContext(target.host(), alpn), target.host(), up, h));
+                promise.trySuccess(new Setup(rt.serverContext(alpn), target.host(), up, h));
             });
         });
     }
@@ -101,7 +101,7 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
     private void noUpstream(Promise<Setup> promise, String host, String why) {
         rt.sink.emit(new ProxyNotice(Instant.now(), ProxyNotice.Kind.UPSTREAM_FAILURE, host, why));
         // Still terminate TLS: the request path retries the connection and answers 502 with the reason.
-        promise.trySuccess(new Setup(rt.leafContext(host, ApplicationProtocolNames.HTTP_1_1), host, null, null));
+        promise.trySuccess(new Setup(rt.serverContext(ApplicationProtocolNames.HTTP_1_1), host, null, null));
     }
 
     private String fallbackHost() {
@@ -125,7 +125,8 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
         ClientContext bound = cc.withFixedTarget(new ClientContext.Target(s.host(), cc.fixedTarget() != null
                 ? cc.fixedTarget().port() : cc.originalDestination().getPort(), true),
                 cc.mode() == ClientContext.Mode.TRANSPARENT ? ClientContext.Mode.TRANSPARENT : ClientContext.Mode.TUNNEL);
-        SslHandler tls = s.context().newHandler(ctx.alloc());
+        // the judged host rides along as the engine's peer host: LeafKeyManager serves its leaf
+        SslHandler tls = s.context().newHandler(ctx.alloc(), s.host(), bound.fixedTarget().port());
         ctx.pipeline().addAfter(ctx.name(), "client", new ClientHttpHandler(rt, bound, s.upstream(), s.upstreamHandler()));
         ctx.pipeline().addAfter(ctx.name(), "http", ProtocolSniffer.newServerCodec());
         ctx.pipeline().replace(this, "tls", tls);

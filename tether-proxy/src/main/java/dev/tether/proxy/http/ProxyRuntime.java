@@ -10,6 +10,9 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
+import dev.tether.proxy.ca.LeafKeyManager;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +24,6 @@ import javax.net.ssl.X509TrustManager;
 
 /** What every connection handler of one proxy shares. Internal to the proxy. */
 public final class ProxyRuntime implements AutoCloseable {
-    private static final int MAX_CACHED_CONTEXTS = 4096;
 
     final ProxyConfig config;
     final CertificateAuthority ca;
@@ -33,7 +35,8 @@ public final class ProxyRuntime implements AutoCloseable {
     final Class<? extends SocketChannel> socketChannelClass;
     /** DNS may block: resolution runs on virtual threads, never on an event loop. */
     final ExecutorService resolverThreads = Executors.newVirtualThreadPerTaskExecutor();
-    private final ConcurrentHashMap<String, SslContext> leafContexts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SslContext> serverContexts = new ConcurrentHashMap<>();
+    private final SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
 
     public ProxyRuntime(ProxyConfig config, CertificateAuthority ca, ProxyDecisions decisions, ProxyEventSink sink,
             SecretResolver secrets, Class<? extends SocketChannel> socketChannelClass) throws SSLException {
@@ -44,6 +47,7 @@ public final class ProxyRuntime implements AutoCloseable {
         this.secrets = secrets;
         this.socketChannelClass = socketChannelClass;
         this.upstreamTls = SslContextBuilder.forClient()
+                .sslProvider(provider)
                 .trustManager(trust(config.extraUpstreamTrust()))
                 .endpointIdentificationAlgorithm("HTTPS")
                 // Offer upstream only what the proxy speaks to the client side: HTTP/1.1.
@@ -55,21 +59,19 @@ public final class ProxyRuntime implements AutoCloseable {
     }
 
     /**
-     * The server-side TLS context presented to the sandbox for {@code host}: a leaf minted by the
-     * CA, advertising ALPN {@code alpn} only (what upstream agreed to), or no ALPN when null.
+     * The server-side TLS context presented to the sandbox, advertising ALPN {@code alpn} only (what
+     * upstream agreed to), or no ALPN when null. One context per ALPN value serves every host: the
+     * engine is created with the judged host as peer host and {@link LeafKeyManager} picks its leaf.
      */
-    SslContext leafContext(String host, String alpn) {
-        String key = host + '|' + alpn;
-        SslContext c = leafContexts.get(key);
-        if (c != null) return c;
-        if (leafContexts.size() >= MAX_CACHED_CONTEXTS) leafContexts.clear();
-        return leafContexts.computeIfAbsent(key, k -> buildLeaf(host, alpn));
+    SslContext serverContext(String alpn) {
+        String key = alpn == null ? "" : alpn;
+        SslContext c = serverContexts.get(key);
+        return c != null ? c : serverContexts.computeIfAbsent(key, k -> buildServer(alpn));
     }
 
-    private SslContext buildLeaf(String host, String alpn) {
+    private SslContext buildServer(String alpn) {
         try {
-            X509Certificate leaf = ca.leafFor(host);
-            SslContextBuilder b = SslContextBuilder.forServer(ca.leafPrivateKey(), leaf, ca.certificate());
+            SslContextBuilder b = SslContextBuilder.forServer(new LeafKeyManager(ca)).sslProvider(provider);
             if (alpn != null) {
                 b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -77,8 +79,13 @@ public final class ProxyRuntime implements AutoCloseable {
             }
             return b.build();
         } catch (SSLException e) {
-            throw new IllegalStateException("cannot build TLS context for " + host + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot build the sandbox-side TLS context: " + e.getMessage(), e);
         }
+    }
+
+    /** Which TLS implementation the proxy uses: BoringSSL when its native library loads, else the JDK's. */
+    public SslProvider provider() {
+        return provider;
     }
 
     private static TrustManagerFactory trust(java.util.List<X509Certificate> extra) {
