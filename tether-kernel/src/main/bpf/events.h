@@ -35,9 +35,8 @@ struct exec_event {
 	struct event_header hdr;
 	__u32 flags;         /* enum event_flags */
 	__u16 filename_len;  /* bytes of filename in data[], without NUL */
-	__u16 args_len;      /* bytes of argv in data[] after the filename: NUL-separated */
-	__u32 argc;          /* arguments in args (may be fewer than the process had if truncated) */
-	__u32 reserved;
+	__u16 args_len;      /* bytes of argv after the filename's NUL: NUL-separated */
+	/* filename, NUL, then argv; the record is cut to the bytes used */
 	char data[EXEC_FILENAME_MAX + EXEC_ARGS_MAX];
 };
 

@@ -32,8 +32,6 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	fill_header(&e->hdr, EVENT_EXEC, *slot, task);
 	e->flags = 0;
-	e->argc = 0;
-	e->reserved = 0;
 
 	/* The filename lives in the tracepoint record (__data_loc: offset in the low 16 bits). */
 	unsigned int loc = ctx->__data_loc_filename & 0xFFFF;

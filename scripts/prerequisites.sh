@@ -1,0 +1,128 @@
+# Sourced by ./tether and ./run-tests: finds a JDK 25 and installs missing Debian/Ubuntu packages.
+# Each requirement is "package|check" where check is cmd:NAME, file:PATH or lib:SONAME.
+
+TETHER_REQ_BUILD=(
+  "clang|cmd:clang"
+  "make|cmd:make"
+  "bpftool|cmd:bpftool"
+  "libbpf-dev|file:/usr/include/bpf/bpf_helpers.h"
+)
+TETHER_REQ_RUNTIME=(
+  "libbpf1|lib:libbpf.so.1"
+  "bubblewrap|cmd:bwrap"
+  "iproute2|cmd:ip"
+  "nftables|cmd:nft"
+  "podman|cmd:podman"
+  "runc|cmd:runc"
+  "netavark|file:/usr/lib/podman/netavark"
+  "aardvark-dns|file:/usr/lib/podman/aardvark-dns"
+  "iptables|cmd:iptables"
+  "slirp4netns|cmd:slirp4netns"
+  "fuse-overlayfs|cmd:fuse-overlayfs"
+  "uidmap|cmd:newuidmap"
+)
+TETHER_REQ_TEST=(
+  "chromium|cmd:chromium"
+  "chromium-driver|cmd:chromedriver"
+  "curl|cmd:curl"
+  "nodejs|cmd:node"
+  "npm|cmd:npm"
+)
+
+tether_find_java() {
+  local candidates=()
+  [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME/bin/java")
+  local d
+  for d in /usr/lib/jvm/*25*; do [[ -x "$d/bin/java" ]] && candidates+=("$d/bin/java"); done
+  local j v
+  for j in "${candidates[@]}"; do
+    [[ -x "$j" ]] || continue
+    v="$("$j" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+    if [[ "${v%%.*}" =~ ^[0-9]+$ ]] && (( ${v%%.*} >= 25 )); then
+      echo "$j"
+      return 0
+    fi
+  done
+  return 1
+}
+
+_tether_present() {
+  local check="$1" kind="${1%%:*}" what="${1#*:}"
+  case "$kind" in
+    cmd) command -v "$what" >/dev/null 2>&1 || [[ -x "/usr/sbin/$what" || -x "/sbin/$what" ]] ;;
+    file) [[ -e "$what" ]] ;;
+    lib) ldconfig -p 2>/dev/null | grep -q "$what" ;;
+    *) return 1 ;;
+  esac
+}
+
+# tether_missing GROUP... : prints the missing packages of the given groups, one per line.
+tether_missing() {
+  local group entry
+  for group in "$@"; do
+    local -n reqs="TETHER_REQ_${group^^}"
+    for entry in "${reqs[@]}"; do
+      _tether_present "${entry#*|}" || echo "${entry%%|*}"
+    done
+  done
+}
+
+# tether_ensure_packages ASSUME_YES GROUP... : installs what is missing or explains how to.
+tether_ensure_packages() {
+  local assume_yes="$1"; shift
+  local missing
+  missing="$(tether_missing "$@" | sort -u | tr '\n' ' ')"
+  missing="${missing% }"
+  [[ -z "$missing" ]] && return 0
+  echo "tether: missing system packages: $missing" >&2
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "tether: this host has no apt-get; install the equivalents of: $missing" >&2
+    return 1
+  fi
+  if [[ $EUID -ne 0 ]]; then
+    echo "tether: installing them needs root: sudo apt-get install -y $missing" >&2
+    echo "        (or run this command with sudo and --yes)" >&2
+    return 1
+  fi
+  if [[ "$assume_yes" != 1 ]]; then
+    if [[ -t 0 && -t 2 ]]; then
+      local answer
+      read -r -p "tether: install them now with apt-get? [y/N] " answer
+      [[ "$answer" =~ ^[Yy] ]] || { echo "tether: not installed; cannot continue without them." >&2; return 1; }
+    else
+      echo "tether: pass --yes to install them (apt-get install -y $missing)" >&2
+      return 1
+    fi
+  fi
+  echo "tether: apt-get update..." >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true
+  echo "tether: apt-get install $missing" >&2
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 || return 1
+  tether_configure_podman
+  local still
+  still="$(tether_missing "$@" | tr '\n' ' ')"
+  if [[ -n "${still// /}" ]]; then
+    echo "tether: still missing after install: $still" >&2
+    return 1
+  fi
+}
+
+# Podman on these hosts needs runc (crun fails on hybrid cgroups) and ulimits within the hard
+# limits (see docs/platform.md). Written once, only when the file has no such settings yet.
+tether_configure_podman() {
+  command -v podman >/dev/null 2>&1 || return 0
+  local conf=/etc/containers/containers.conf
+  if [[ ! -f "$conf" ]] || ! grep -q '^runtime *= *"runc"' "$conf"; then
+    mkdir -p /etc/containers
+    {
+      echo "# written by tether: runc works on hybrid cgroup hosts; limits within the hard limits"
+      echo "[containers]"
+      echo "default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]"
+      echo "[engine]"
+      echo "runtime = \"runc\""
+      echo "cgroup_manager = \"cgroupfs\""
+      echo "events_logger = \"file\""
+    } >> "$conf"
+  fi
+}

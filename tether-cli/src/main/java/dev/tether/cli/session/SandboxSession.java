@@ -1,0 +1,147 @@
+package dev.tether.cli.session;
+
+import dev.tether.cli.UserError;
+import dev.tether.kernel.bpf.SandboxMonitor;
+import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
+import dev.tether.kernel.cgroup.KernelFilesystems;
+import dev.tether.kernel.cgroup.MountTable;
+import dev.tether.kernel.cgroup.SandboxCgroup;
+import dev.tether.kernel.event.ExecEvent;
+import dev.tether.kernel.event.KernelEvent;
+import dev.tether.kernel.event.MalformedEvent;
+import dev.tether.kernel.ffm.LibBpf;
+import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.ffm.MissingNativeLibraryException;
+import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.sandbox.CommandNotFoundException;
+import dev.tether.sandbox.SandboxEngine;
+import dev.tether.sandbox.SandboxProcess;
+import dev.tether.sandbox.SandboxSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One governed run: sandbox cgroup, kernel monitors scoped to it, the sandboxed command, and
+ * cleanup that leaves no cgroup, BPF link or process behind, whatever way the run ends.
+ */
+public final class SandboxSession {
+    /** Exit status for tether's own failures (as container engines use 125). */
+    public static final int EXIT_TETHER_ERROR = 125;
+    public static final int EXIT_NOT_FOUND = 127;
+    private static final int SLOT = 1;
+
+    /** @param eventsFile where to write one JSON line per event, or null */
+    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet) {}
+
+    private final Options options;
+    private final SandboxEngine engine;
+    private final PrintWriter err;
+    private final AtomicLong execs = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+
+    public SandboxSession(Options options, SandboxEngine engine, PrintWriter err) {
+        this.options = options;
+        this.engine = engine;
+        this.err = err;
+    }
+
+    public int run() {
+        HostAccess.requireRoot("tether run");
+        String unavailable = engine.unavailableReason();
+        if (unavailable != null) {
+            throw new UserError("the " + engine.name() + " sandbox cannot run here: " + unavailable, EXIT_TETHER_ERROR);
+        }
+        LibC libc = LibC.load();
+        LibBpf libbpf = loadLibBpf();
+        try {
+            KernelFilesystems.ensureMounted(libc);
+        } catch (NativeCallException e) {
+            throw new UserError("cannot mount bpffs/tracefs: " + e.getMessage(), EXIT_TETHER_ERROR);
+        }
+        Cgroup2Hierarchy cgroups = Cgroup2Hierarchy.find(MountTable.read()).orElseThrow(() -> new UserError(
+                "no cgroup2 hierarchy is mounted (looked in /proc/self/mountinfo); tether needs cgroup v2 to scope its eBPF programs",
+                EXIT_TETHER_ERROR));
+        List<String> swept = StaleSessionSweeper.sweep(cgroups, SessionLock.DIR);
+        if (!swept.isEmpty()) {
+            err.println("tether: cleaned up " + swept.size() + " session(s) a previous tether left behind: " + swept);
+        }
+
+        String sessionId = new SessionIds().next(Instant.now());
+        err.println("tether: session " + sessionId);
+        try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
+             ExecEventLog log = new ExecEventLog(sessionId, options.eventsFile(), options.quiet() ? null : err);
+             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, event -> onEvent(event, log));
+             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
+            monitor.register(cgroup, SLOT);
+            int exit;
+            try (var signals = SignalForwarding.install(cgroup)) {
+                SandboxProcess process = engine.launch(spec(sessionId, cgroup));
+                exit = process.waitFor();
+            } catch (CommandNotFoundException e) {
+                throw new UserError(e.getMessage(), EXIT_NOT_FOUND);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exit = EXIT_TETHER_ERROR;
+            }
+            cgroup.close(); // kill leftovers (daemons the command started) before draining events
+            monitor.unregister(cgroup);
+            long lost = monitor.eventsLost();
+            monitor.close();
+            err.println("tether: session " + sessionId + " ended, exit " + exit + "; " + execs.get() + " exec events, "
+                    + lost + " events lost" + (malformed.get() > 0 ? ", " + malformed.get() + " malformed" : ""));
+            return exit;
+        }
+    }
+
+    private void onEvent(KernelEvent event, ExecEventLog log) {
+        switch (event) {
+            case ExecEvent e -> {
+                execs.incrementAndGet();
+                log.accept(e);
+            }
+            case MalformedEvent m -> {
+                malformed.incrementAndGet();
+                err.println("tether: malformed kernel event (" + m.reason() + ")");
+            }
+        }
+    }
+
+    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("HOME", "/root");
+        env.put("TETHER_SESSION", sessionId);
+        String term = System.getenv("TERM");
+        if (term != null) {
+            env.put("TERM", term);
+        }
+        String lang = System.getenv("LANG");
+        env.put("LANG", lang == null ? "C.UTF-8" : lang);
+        Path project = options.projectDir().toAbsolutePath().normalize();
+        return new SandboxSpec(options.command(), project, project, env, cgroup.procsFile(),
+                "tether-" + sessionId.substring(sessionId.length() - 6));
+    }
+
+    private static LibBpf loadLibBpf() {
+        try {
+            return LibBpf.load();
+        } catch (MissingNativeLibraryException e) {
+            throw new UserError(e.getMessage() + "; run ./tether --yes to install prerequisites", EXIT_TETHER_ERROR);
+        }
+    }
+
+    private static SandboxMonitor startMonitor(LibBpf libbpf, LibC libc, Cgroup2Hierarchy cgroups,
+                                               java.util.function.Consumer<KernelEvent> sink) {
+        try {
+            return SandboxMonitor.start(libbpf, libc, SandboxCgroup.sessionLevel(cgroups), sink);
+        } catch (NativeCallException e) {
+            throw new UserError("the kernel refused tether's eBPF monitor, so nothing could be watched; "
+                    + "'tether doctor' shows what works on this host.\n" + e.getMessage(), EXIT_TETHER_ERROR);
+        }
+    }
+}

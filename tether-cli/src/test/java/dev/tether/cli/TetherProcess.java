@@ -1,0 +1,51 @@
+package dev.tether.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the packaged tether.jar as a real process, as a user would through ./tether. */
+final class TetherProcess {
+    record Result(int exit, String stdout, String stderr) {}
+
+    static Path jar() {
+        return Path.of(System.getProperty("tether.jar", "target/tether.jar"));
+    }
+
+    static Path java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    static Result run(Path workdir, List<String> prefix, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-jar", jar().toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(workdir.toFile()).start();
+        p.getOutputStream().close();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("tether did not finish within 120 s: " + cmd + "\nstderr so far: " + err.getNow(""));
+        }
+        return new Result(p.exitValue(), out.join(), err.join());
+    }
+
+    static Result run(Path workdir, String... args) throws IOException, InterruptedException {
+        return run(workdir, List.of(), args);
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private TetherProcess() {}
+}

@@ -1,0 +1,396 @@
+package dev.tether.events;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The JSON form of an {@link Event}: the schema in {@code docs/events.md}. {@link Event} carries
+ * the serializer and deserializer as annotations, so any Jackson {@link ObjectMapper} (the REST
+ * API's, the live stream's) writes the same form; this class is the convenient codec for one line.
+ *
+ * <p>Fields that are absent (null, zero pid, empty lists) are omitted to keep events small. Times
+ * are ISO-8601 UTC with all nine fraction digits: exact to the nanosecond, and safe for
+ * JavaScript, whose numbers cannot hold nanoseconds since the epoch.
+ */
+public final class EventJson {
+    /** Schema version; a reader that sees a higher one may meet fields it does not know. */
+    public static final int SCHEMA_VERSION = 1;
+
+    private final ObjectMapper mapper;
+
+    public EventJson() {
+        this.mapper = JsonMapper.builder().build();
+    }
+
+    /** The mapper used for events and details; thread-safe. */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public String write(Event event) {
+        try {
+            return mapper.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("event could not be written as JSON", e);
+        }
+    }
+
+    public byte[] writeBytes(Event event) {
+        try {
+            return mapper.writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("event could not be written as JSON", e);
+        }
+    }
+
+    /** Parses one event; {@link EventFormatException} says what is wrong with the input. */
+    public Event read(String json) {
+        try {
+            return mapper.readValue(json, Event.class);
+        } catch (JsonProcessingException e) {
+            throw new EventFormatException(e.getOriginalMessage(), e);
+        }
+    }
+
+    public Event read(byte[] json) {
+        try {
+            return mapper.readValue(json, Event.class);
+        } catch (JsonProcessingException e) {
+            throw new EventFormatException(e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Event time as ISO-8601 UTC with nine fraction digits, e.g. {@code 2025-11-27T03:41:07.123456789Z}. */
+    public static String formatTime(long timeNs) {
+        long sec = Math.floorDiv(timeNs, 1_000_000_000L);
+        int nano = (int) Math.floorMod(timeNs, 1_000_000_000L);
+        long day = Math.floorDiv(sec, 86_400L);
+        int secOfDay = (int) Math.floorMod(sec, 86_400L);
+        LocalDate date = LocalDate.ofEpochDay(day);
+        if (date.getYear() < 0 || date.getYear() > 9999) {
+            return Instant.ofEpochSecond(sec, nano).toString();
+        }
+        char[] c = new char[30];
+        digits(c, 0, date.getYear(), 4);
+        c[4] = '-';
+        digits(c, 5, date.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, date.getDayOfMonth(), 2);
+        c[10] = 'T';
+        digits(c, 11, secOfDay / 3600, 2);
+        c[13] = ':';
+        digits(c, 14, secOfDay / 60 % 60, 2);
+        c[16] = ':';
+        digits(c, 17, secOfDay % 60, 2);
+        c[19] = '.';
+        digits(c, 20, nano, 9);
+        c[29] = 'Z';
+        return new String(c);
+    }
+
+    /** Inverse of {@link #formatTime}; accepts any ISO-8601 instant. */
+    public static long parseTime(String iso) {
+        Instant t = Instant.parse(iso);
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
+    private static void digits(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
+    /** Writes the documented form; registered on {@link Event}. */
+    public static final class Serializer extends StdSerializer<Event> {
+        private static final long serialVersionUID = 1L;
+
+        public Serializer() {
+            super(Event.class);
+        }
+
+        @Override
+        public void serialize(Event e, JsonGenerator g, SerializerProvider provider) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("time", formatTime(e.timeNs()));
+            if (e.session() != null) {
+                g.writeStringField("session", e.session());
+            }
+            if (e.principal() != null) {
+                g.writeStringField("principal", e.principal());
+            }
+            g.writeStringField("layer", e.layer().jsonName());
+            g.writeStringField("action", e.kind().jsonName());
+            if (e.resource() != null) {
+                g.writeStringField("resource", e.resource());
+            }
+            g.writeStringField("decision", e.decision().jsonName());
+            if (!e.policies().isEmpty()) {
+                g.writeArrayFieldStart("policies");
+                for (String p : e.policies()) {
+                    g.writeString(p);
+                }
+                g.writeEndArray();
+            }
+            if (e.reason() != null) {
+                g.writeStringField("reason", e.reason());
+            }
+            if (e.errno() != null) {
+                g.writeNumberField("errno", e.errno());
+            }
+            if (e.pid() != 0) {
+                g.writeNumberField("pid", e.pid());
+            }
+            if (e.ppid() != 0) {
+                g.writeNumberField("ppid", e.ppid());
+            }
+            if (e.tid() != 0) {
+                g.writeNumberField("tid", e.tid());
+            }
+            if (e.comm() != null) {
+                g.writeStringField("comm", e.comm());
+            }
+            if (e.exe() != null) {
+                g.writeStringField("exe", e.exe());
+            }
+            if (e.cgroupId() != 0) {
+                g.writeNumberField("cgroup", e.cgroupId());
+            }
+            if (!e.flags().isEmpty()) {
+                g.writeArrayFieldStart("flags");
+                for (EventFlag f : e.flags()) {
+                    g.writeString(f.jsonName());
+                }
+                g.writeEndArray();
+            }
+            if (e.detail() != null) {
+                g.writeFieldName("detail");
+                writeDetail(e.detail(), g);
+            }
+            g.writeEndObject();
+        }
+
+        /**
+         * Details by hand rather than by reflection: this is the audit store's hot path. The
+         * output is what Jackson writes for the records (nulls omitted), which is how they are read.
+         */
+        private static void writeDetail(EventDetail detail, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            switch (detail) {
+                case FileDetail f -> {
+                    intField(g, "flags", f.flags());
+                    intField(g, "mode", f.mode());
+                    stringField(g, "target", f.target());
+                    intField(g, "uid", f.uid());
+                    intField(g, "gid", f.gid());
+                }
+                case ExecDetail x -> {
+                    stringArray(g, "argv", x.argv());
+                    g.writeNumberField("argc", x.argc());
+                    stringField(g, "cwd", x.cwd());
+                    intField(g, "uid", x.uid());
+                }
+                case ForkDetail f -> g.writeNumberField("childPid", f.childPid());
+                case ExitDetail x -> {
+                    g.writeNumberField("exitCode", x.exitCode());
+                    g.writeNumberField("signal", x.signal());
+                    g.writeBooleanField("coreDumped", x.coreDumped());
+                }
+                case NetworkDetail n -> {
+                    stringField(g, "family", n.family() == null ? null : n.family().jsonName());
+                    stringField(g, "protocol", n.protocol() == null ? null : n.protocol().jsonName());
+                    stringField(g, "address", n.address());
+                    g.writeNumberField("port", n.port());
+                    stringField(g, "hostname", n.hostname());
+                }
+                case HttpDetail h -> {
+                    stringField(g, "method", h.method());
+                    stringField(g, "url", h.url());
+                    intField(g, "status", h.status());
+                    stringField(g, "header", h.header());
+                }
+                case McpDetail m -> {
+                    stringField(g, "server", m.server());
+                    stringField(g, "transport", m.transport());
+                    stringField(g, "direction", m.direction());
+                    stringField(g, "method", m.method());
+                    stringField(g, "tool", m.tool());
+                    stringField(g, "id", m.id());
+                    stringField(g, "arguments", m.arguments());
+                }
+                case PolicyDetail p -> {
+                    g.writeNumberField("generation", p.generation());
+                    intField(g, "policies", p.policies());
+                    stringArray(g, "errors", p.errors());
+                }
+                case SessionDetail s -> {
+                    stringArray(g, "command", s.command());
+                    stringField(g, "mode", s.mode());
+                    stringField(g, "sandbox", s.sandbox());
+                    intField(g, "exitCode", s.exitCode());
+                }
+                case LossDetail l -> {
+                    stringField(g, "source", l.source());
+                    g.writeNumberField("count", l.count());
+                }
+                case GapDetail gap -> {
+                    stringField(g, "mechanism", gap.mechanism());
+                    stringField(g, "action", gap.action());
+                    stringField(g, "reason", gap.reason());
+                }
+            }
+            g.writeEndObject();
+        }
+
+        private static void stringField(JsonGenerator g, String name, String value) throws IOException {
+            if (value != null) {
+                g.writeStringField(name, value);
+            }
+        }
+
+        private static void intField(JsonGenerator g, String name, Integer value) throws IOException {
+            if (value != null) {
+                g.writeNumberField(name, value);
+            }
+        }
+
+        private static void stringArray(JsonGenerator g, String name, List<String> values) throws IOException {
+            g.writeArrayFieldStart(name);
+            for (String v : values) {
+                g.writeString(v);
+            }
+            g.writeEndArray();
+        }
+    }
+
+    /** Reads the documented form; unknown fields are skipped (newer writers may add some). */
+    public static final class Deserializer extends StdDeserializer<Event> {
+        private static final long serialVersionUID = 1L;
+
+        public Deserializer() {
+            super(Event.class);
+        }
+
+        @Override
+        public Event deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                return (Event) ctxt.handleUnexpectedToken(Event.class, p);
+            }
+            Long timeNs = null;
+            String session = null;
+            String principal = null;
+            EventLayer layer = null;
+            EventKind kind = null;
+            String resource = null;
+            Verdict decision = Verdict.NONE;
+            List<String> policies = List.of();
+            String reason = null;
+            Integer errno = null;
+            int pid = 0;
+            int ppid = 0;
+            int tid = 0;
+            String comm = null;
+            String exe = null;
+            long cgroup = 0;
+            Set<EventFlag> flags = EnumSet.noneOf(EventFlag.class);
+            JsonNode detail = null;
+            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                JsonToken t = p.nextToken();
+                switch (name) {
+                    case "time" -> {
+                        try {
+                            timeNs = parseTime(p.getValueAsString());
+                        } catch (DateTimeParseException | ArithmeticException | NullPointerException ex) {
+                            throw ctxt.weirdStringException(p.getText(), Event.class, "time is not an ISO-8601 instant");
+                        }
+                    }
+                    case "session" -> session = text(p);
+                    case "principal" -> principal = text(p);
+                    case "layer" -> {
+                        String s = p.getValueAsString();
+                        layer = EventLayer.fromJsonName(s).orElseThrow(
+                                () -> ctxt.weirdStringException(s, EventLayer.class, "unknown layer"));
+                    }
+                    case "action" -> {
+                        String s = p.getValueAsString();
+                        kind = EventKind.fromJsonName(s).orElseThrow(
+                                () -> ctxt.weirdStringException(s, EventKind.class, "unknown action"));
+                    }
+                    case "resource" -> resource = text(p);
+                    case "decision" -> {
+                        String s = p.getValueAsString();
+                        decision = Verdict.fromJsonName(s).orElseThrow(
+                                () -> ctxt.weirdStringException(s, Verdict.class, "unknown decision"));
+                    }
+                    case "policies" -> policies = strings(p, ctxt);
+                    case "reason" -> reason = text(p);
+                    case "errno" -> errno = t == JsonToken.VALUE_NULL ? null : p.getIntValue();
+                    case "pid" -> pid = p.getIntValue();
+                    case "ppid" -> ppid = p.getIntValue();
+                    case "tid" -> tid = p.getIntValue();
+                    case "comm" -> comm = text(p);
+                    case "exe" -> exe = text(p);
+                    case "cgroup" -> cgroup = p.getLongValue();
+                    case "flags" -> {
+                        for (String s : strings(p, ctxt)) {
+                            flags.add(EventFlag.fromJsonName(s).orElseThrow(
+                                    () -> ctxt.weirdStringException(s, EventFlag.class, "unknown flag")));
+                        }
+                    }
+                    case "detail" -> detail = t == JsonToken.VALUE_NULL ? null : ctxt.readTree(p);
+                    default -> p.skipChildren();
+                }
+            }
+            if (timeNs == null) {
+                return (Event) ctxt.reportInputMismatch(Event.class, "event has no \"time\"");
+            }
+            if (kind == null) {
+                return (Event) ctxt.reportInputMismatch(Event.class, "event has no \"action\"");
+            }
+            if (layer == null) {
+                return (Event) ctxt.reportInputMismatch(Event.class, "event has no \"layer\"");
+            }
+            EventDetail d = detail == null ? null : ctxt.readTreeAsValue(detail, kind.detailType());
+            return new Event(timeNs, session, principal, layer, kind, resource, decision, policies, reason, errno,
+                    pid, ppid, tid, comm, exe, cgroup, flags, d);
+        }
+
+        private static String text(JsonParser p) throws IOException {
+            return p.currentToken() == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+        }
+
+        private static List<String> strings(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_NULL) {
+                return List.of();
+            }
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                return List.of((String) ctxt.handleUnexpectedToken(String.class, p));
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                out.add(p.getValueAsString());
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.tether.kernel.ffm;
+
+import static dev.tether.kernel.ffm.Downcalls.C_INT;
+import static dev.tether.kernel.ffm.Downcalls.C_LONG;
+import static dev.tether.kernel.ffm.Downcalls.C_POINTER;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+/** The libc calls Java has no API for: raw file descriptors, mount, and bare syscalls. */
+public final class LibC {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_DIRECTORY = 0x10000;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int O_PATH = 0x200000;
+
+    public static final long SYS_LANDLOCK_CREATE_RULESET = 444;
+
+    private final MethodHandle open;
+    private final MethodHandle close;
+    private final MethodHandle mount;
+    private final MethodHandle syscall3;
+    private final MethodHandle clockGettime;
+    private final MethodHandle mkfifo;
+    private final MethodHandle fanotifyInit;
+    private final MethodHandle fanotifyMark;
+
+    public static final int CLOCK_REALTIME = 0;
+    public static final int CLOCK_MONOTONIC = 1;
+    public static final int CLOCK_BOOTTIME = 7;
+
+    private LibC(SymbolLookup libc) {
+        open = Downcalls.findWithErrno(libc, "open", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        close = Downcalls.find(libc, "close", FunctionDescriptor.of(C_INT, C_INT));
+        mount = Downcalls.findWithErrno(libc, "mount",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+        fanotifyInit = Downcalls.findWithErrno(libc, "fanotify_init", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        fanotifyMark = Downcalls.findWithErrno(libc, "fanotify_mark",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_INT, C_POINTER));
+        mkfifo = Downcalls.findWithErrno(libc, "mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        clockGettime = Downcalls.find(libc, "clock_gettime", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        MemorySegment sys = libc.find("syscall").orElseThrow();
+        syscall3 = Downcalls.LINKER.downcallHandle(sys,
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
+
+    public static LibC load() {
+        return new LibC(Downcalls.libc());
+    }
+
+    /** open(2); returns the file descriptor. */
+    public int open(String path, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int fd = (int) open.invokeExact(state, a.allocateFrom(path), flags | O_CLOEXEC);
+            if (fd < 0) {
+                throw new NativeCallException("open(" + path + ")", Downcalls.errno(state));
+            }
+            return fd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    public void close(int fd) {
+        try {
+            int ignored = (int) close.invokeExact(fd);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** mkfifo(3): a named pipe with the given mode. */
+    public void mkfifo(String path, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) mkfifo.invokeExact(state, a.allocateFrom(path), mode);
+            if (rc < 0) {
+                throw new NativeCallException("mkfifo(" + path + ")", Downcalls.errno(state));
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    public static final int FAN_CLOEXEC = 0x1;
+    public static final int FAN_NONBLOCK = 0x2;
+    public static final int FAN_CLASS_CONTENT = 0x4;
+    public static final int FAN_UNLIMITED_QUEUE = 0x10;
+    public static final int FAN_UNLIMITED_MARKS = 0x20;
+    public static final int FAN_MARK_ADD = 0x1;
+    public static final int FAN_MARK_REMOVE = 0x2;
+    public static final int FAN_MARK_MOUNT = 0x10;
+    public static final int FAN_MARK_FILESYSTEM = 0x100;
+    public static final long FAN_OPEN_PERM = 0x10000;
+    public static final long FAN_ACCESS_PERM = 0x20000;
+    public static final long FAN_OPEN_EXEC_PERM = 0x40000;
+    public static final long FAN_EVENT_ON_CHILD = 0x08000000;
+    public static final int AT_FDCWD = -100;
+
+    /** fanotify_init(2); returns the notification group's fd. */
+    public int fanotifyInit(int flags, int eventFlags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int fd = (int) fanotifyInit.invokeExact(state, flags, eventFlags);
+            if (fd < 0) {
+                throw new NativeCallException("fanotify_init", Downcalls.errno(state));
+            }
+            return fd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** fanotify_mark(2) on a path. */
+    public void fanotifyMark(int fanFd, int flags, long mask, int dirFd, String path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) fanotifyMark.invokeExact(state, fanFd, flags, mask, dirFd, a.allocateFrom(path));
+            if (rc < 0) {
+                throw new NativeCallException("fanotify_mark(" + path + ")", Downcalls.errno(state));
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** mount(2) with no data. */
+    public void mount(String source, String target, String fstype, long flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) mount.invokeExact(state, a.allocateFrom(source), a.allocateFrom(target),
+                    a.allocateFrom(fstype), flags, MemorySegment.NULL);
+            if (rc < 0) {
+                throw new NativeCallException("mount " + fstype + " on " + target, Downcalls.errno(state));
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * A raw syscall with up to three integer/pointer arguments.
+     *
+     * @return the syscall's non-negative result
+     * @throws NativeCallException with the errno on failure
+     */
+    public long syscall(long number, long a1, long a2, long a3) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            long rc = (long) syscall3.invokeExact(state, number, a1, a2, a3);
+            if (rc < 0) {
+                throw new NativeCallException("syscall " + number, Downcalls.errno(state));
+            }
+            return rc;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** clock_gettime(2) in nanoseconds. */
+    public long clockNanos(int clock) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ts = a.allocate(16, 8);
+            int rc = (int) clockGettime.invokeExact(clock, ts);
+            if (rc != 0) {
+                throw new NativeCallException("clock_gettime(" + clock + ")", Errno.EINVAL);
+            }
+            return ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) * 1_000_000_000L
+                    + ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** What to add to a CLOCK_BOOTTIME reading (as BPF's bpf_ktime_get_boot_ns gives) to get epoch ns. */
+    public long bootToWallOffsetNanos() {
+        // Bracket the realtime read between two boottime reads to halve the skew.
+        long b1 = clockNanos(CLOCK_BOOTTIME);
+        long wall = clockNanos(CLOCK_REALTIME);
+        long b2 = clockNanos(CLOCK_BOOTTIME);
+        return wall - (b1 + (b2 - b1) / 2);
+    }
+}

@@ -1,0 +1,279 @@
+package dev.tether.policy;
+
+import dev.tether.policy.compile.CompiledSnapshot;
+import dev.tether.policy.principals.PrincipalDirectory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The policy in force, swapped atomically on reload. A new version is linted and compiled in
+ * full before it replaces the current snapshot; a version with errors is reported to listeners
+ * and the last good snapshot stays in force. Deciding threads just call {@link #current()}.
+ */
+public final class PolicyHolder implements AutoCloseable {
+    /** What a reload did. */
+    public sealed interface Reload {
+        /** The snapshot in force after the reload. */
+        PolicySnapshot current();
+    }
+
+    /** The new version is in force. */
+    public record Applied(PolicySnapshot current, List<Finding> warnings) implements Reload {
+        public Applied {
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /** The new version was refused; {@code current} is the previous, still in force. */
+    public record Kept(PolicySnapshot current, List<Finding> errors) implements Reload {
+        public Kept {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** Debounce for file events: editors often write a file in several steps. */
+    static final long SETTLE_MILLIS = 75;
+
+    private final Path policyFile;
+    private final Path principalsFile;
+    private final Object lock = new Object();
+    private volatile PolicySnapshot current;
+    private long generation;
+    private final List<Consumer<Reload>> listeners = new CopyOnWriteArrayList<>();
+    private WatchService watcher;
+    private Thread watchThread;
+
+    private PolicyHolder(Path policyFile, Path principalsFile, PolicySnapshot initial) {
+        this.policyFile = policyFile;
+        this.principalsFile = principalsFile;
+        this.current = initial;
+        this.generation = initial.generation();
+    }
+
+    /**
+     * Loads a policy file (and optional principals file) and holds it. Fails if the first load
+     * is refused: there is no previous version to fall back to, and running without a policy
+     * would not be failing closed.
+     */
+    public static PolicyHolder open(Path policyFile, Path principalsFile) throws PolicyRejectedException {
+        LoadResult r = PolicyLoader.load(policyFile, principalsFile, 1);
+        return switch (r) {
+            case LoadResult.Loaded l -> new PolicyHolder(policyFile, principalsFile, l.snapshot());
+            case LoadResult.Rejected rej -> throw new PolicyRejectedException(rej.errors());
+        };
+    }
+
+    /** Holds a snapshot that has no file behind it; {@link #replace} still works. */
+    public static PolicyHolder of(PolicySnapshot snapshot) {
+        return new PolicyHolder(null, null, snapshot);
+    }
+
+    public PolicySnapshot current() {
+        return current;
+    }
+
+    /** The policy file, or null for a holder made with {@link #of}. */
+    public Path policyFile() {
+        return policyFile;
+    }
+
+    /** Adds a listener called (on the reloading thread) after every reload attempt. */
+    public void addListener(Consumer<Reload> listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    public void removeListener(Consumer<Reload> listener) {
+        listeners.remove(listener);
+    }
+
+    /** Re-reads the files and swaps in the new version if it loads. */
+    public Reload reload() {
+        if (policyFile == null) {
+            return new Applied(current, List.of());
+        }
+        Reload outcome;
+        synchronized (lock) {
+            LoadResult r = PolicyLoader.load(policyFile, principalsFile, generation + 1);
+            outcome = apply(r);
+        }
+        notifyListeners(outcome);
+        return outcome;
+    }
+
+    /**
+     * Replaces the policy text (e.g. from the policy editor). The text is compiled first; only if
+     * it loads is it written to the policy file (atomically) and put in force. A refused text
+     * changes nothing.
+     */
+    public Reload replace(String text) {
+        Reload outcome;
+        synchronized (lock) {
+            PrincipalDirectory dir = current instanceof CompiledSnapshot cs ? cs.directory() : PrincipalDirectory.EMPTY;
+            String name = policyFile == null ? current.sourceName() : policyFile.toString();
+            LoadResult r = PolicyLoader.parse(text, name, dir, generation + 1);
+            if (r instanceof LoadResult.Loaded && policyFile != null) {
+                try {
+                    writeAtomically(policyFile, text);
+                } catch (IOException e) {
+                    Finding f = new Finding("TP001", Severity.ERROR, name, 1, 1, "",
+                            "could not write the policy file: " + e.getMessage(), "");
+                    outcome = new Kept(current, List.of(f));
+                    notifyListeners(outcome);
+                    return outcome;
+                }
+            }
+            outcome = apply(r);
+        }
+        notifyListeners(outcome);
+        return outcome;
+    }
+
+    private Reload apply(LoadResult r) {
+        return switch (r) {
+            case LoadResult.Loaded l -> {
+                generation++;
+                current = l.snapshot();
+                yield new Applied(current, l.warnings());
+            }
+            case LoadResult.Rejected rej -> new Kept(current, rej.errors());
+        };
+    }
+
+    private void notifyListeners(Reload outcome) {
+        for (Consumer<Reload> l : listeners) {
+            try {
+                l.accept(outcome);
+            } catch (RuntimeException e) {
+                System.err.println("tether: policy reload listener failed: " + e);
+            }
+        }
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Starts watching the policy (and principals) file; every change is reloaded. Watching the
+     * directories rather than the files sees editors that replace a file by renaming.
+     */
+    public void watch() throws IOException {
+        if (policyFile == null) {
+            throw new IllegalStateException("this holder has no policy file to watch");
+        }
+        synchronized (lock) {
+            if (watcher != null) {
+                return;
+            }
+            watcher = FileSystems.getDefault().newWatchService();
+            Set<Path> dirs = new HashSet<>();
+            Set<Path> names = new HashSet<>();
+            for (Path p : principalsFile == null ? List.of(policyFile) : List.of(policyFile, principalsFile)) {
+                Path abs = p.toAbsolutePath();
+                dirs.add(abs.getParent());
+                names.add(abs.getFileName());
+            }
+            for (Path d : dirs) {
+                d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+            }
+            WatchService ws = watcher;
+            watchThread = Thread.ofPlatform().daemon().name("tether-policy-watch").start(() -> watchLoop(ws, names));
+        }
+    }
+
+    private void watchLoop(WatchService ws, Set<Path> names) {
+        String lastSeen = current.sourceText();
+        try {
+            while (true) {
+                WatchKey key = ws.take();
+                boolean relevant = drain(key, names);
+                // settle: let the writer finish, and fold a burst of events into one reload
+                WatchKey more;
+                while ((more = ws.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
+                    relevant |= drain(more, names);
+                }
+                if (!relevant) {
+                    continue;
+                }
+                String text = readQuietly(policyFile);
+                if (text != null && text.equals(current.sourceText()) && principalsFile == null) {
+                    continue; // our own replace(), or a touch without change
+                }
+                if (text != null && text.equals(lastSeen) && principalsFile == null) {
+                    continue; // a refused version we already reported
+                }
+                lastSeen = text;
+                reload();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    private static boolean drain(WatchKey key, Set<Path> names) {
+        boolean relevant = false;
+        for (WatchEvent<?> ev : key.pollEvents()) {
+            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || names.contains((Path) ev.context())) {
+                relevant = true;
+            }
+        }
+        key.reset();
+        return relevant;
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Stops watching. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (watcher != null) {
+                try {
+                    watcher.close();
+                } catch (IOException e) {
+                    // nothing to do
+                }
+                watcher = null;
+            }
+            if (watchThread != null) {
+                watchThread.interrupt();
+                watchThread = null;
+            }
+        }
+    }
+}

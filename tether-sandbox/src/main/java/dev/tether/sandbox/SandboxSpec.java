@@ -1,0 +1,27 @@
+package dev.tether.sandbox;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to run and how it sees the host.
+ *
+ * @param command the program and its arguments, as given by the user
+ * @param projectDir mounted read-write at its own path and at /workspace
+ * @param workdir the working directory inside the sandbox
+ * @param env the complete environment inside (nothing is inherited implicitly)
+ * @param cgroupProcs the sandbox cgroup's {@code cgroup.procs}: the first process joins it before
+ *     anything of the command runs
+ * @param hostname the sandbox's UTS hostname
+ */
+public record SandboxSpec(
+        List<String> command, Path projectDir, Path workdir, Map<String, String> env, Path cgroupProcs, String hostname) {
+    public SandboxSpec {
+        command = List.copyOf(command);
+        env = Map.copyOf(env);
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("empty command");
+        }
+    }
+}
