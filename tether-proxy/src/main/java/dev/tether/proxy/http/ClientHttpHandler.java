@@ -91,7 +91,7 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         McpConversation mcp;
         List<ObjectNode> mcpErrors = List.of();
         boolean mcpBatch;
-        List<JsonNode> mcpIds = List.of();
+        List<HttpExchangeEvent.InjectedHeader> injected = new ArrayList<>(0);
 
         Exchange(HttpRequest r) {
             this.request = r;
@@ -225,6 +225,7 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             headers.set(rw.header(), value.get());
+            ex.injected.add(new HttpExchangeEvent.InjectedHeader(rw.header(), rw.policyId()));
         }
         req.setUri(pathAndQuery);
 
@@ -423,6 +424,7 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         McpSseSessions.Session session = rt.sseSessions.find(key);
         McpConversation conv = session != null ? session.conversation()
                 : new McpConversation("streamable-http", ex.host, rt.decisions, rt.sink, rt.secrets.redactor());
+        if (session == null) conv.mcpSession(req.headers().get("Mcp-Session-Id"));
         McpConversation.ClientJudgement j = conv.judgeClient(bytes);
         switch (j) {
             case McpConversation.ClientJudgement.NotJsonRpc n -> forwardFull(req, body);
@@ -668,6 +670,7 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (ex.mcp != null) {
+            ex.mcp.mcpSession(r.headers().get("Mcp-Session-Id")); // assigned by the server's initialize answer
             if (sseStream) {
                 responseMode = ResponseMode.SSE_MCP;
                 sseConversation = ex.mcp;
@@ -877,10 +880,20 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         sseConversation = new McpConversation("sse", host, rt.decisions, rt.sink, rt.secrets.redactor());
+        sseConversation.mcpSession(queryParam(pathAndQuery, "sessionId"));
         sseSessionKey = McpSseSessions.key(host, port, pathAndQuery);
         sseSession = new McpSseSessions.Session(sseConversation, ctx.channel());
         rt.sseSessions.register(sseSessionKey, sseSession);
         responseMode = ResponseMode.SSE_MCP;
+    }
+
+    private static String queryParam(String pathAndQuery, String name) {
+        int q = pathAndQuery.indexOf('?');
+        if (q < 0) return null;
+        for (String kv : pathAndQuery.substring(q + 1).split("&")) {
+            if (kv.startsWith(name + "=")) return kv.substring(name.length() + 1);
+        }
+        return null;
     }
 
     private void endSseSession() {
@@ -1043,9 +1056,8 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
     private void emit(Exchange e) {
         InetSocketAddress od = cc.originalDestination();
         rt.sink.emit(new HttpExchangeEvent(Instant.now(), cc.clientAddress(), e.method, e.tls ? "https" : "http", e.host, e.port,
-                pathOnly(e.path), e.status, e.requestBytes, e.responseBytes, System.nanoTime() - e.start,
-                e.verdict.allowed(), e.verdict.policyIds(), e.verdict.reason(),
-                od == null ? null : od.getAddress().getHostAddress() + ":" + od.getPort()));
+                pathOnly(e.path), e.status, e.requestBytes, e.responseBytes, System.nanoTime() - e.start, e.verdict,
+                od == null ? null : od.getAddress().getHostAddress() + ":" + od.getPort(), e.injected));
     }
 
     /** Query strings often carry tokens: events keep the path only. */

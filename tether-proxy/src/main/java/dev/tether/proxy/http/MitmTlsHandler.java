@@ -116,8 +116,9 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
             rt.sink.emit(new ProxyNotice(Instant.now(), ProxyNotice.Kind.TLS_FAILURE, hostname, why));
             rt.sink.emit(new HttpExchangeEvent(Instant.now(), cc.clientAddress(), "TLS", "https", hostname == null ? "" : hostname,
                     cc.fixedTarget() != null ? cc.fixedTarget().port() : cc.originalDestination() == null ? 0 : cc.originalDestination().getPort(),
-                    "", 0, 0, 0, 0, false, List.of(), "refused: " + why,
-                    cc.originalDestination() == null ? null : cc.originalDestination().toString()));
+                    "", 0, 0, 0, 0, Verdict.deny("refused: " + why),
+                    cc.originalDestination() == null ? null : cc.originalDestination().getAddress().getHostAddress() + ":"
+                            + cc.originalDestination().getPort(), List.of()));
             ctx.close();
             return;
         }

@@ -52,6 +52,7 @@ public final class McpConversation {
     private final ProxyEventSink sink;
     private final SecretRedactor redactor;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private volatile String mcpSession;
 
     public McpConversation(String transport, String server, ProxyDecisions decisions, ProxyEventSink sink, SecretRedactor redactor) {
         this.transport = transport;
@@ -63,6 +64,11 @@ public final class McpConversation {
 
     public String server() {
         return server;
+    }
+
+    /** Records the transport's session id (Mcp-Session-Id, the SSE endpoint's session) for events. */
+    public void mcpSession(String id) {
+        if (id != null) this.mcpSession = id;
     }
 
     /** Judges a client-to-server message (one JSON text: an object or a batch). */
@@ -235,12 +241,10 @@ public final class McpConversation {
         return changed;
     }
 
-    private void emit(Pending p, String id, String outcome, String reason) {
-        Verdict v = p.verdict();
+    private void emit(Pending p, String id, String outcome, String detail) {
         sink.emit(new McpEvent(Instant.now(), transport, server, p.method(), p.target(), redactor.redact(p.arguments()), id,
-                v == null || v.allowed(), v == null ? List.of() : v.policyIds(),
-                v == null || reason.isEmpty() || "denied".equals(outcome) ? reason : v.reason() + (reason.isEmpty() ? "" : "; " + reason),
-                outcome, System.nanoTime() - p.startNanos()));
+                p.verdict(), outcome, "denied".equals(outcome) ? "" : redactor.redact(detail), System.nanoTime() - p.startNanos(),
+                mcpSession));
     }
 
     private void notice(ProxyNotice.Kind kind, String detail) {

@@ -86,7 +86,8 @@ public final class RelayChannelClient implements ProxyDecisions, ProxyEventSink,
             JsonNode r = ask(req);
             List<String> ids = new ArrayList<>();
             r.path("policyIds").forEach(n -> ids.add(n.asText()));
-            return new Verdict(r.path("allowed").asBoolean(false), ids, r.path("reason").asText(""));
+            boolean allowed = r.path("allowed").asBoolean(false);
+            return new Verdict(allowed, ids, r.path("reason").asText(""), allowed && r.path("shadowDenied").asBoolean(false));
         } catch (IOException e) {
             return Verdict.deny("tether daemon unreachable over " + socket + " (" + e.getMessage() + "): denied");
         }
@@ -116,10 +117,14 @@ public final class RelayChannelClient implements ProxyDecisions, ProxyEventSink,
     public void emit(ProxyEvent event) {
         if (!(event instanceof McpEvent e)) return;
         ObjectNode ev = JSON.createObjectNode().put("server", e.server()).put("method", e.method()).put("target", e.target())
-                .put("requestId", e.requestId()).put("allowed", e.allowed()).put("reason", e.reason())
-                .put("outcome", e.outcome()).put("durationNanos", e.durationNanos());
+                .put("requestId", e.requestId()).put("outcome", e.outcome()).put("detail", e.detail())
+                .put("durationNanos", e.durationNanos());
         ev.set("arguments", e.arguments());
-        e.policyIds().forEach(ev.putArray("policyIds")::add);
+        if (e.verdict() != null) {
+            ObjectNode v = ev.putObject("verdict").put("allowed", e.verdict().allowed()).put("reason", e.verdict().reason())
+                    .put("shadowDenied", e.verdict().shadowDenied());
+            e.verdict().policyIds().forEach(v.putArray("policyIds")::add);
+        }
         ObjectNode req = JSON.createObjectNode().put("op", "event");
         req.set("event", ev);
         try {

@@ -138,7 +138,8 @@ public final class RelayChannelServer implements AutoCloseable {
                 JsonNode args = req.get("arguments");
                 Verdict v = decisions.mcpCall(req.path("server").asText(), req.path("tool").asText(),
                         args == null || args.isNull() ? null : args);
-                ObjectNode o = JSON.createObjectNode().put("allowed", v.allowed()).put("reason", v.reason());
+                ObjectNode o = JSON.createObjectNode().put("allowed", v.allowed()).put("reason", v.reason())
+                        .put("shadowDenied", v.shadowDenied());
                 v.policyIds().forEach(o.putArray("policyIds")::add);
                 if (!o.has("policyIds")) o.putArray("policyIds");
                 return o;
@@ -148,12 +149,18 @@ public final class RelayChannelServer implements AutoCloseable {
             }
             case "event" -> {
                 JsonNode e = req.path("event");
-                List<String> ids = new ArrayList<>();
-                e.path("policyIds").forEach(n -> ids.add(n.asText()));
+                Verdict v = null;
+                if (e.hasNonNull("verdict")) {
+                    JsonNode jv = e.path("verdict");
+                    List<String> ids = new ArrayList<>();
+                    jv.path("policyIds").forEach(n -> ids.add(n.asText()));
+                    v = new Verdict(jv.path("allowed").asBoolean(), ids, redactor.redact(jv.path("reason").asText("")),
+                            jv.path("allowed").asBoolean() && jv.path("shadowDenied").asBoolean());
+                }
                 events.emit(new McpEvent(Instant.now(), "stdio", e.path("server").asText(), e.path("method").asText(),
                         e.path("target").isNull() ? null : e.path("target").asText(null), redactor.redact(e.get("arguments")),
-                        e.path("requestId").asText(null), e.path("allowed").asBoolean(), ids,
-                        redactor.redact(e.path("reason").asText("")), e.path("outcome").asText(""), e.path("durationNanos").asLong()));
+                        e.path("requestId").asText(null), v, e.path("outcome").asText(""),
+                        redactor.redact(e.path("detail").asText("")), e.path("durationNanos").asLong(), null));
                 return JSON.createObjectNode().put("ok", true);
             }
             default -> {
