@@ -209,6 +209,39 @@ class ExplicitProxyTest {
         }
     }
 
+    @Test
+    void alpnOffersTheSandboxOnlyWhatUpstreamAgreed() throws Exception {
+        fx.rules.permitHost("p-alpn", "alpn.test").permitHost("p-noalpn", "noalpn.test");
+        try (var alpn = new dev.tether.proxy.testing.AlpnOrigin(fx.publicCa, List.of("alpn.test"), "h2", "http/1.1")) {
+            // curl offers h2 and http/1.1; the proxy offers upstream http/1.1 only, upstream agrees,
+            // and the sandbox is offered exactly that
+            Cmd.Result r = curl("-v", "--http2", "https://alpn.test:" + alpn.port() + "/");
+            assertThat(r.out()).isEqualTo("upstream alpn=http/1.1\n");
+            assertThat(r.err()).containsPattern("ALPN[:,] server accepted (to use )?http/1.1");
+        }
+        // an upstream without ALPN: the sandbox is offered none either
+        Cmd.Result none = curl("-v", "--http2", https("allowed.test", "/noalpn").replace("allowed.test", "allowed.test"));
+        assertThat(none.exit()).isZero();
+        assertThat(none.err()).containsPattern("ALPN[:,] server did not agree");
+    }
+
+    @Test
+    void secretsFilesMustBePrivate() throws Exception {
+        Path f = fx.dir.resolve("secrets.env");
+        Files.writeString(f, "# comment\nTOKEN=from-file-123\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tether.proxy.secret.SecretResolver.readSecretsFile(f))
+                .hasMessageContaining("chmod 600");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        var redactor = new dev.tether.proxy.secret.SecretRedactor();
+        var resolver = new dev.tether.proxy.secret.SecretResolver(dev.tether.proxy.secret.SecretResolver.readSecretsFile(f),
+                Map.of("TOKEN", "from-env-456"), redactor);
+        assertThat(resolver.resolveValue("secret:TOKEN")).contains("from-file-123"); // the file wins over the environment
+        assertThat(resolver.resolveValue("secret:MISSING")).isEmpty();
+        assertThat(resolver.resolveValue("literal")).contains("literal");
+        assertThat(redactor.redact("Bearer from-file-123")).isEqualTo("Bearer [REDACTED:TOKEN]");
+    }
+
     static String readResponse(BufferedReader in) throws Exception {
         StringBuilder sb = new StringBuilder();
         String line;

@@ -255,6 +255,28 @@ class McpObserverTest {
         }
     }
 
+    @Test
+    void jsonResponsesAreFilteredAndBatchErrorsMerged() throws Exception {
+        try (McpServers.Running json = McpServers.startJsonResponseServer()) {
+            fx.rules.permitTool("t-fail", "mcp.test", "fail");
+            McpHttpClient c = new McpHttpClient(fx.proxy.explicitAddress(), URI.create("http://mcp.test:" + json.port() + "/mcp"));
+            c.initialize();
+            assertThat(c.sessionId()).isNotNull();
+            McpHttpClient.Reply list = c.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+            assertThat(list.contentType()).startsWith("application/json");
+            assertThat(list.raw()).contains("\"echo\"").contains("\"fail\"").doesNotContain("get-env");
+            McpHttpClient.Reply batch = c.post("[" + McpHttpClient.call(2, "echo", "{\"message\":\"j\"}") + ","
+                    + McpHttpClient.call(3, "get-env", "{}") + "," + McpHttpClient.call(4, "fail", "{}") + "]");
+            assertThat(batch.contentType()).startsWith("application/json");
+            assertThat(batch.messages()).hasSize(3);
+            assertThat(batch.raw()).contains("Echo: j").doesNotContain("ENV-DUMP");
+            McpEvent failed = fx.sink.mcp(m -> "fail".equals(m.target()) && "4".equals(m.requestId()));
+            assertThat(failed.outcome()).isEqualTo("error");
+            assertThat(failed.mcpSession()).isEqualTo(c.sessionId());
+            assertThat(fx.sink.mcp(m -> "tools/list".equals(m.method()) && c.sessionId().equals(m.mcpSession())).reason()).contains("get-env");
+        }
+    }
+
     private static JsonNode awaitMessage(BlockingQueue<String> lines, int id) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {

@@ -742,7 +742,6 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                 responseAggregate.addComponent(true, c.content().retain());
                 c.release();
                 if (last) finishJsonResponse();
-                return;
             }
             case SSE_MCP, SSE_PROBE -> {
                 onSseBytes(c.content());
@@ -1018,6 +1017,10 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void responseComplete() {
+        if (ex == null || ex.responseDone) { // already answered locally (refused, malformed, too large)
+            ctx.flush();
+            return;
+        }
         ex.responseDone = true;
         ctx.flush();
         if (upstream != null && upstream.isActive()) upstream.config().setAutoRead(true);

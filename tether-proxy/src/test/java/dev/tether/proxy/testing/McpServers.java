@@ -47,14 +47,27 @@ public final class McpServers {
 
     /** A server-everything over HTTP ("streamableHttp" or "sse") on a free loopback port. */
     public static Running startEverything(String transport) throws Exception {
+        return startNode(List.of("node", everythingMain().toString(), transport), "everything-" + transport);
+    }
+
+    /** The SDK-built server that answers with JSON (src/test/resources/mcp/json-response-server.mjs). */
+    public static Running startJsonResponseServer() throws Exception {
+        Path script = install().resolve("json-response-server.mjs");
+        try (var in = McpServers.class.getResourceAsStream("/mcp/json-response-server.mjs")) {
+            Files.write(script, in.readAllBytes());
+        }
+        return startNode(List.of("node", script.toString()), "json");
+    }
+
+    private static Running startNode(List<String> argv, String label) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder("node", everythingMain().toString(), transport);
+        ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().put("PORT", String.valueOf(port));
         pb.redirectErrorStream(true);
-        pb.redirectOutput(DIR.resolve("everything-" + transport + "-" + port + ".log").toFile());
+        pb.redirectOutput(DIR.resolve(label + "-" + port + ".log").toFile());
         Process p = pb.start();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
@@ -67,7 +80,7 @@ public final class McpServers {
             }
         }
         p.destroyForcibly();
-        throw new IOException("server-everything " + transport + " did not start; see " + DIR);
+        throw new IOException(label + " MCP server did not start; see " + DIR);
     }
 
     public record Running(Process process, int port) implements AutoCloseable {
