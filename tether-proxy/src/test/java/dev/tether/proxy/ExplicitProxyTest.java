@@ -159,6 +159,16 @@ class ExplicitProxyTest {
     }
 
     @Test
+    void anEarlyAnswerToAStreamingUploadEndsTheExchangeCleanly() throws Exception {
+        Path f = fx.dir.resolve("early.bin");
+        Files.write(f, new byte[20 * 1024 * 1024]);
+        Cmd.Result r = curl("-w", "\n%{http_code}", "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + f,
+                https("allowed.test", "/reject-early"));
+        assertThat(r.out()).endsWith("413");
+        assertThat(curl(https("allowed.test", "/after-early")).out()).contains("GET /after-early");
+    }
+
+    @Test
     void anUpstreamThatNeverAnswersGetsA504AndOthersAreUnaffected() throws Exception {
         var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {

@@ -1023,6 +1023,13 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         }
         ex.responseDone = true;
         ctx.flush();
+        if (!ex.requestDone && bodyMode == BodyMode.STREAM) {
+            // upstream answered before the body was sent (e.g. 413): it stopped reading, so the rest
+            // of the body goes nowhere and neither connection can be reused
+            bodyMode = BodyMode.DISCARD;
+            ex.closeAfter = true;
+            closeUpstream();
+        }
         if (upstream != null && upstream.isActive()) upstream.config().setAutoRead(true);
         maybeFinish();
     }
@@ -1034,6 +1041,14 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         }
         Exchange done = ex;
         ex = null;
+        if (done.mcp != null) {
+            // streamable HTTP answers on the same exchange: what is still pending got no answer
+            done.mcp.abandonPending("HTTP " + done.status + " without a JSON-RPC answer");
+        }
+        if (upstream != null && hasUnsentBytes(upstream)) {
+            // the answer came before upstream took the whole request: that connection is spoilt
+            closeUpstream();
+        }
         responseMode = ResponseMode.STREAM;
         sse = null;
         sseConversation = null;
@@ -1050,6 +1065,11 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         }
         if (upstream != null && !connecting) upstream.flush();
         updateAutoRead();
+    }
+
+    private static boolean hasUnsentBytes(Channel ch) {
+        var out = ch.unsafe().outboundBuffer();
+        return !ch.isWritable() || (out != null && out.totalPendingWriteBytes() > 0);
     }
 
     private void emitExchange() {

@@ -21,6 +21,9 @@ public final class SecretRedactor {
     /** Shorter values would redact ordinary words; such secrets are refused nowhere, only not searched for. */
     private static final int MIN_SECRET_LENGTH = 4;
 
+    /** Event copies keep this much of each string: audit events are not a place for 50 MB arguments. */
+    private static final int MAX_EVENT_STRING = 4096;
+
     private final Map<String, String> valueToName = new ConcurrentHashMap<>();
 
     public void register(String name, String value) {
@@ -60,7 +63,11 @@ public final class SecretRedactor {
             return out;
         }
         if (underCredentialKey && !node.isNull()) return f.textNode("[REDACTED]");
-        if (node.isTextual()) return f.textNode(redact(node.asText()));
+        if (node.isTextual()) {
+            String t = redact(node.asText()); // redact first: a cut must not split a secret into an unrecognisable prefix
+            return f.textNode(t.length() <= MAX_EVENT_STRING ? t
+                    : t.substring(0, MAX_EVENT_STRING) + "...(" + (t.length() - MAX_EVENT_STRING) + " more chars)");
+        }
         return node.deepCopy();
     }
 }

@@ -80,6 +80,13 @@ public final class Origin implements AutoCloseable {
                     o.flush();
                 }
                 case "/never" -> awaitQuietly(new CountDownLatch(1), 120);
+                case "/reject-early" -> {
+                    // answers without reading the body, like a server enforcing an upload limit
+                    byte[] body = "too large\n".getBytes(StandardCharsets.UTF_8);
+                    x.getResponseHeaders().set("Connection", "close");
+                    x.sendResponseHeaders(413, body.length);
+                    x.getResponseBody().write(body);
+                }
                 case "/mcp-truncated" -> {
                     x.getRequestBody().readAllBytes();
                     x.getResponseHeaders().set("Content-Type", "text/event-stream");

@@ -30,7 +30,12 @@ public final class RecordingSink implements ProxyEventSink {
                 break;
             }
         }
-        throw new AssertionError("no matching " + type.getSimpleName() + " among " + events);
+        StringBuilder last = new StringBuilder();
+        for (ProxyEvent e : events.subList(Math.max(0, events.size() - 15), events.size())) {
+            String t = e.toString();
+            last.append("\n  ").append(t.length() > 400 ? t.substring(0, 400) + "..." : t);
+        }
+        throw new AssertionError("no matching " + type.getSimpleName() + " among " + events.size() + " events; last:" + last);
     }
 
     public HttpExchangeEvent exchange(Predicate<HttpExchangeEvent> p) {
