@@ -23,7 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -70,13 +72,24 @@ public final class CertificateAuthority {
     private final Path certificatePath;
     private final KeyPair leafKeys;
     private final SecureRandom random = new SecureRandom();
-    private final ConcurrentHashMap<String, X509Certificate> leaves = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<X509Certificate>> leaves = new ConcurrentHashMap<>();
+    // Constant for every leaf: computed once, not per mint.
+    private final org.bouncycastle.asn1.x509.AuthorityKeyIdentifier authorityKeyId;
+    private final org.bouncycastle.asn1.x509.SubjectKeyIdentifier leafKeyId;
+    private final JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
 
     private CertificateAuthority(X509Certificate caCert, PrivateKey caKey, Path certificatePath) throws GeneralSecurityException {
         this.caCert = caCert;
         this.caKey = caKey;
         this.certificatePath = certificatePath;
         this.leafKeys = newEcKeyPair();
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            this.authorityKeyId = ext.createAuthorityKeyIdentifier(caCert);
+            this.leafKeyId = ext.createSubjectKeyIdentifier(leafKeys.getPublic());
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new GeneralSecurityException(e);
+        }
     }
 
     /**
@@ -126,14 +139,41 @@ public final class CertificateAuthority {
 
     /** A leaf for {@code host} (DNS name or IP literal), minted on first use and cached. */
     public X509Certificate leafFor(String host) {
-        X509Certificate cached = leaves.get(host);
-        if (cached != null && cached.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofHours(1)))) {
-            return cached;
-        }
+        return cached(host, null).join();
+    }
+
+    /**
+     * Starts minting {@code host}'s leaf on {@code executor} unless it is cached or under way, so
+     * the signature overlaps other work (the upstream handshake) instead of adding to it.
+     */
+    public void prefetch(String host, Executor executor) {
+        cached(host, executor);
+    }
+
+    private CompletableFuture<X509Certificate> cached(String host, Executor executor) {
+        CompletableFuture<X509Certificate> f = leaves.get(host);
+        if (f != null && (!f.isDone() || fresh(f))) return f;
         if (leaves.size() >= MAX_CACHED_LEAVES) leaves.clear();
-        X509Certificate minted = mint(host);
-        leaves.put(host, minted);
-        return minted;
+        CompletableFuture<X509Certificate> mine = new CompletableFuture<>();
+        CompletableFuture<X509Certificate> prev = f == null ? leaves.putIfAbsent(host, mine)
+                : leaves.replace(host, f, mine) ? null : leaves.get(host);
+        if (prev != null) return prev;
+        Runnable mint = () -> {
+            try {
+                mine.complete(mint(host));
+            } catch (RuntimeException e) {
+                leaves.remove(host, mine);
+                mine.completeExceptionally(e);
+            }
+        };
+        if (executor == null) mint.run();
+        else executor.execute(mint);
+        return mine;
+    }
+
+    private static boolean fresh(CompletableFuture<X509Certificate> f) {
+        X509Certificate c = f.getNow(null);
+        return c != null && c.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofHours(1)));
     }
 
     /** A leaf valid for several names at once (not cached): for servers that answer for many hosts. */
@@ -154,7 +194,6 @@ public final class CertificateAuthority {
                     caCert, new BigInteger(127, random).add(BigInteger.ONE),
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(LEAF_VALIDITY)),
                     subject, leafKeys.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             GeneralName[] names = hosts.stream()
                     .map(h -> isIpLiteral(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h))
                     .toArray(GeneralName[]::new);
@@ -162,9 +201,9 @@ public final class CertificateAuthority {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(leafKeys.getPublic()));
-            return new JcaX509CertificateConverter().getCertificate(b.build(signer(caKey)));
+            b.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId);
+            b.addExtension(Extension.subjectKeyIdentifier, false, leafKeyId);
+            return converter.getCertificate(b.build(signer(caKey)));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot mint a certificate for " + host + ": " + e.getMessage(), e);
         }

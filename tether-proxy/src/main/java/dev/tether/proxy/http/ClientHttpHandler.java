@@ -317,6 +317,8 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         ex.requestDone = true;
         ex.responseDone = true;
         emitExchange();
+        // most tunnels carry TLS for this very host: have its leaf ready by the time SNI arrives
+        rt.ca.prefetch(hp.host(), rt.mintThreads);
         ClientContext tunnel = cc.withFixedTarget(new ClientContext.Target(hp.host(), hp.port(), false), ClientContext.Mode.TUNNEL);
         ReferenceCountUtil.release(req);
         ChannelHandlerContext c = ctx;

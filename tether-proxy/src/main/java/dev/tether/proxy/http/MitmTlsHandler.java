@@ -63,6 +63,7 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
             return promise;
         }
         Channel client = ctx.channel();
+        rt.ca.prefetch(host, rt.mintThreads);
         rt.resolverThreads.execute(() -> {
             InetSocketAddress addr;
             try {

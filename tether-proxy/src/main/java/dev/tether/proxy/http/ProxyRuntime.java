@@ -35,6 +35,8 @@ public final class ProxyRuntime implements AutoCloseable {
     final Class<? extends SocketChannel> socketChannelClass;
     /** DNS may block: resolution runs on virtual threads, never on an event loop. */
     final ExecutorService resolverThreads = Executors.newVirtualThreadPerTaskExecutor();
+    /** Leaf minting (one ECDSA signature) runs beside the upstream handshake, not after it. */
+    final ExecutorService mintThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ConcurrentHashMap<String, SslContext> serverContexts = new ConcurrentHashMap<>();
     private final SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
 
@@ -112,5 +114,6 @@ public final class ProxyRuntime implements AutoCloseable {
     @Override
     public void close() {
         resolverThreads.shutdownNow();
+        mintThreads.shutdownNow();
     }
 }
