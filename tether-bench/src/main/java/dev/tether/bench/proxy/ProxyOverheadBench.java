@@ -91,8 +91,8 @@ public final class ProxyOverheadBench {
                     return info == null || !info.getThreadName().toLowerCase().contains("eventloop");
                 });
 
-                System.out.printf("# tether proxy overhead (JDK %s, %d cores, proxy on 1 event-loop thread)%n%n",
-                        Runtime.version(), Runtime.getRuntime().availableProcessors());
+                System.out.printf("# tether proxy overhead (JDK %s, %d cores, proxy on 1 event-loop thread, load average at start: %s)%n%n",
+                        Runtime.version(), Runtime.getRuntime().availableProcessors(), loadAverage());
 
                 // ---- latency: alternate blocks so drift hits both sides alike
                 Client directHttp = () -> KeepAliveClient.plainDirect(http.port());
@@ -141,7 +141,8 @@ public final class ProxyOverheadBench {
                 System.out.printf("| through proxy (CONNECT, policy, upstream TCP+TLS, leaf minting, TLS) | %s | %s |%n",
                         ms(pct(proxied, 50)), ms(pct(proxied, 99)));
                 curlHandshakes(Math.min(handshakes, 200), pp, https.port(), tetherCa, publicCa, run);
-                System.out.printf("%nTLS provider: %s; events emitted: %d%n",
+                System.out.printf("%nload average at end: %s%n", loadAverage());
+                System.out.printf("TLS provider: %s; events emitted: %d%n",
                         io.netty.handler.ssl.OpenSsl.isAvailable() ? "BoringSSL (netty-tcnative)" : "JDK", events.sum());
             }
         }
@@ -262,6 +263,16 @@ public final class ProxyOverheadBench {
         Set<Long> s = new HashSet<>();
         for (long id : mx.getAllThreadIds()) s.add(id);
         return s;
+    }
+
+    /** The machine is shared: the figures only mean something next to how busy it was. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     static SSLContext trusting(CertificateAuthority ca) throws Exception {
