@@ -1,7 +1,9 @@
 // A streamable-HTTP MCP server built with the official SDK (from npm), configured to answer
 // POSTs with plain JSON instead of SSE (enableJsonResponse), so the observer's JSON path is
-// exercised against the real SDK. Usage: PORT=n node json-response-server.mjs
+// exercised against the real SDK. Usage: PORT=n [TLS_KEY=key.pem TLS_CERT=cert.pem] node json-response-server.mjs
 import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -19,7 +21,11 @@ function newServer() {
 }
 
 const transports = {};
-http.createServer(async (req, res) => {
+const tls = process.env.TLS_KEY
+  ? { key: fs.readFileSync(process.env.TLS_KEY), cert: fs.readFileSync(process.env.TLS_CERT), ALPNProtocols: ['http/1.1'] }
+  : null;
+const create = tls ? (h) => https.createServer(tls, h) : (h) => http.createServer(h);
+create(async (req, res) => {
   let body = '';
   for await (const chunk of req) body += chunk;
   let parsed;

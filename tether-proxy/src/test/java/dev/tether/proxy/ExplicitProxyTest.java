@@ -164,7 +164,10 @@ class ExplicitProxyTest {
         Files.write(f, new byte[20 * 1024 * 1024]);
         Cmd.Result r = curl("-w", "\n%{http_code}", "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + f,
                 https("allowed.test", "/reject-early"));
-        assertThat(r.out()).endsWith("413");
+        // The origin closes without lingering, so its RST can destroy the 413 before the proxy reads
+        // it (TCP, not the proxy): either outcome must be clear, and the proxy must carry on.
+        assertThat(r.out()).satisfiesAnyOf(o -> assertThat(o).endsWith("413"),
+                o -> assertThat(o).contains("closed the connection without answering").endsWith("502"));
         assertThat(curl(https("allowed.test", "/after-early")).out()).contains("GET /after-early");
     }
 

@@ -277,6 +277,42 @@ class McpObserverTest {
         }
     }
 
+    @Test
+    void mcpOverHttpsIsInterceptedAndJudged() throws Exception {
+        // the SDK-built server over TLS with a certificate from the "public" CA the proxy trusts upstream
+        java.nio.file.Path key = fx.dir.resolve("mcp-key.pem");
+        java.nio.file.Path cert = fx.dir.resolve("mcp-cert.pem");
+        writePem(key, new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(fx.publicCa.leafPrivateKey(), null));
+        writePem(cert, fx.publicCa.leafForNames(List.of("mcp.test")));
+        try (McpServers.Running json = McpServers.startJsonResponseServer(java.util.Map.of("TLS_KEY", key.toString(), "TLS_CERT", cert.toString()))) {
+            McpHttpClient c = new McpHttpClient(fx.proxy.explicitAddress(), URI.create("https://mcp.test:" + json.port() + "/mcp"),
+                    trusting(fx.tetherCa.certificate()));
+            c.initialize();
+            assertThat(c.post(McpHttpClient.call(2, "echo", "{\"message\":\"over tls\"}")).raw()).contains("Echo: over tls");
+            JsonNode env = c.post(McpHttpClient.call(3, "get-env", "{}")).messages().getFirst();
+            assertThat(env.path("error").path("code").asInt()).isEqualTo(JsonRpc.DENIED_BY_POLICY);
+            assertThat(c.post("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\"}").raw()).contains("echo").doesNotContain("get-env");
+            fx.sink.exchange(x -> x.scheme().equals("https") && x.host().equals("mcp.test") && x.port() == json.port());
+        }
+    }
+
+    static void writePem(java.nio.file.Path p, Object o) throws Exception {
+        try (var w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(java.nio.file.Files.newBufferedWriter(p))) {
+            w.writeObject(o);
+        }
+    }
+
+    static javax.net.ssl.SSLContext trusting(java.security.cert.X509Certificate ca) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("ca", ca);
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
     private static JsonNode awaitMessage(BlockingQueue<String> lines, int id) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {

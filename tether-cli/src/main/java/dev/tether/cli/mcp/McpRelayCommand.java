@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
  * policy. Runs inside the sandbox (the agent's MCP config launches it instead of the server) and
  * asks the daemon over the session's relay socket.
  */
-@Command(name = "mcp-relay", description = {
+@Command(name = "mcp-relay", mixinStandardHelpOptions = true, description = {
         "Run a stdio MCP server behind tether's policy (inside the sandbox).",
         "Decisions come from the tether daemon over the session's relay socket."})
 public final class McpRelayCommand implements Callable<Integer> {

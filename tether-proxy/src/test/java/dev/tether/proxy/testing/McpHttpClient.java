@@ -22,8 +22,15 @@ public final class McpHttpClient {
     private String sessionId;
 
     public McpHttpClient(InetSocketAddress proxy, URI endpoint) {
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).proxy(ProxySelector.of(proxy))
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        this(proxy, endpoint, null);
+    }
+
+    /** {@code trust}: the TLS context for https endpoints (trusting tether's CA), or null. */
+    public McpHttpClient(InetSocketAddress proxy, URI endpoint, javax.net.ssl.SSLContext trust) {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).proxy(ProxySelector.of(proxy))
+                .connectTimeout(Duration.ofSeconds(10));
+        if (trust != null) b.sslContext(trust);
+        this.http = b.build();
         this.endpoint = endpoint;
     }
 

@@ -52,20 +52,30 @@ public final class McpServers {
 
     /** The SDK-built server that answers with JSON (src/test/resources/mcp/json-response-server.mjs). */
     public static Running startJsonResponseServer() throws Exception {
+        return startJsonResponseServer(Map.of());
+    }
+
+    /** With {@code TLS_KEY}/{@code TLS_CERT} (PEM file paths) in {@code env} it serves HTTPS. */
+    public static Running startJsonResponseServer(Map<String, String> env) throws Exception {
         Path script = install().resolve("json-response-server.mjs");
         try (var in = McpServers.class.getResourceAsStream("/mcp/json-response-server.mjs")) {
             Files.write(script, in.readAllBytes());
         }
-        return startNode(List.of("node", script.toString()), "json");
+        return startNode(List.of("node", script.toString()), "json", env);
     }
 
     private static Running startNode(List<String> argv, String label) throws Exception {
+        return startNode(argv, label, Map.of());
+    }
+
+    private static Running startNode(List<String> argv, String label, Map<String, String> env) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().put("PORT", String.valueOf(port));
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(DIR.resolve(label + "-" + port + ".log").toFile());
         Process p = pb.start();
