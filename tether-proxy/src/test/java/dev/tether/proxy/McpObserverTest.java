@@ -250,6 +250,7 @@ class McpObserverTest {
             McpHttpClient.Reply timedOut = pending.get(30, TimeUnit.SECONDS);
             assertThat(timedOut.status()).isEqualTo(504);
             assertThat(timedOut.messages().getFirst().path("error").path("code").asInt()).isEqualTo(JsonRpc.UPSTREAM_TIMEOUT);
+            assertThat(timedOut.messages().getFirst().path("id").asInt()).as("the error names the call it answers").isEqualTo(41);
             assertThat(timedOut.messages().getFirst().path("error").path("message").asText()).contains("did not answer");
             assertThat(fx.sink.mcp(m -> "41".equals(m.requestId())).outcome()).isEqualTo("no-response");
         }

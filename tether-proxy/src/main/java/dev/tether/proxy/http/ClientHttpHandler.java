@@ -240,6 +240,10 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequestContent(HttpContent c) {
+        if (ex == null) { // content without a request (the decoder's leftovers): nothing to attach it to
+            c.release();
+            return;
+        }
         boolean last = c instanceof LastHttpContent;
         ex.requestBytes += c.content().readableBytes();
         switch (bodyMode) {
@@ -572,8 +576,7 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
             ex.closeAfter = true;
             if (!ex.requestDone) bodyMode = BodyMode.DISCARD;
             if (ex.mcp != null) {
-                ex.mcp.abandonPending(why);
-                respondJson(HttpResponseStatus.BAD_GATEWAY, JsonRpc.error(null, -32603, "tether: " + why, null));
+                respondMcpFailure(HttpResponseStatus.BAD_GATEWAY, ex.mcp.failPending(-32603, why), why);
             } else {
                 respondLocal(HttpResponseStatus.BAD_GATEWAY, "tether: " + why);
             }
@@ -609,11 +612,10 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                 String why = "upstream " + current.host + ":" + current.port + " did not answer within "
                         + rt.config.responseTimeout().toMillis() + " ms";
                 notice(ProxyNotice.Kind.UPSTREAM_TIMEOUT, why);
-                if (current.mcp != null) current.mcp.abandonPending(why);
                 closeUpstream();
                 current.closeAfter = false;
                 if (current.mcp != null) {
-                    respondJson(HttpResponseStatus.GATEWAY_TIMEOUT, JsonRpc.error(null, JsonRpc.UPSTREAM_TIMEOUT, "tether: " + why, null));
+                    respondMcpFailure(HttpResponseStatus.GATEWAY_TIMEOUT, current.mcp.failPending(JsonRpc.UPSTREAM_TIMEOUT, why), why);
                 } else {
                     respondLocal(HttpResponseStatus.GATEWAY_TIMEOUT, "tether: " + why);
                 }
@@ -738,7 +740,7 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                     String why = "MCP response over " + rt.config.maxInspectedBodyBytes() + " bytes: too large to inspect, withheld";
                     notice(ProxyNotice.Kind.BODY_TOO_LARGE, why);
                     closeUpstream();
-                    respondJson(HttpResponseStatus.BAD_GATEWAY, JsonRpc.error(null, JsonRpc.TOO_LARGE, "tether: " + why, null));
+                    respondMcpFailure(HttpResponseStatus.BAD_GATEWAY, ex.mcp.failPending(JsonRpc.TOO_LARGE, why), why);
                     return;
                 }
                 responseAggregate.addComponent(true, c.content().retain());
@@ -771,7 +773,8 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         if (out == null) {
             ReferenceCountUtil.release(head);
             responseMode = ResponseMode.IGNORE;
-            respondJson(HttpResponseStatus.BAD_GATEWAY, JsonRpc.error(null, -32603, "tether: the MCP server sent a malformed response", null));
+            String why = "the MCP server sent a malformed response";
+            respondMcpFailure(HttpResponseStatus.BAD_GATEWAY, ex.mcp.failPending(-32603, why), why);
             return;
         }
         if (!ex.mcpErrors.isEmpty()) {
@@ -931,10 +934,10 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                 if (ex.requestDone || bodyMode == BodyMode.STREAM) {
                     String why = "upstream " + ex.host + ":" + ex.port + " closed the connection without answering";
                     notice(ProxyNotice.Kind.UPSTREAM_FAILURE, why);
-                    if (ex.mcp != null) ex.mcp.abandonPending(why);
                     ex.closeAfter = true;
                     if (!ex.requestDone) bodyMode = BodyMode.DISCARD;
-                    respondLocal(HttpResponseStatus.BAD_GATEWAY, "tether: " + why);
+                    if (ex.mcp != null) respondMcpFailure(HttpResponseStatus.BAD_GATEWAY, ex.mcp.failPending(-32603, why), why);
+                    else respondLocal(HttpResponseStatus.BAD_GATEWAY, "tether: " + why);
                 }
             } else {
                 // mid-response: the only honest signal left is closing the sandbox side too
@@ -991,6 +994,14 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         r.headers().set("X-Tether-Decision", "deny");
         writeLocal(r, "text/plain; charset=utf-8");
+    }
+
+    /** JSON-RPC errors for the calls that failed (one per id; a batch gets an array), plus tether's own. */
+    private void respondMcpFailure(HttpResponseStatus status, List<ObjectNode> failed, String why) {
+        List<ObjectNode> all = new ArrayList<>(failed);
+        all.addAll(ex.mcpErrors);
+        if (all.isEmpty()) all.add(JsonRpc.error(null, -32603, "tether: " + why, null));
+        respondJson(status, ex.mcpBatch || all.size() > 1 ? arrayOf(all) : all.getFirst());
     }
 
     private void respondLocal(HttpResponseStatus status, String text) {

@@ -140,6 +140,26 @@ public final class McpConversation {
         }
     }
 
+    /**
+     * Gives up on every pending request: records each as {@code no-response} and returns one
+     * JSON-RPC error per request, carrying its id, so the client can match the failure to its call.
+     */
+    public List<ObjectNode> failPending(int code, String message) {
+        List<ObjectNode> errors = new ArrayList<>();
+        for (Map.Entry<String, Pending> e : pending.entrySet()) {
+            if (pending.remove(e.getKey()) == null) continue;
+            emit(e.getValue(), e.getKey(), "no-response", message);
+            JsonNode id;
+            try {
+                id = JsonRpc.parse(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException impossible) {
+                id = null;
+            }
+            errors.add(JsonRpc.error(id, code, "tether: " + message, null));
+        }
+        return errors;
+    }
+
     /** Ids of requests still waiting for an answer (JSON text of the id). */
     public Set<String> pendingIds() {
         return Set.copyOf(pending.keySet());
