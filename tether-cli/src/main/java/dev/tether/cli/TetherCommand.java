@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             DoctorCommand.class,
             dev.tether.cli.mcp.McpRelayCommand.class,
+            dev.tether.cli.ui.UiCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;

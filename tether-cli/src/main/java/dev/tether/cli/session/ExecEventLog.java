@@ -33,7 +33,7 @@ public final class ExecEventLog implements AutoCloseable {
         }
     }
 
-    public void accept(ExecEvent e) {
+    public synchronized void accept(ExecEvent e) {
         if (file != null) {
             try {
                 file.write(json.writeValueAsString(toJson(e)));
@@ -45,6 +45,22 @@ public final class ExecEventLog implements AutoCloseable {
         if (console != null) {
             console.println("tether: exec " + e.filename() + " " + quoteArgv(e.argv())
                     + "  (pid " + e.header().pid() + ", parent " + e.header().ppid() + ")");
+        }
+    }
+
+    /** A decision event from an enforcing layer: a JSON line; a console line for what was refused. */
+    public synchronized void accept(dev.tether.events.Event e) {
+        if (file != null) {
+            try {
+                file.write(json.writeValueAsString(e));
+                file.newLine();
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        if (console != null && e.decision() != dev.tether.events.Verdict.ALLOW) {
+            console.println("tether: " + e.decision().jsonName().toUpperCase(java.util.Locale.ROOT) + " "
+                    + e.kind().jsonName() + " " + e.resource() + "  (pid " + e.pid() + ", " + e.reason() + ")");
         }
     }
 

@@ -17,6 +17,8 @@ import dev.tether.sandbox.CommandNotFoundException;
 import dev.tether.sandbox.SandboxEngine;
 import dev.tether.sandbox.SandboxProcess;
 import dev.tether.sandbox.SandboxSpec;
+import dev.tether.policy.Mode;
+import dev.tether.policy.Principal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -35,8 +37,12 @@ public final class SandboxSession {
     public static final int EXIT_NOT_FOUND = 127;
     private static final int SLOT = 1;
 
-    /** @param eventsFile where to write one JSON line per event, or null */
-    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet) {}
+    /**
+     * @param eventsFile where to write one JSON line per event, or null
+     * @param policyFile the Cedar policy to enforce, or null to only monitor
+     */
+    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet,
+                          Path policyFile, Mode mode, String agent) {}
 
     private final Options options;
     private final SandboxEngine engine;
@@ -76,11 +82,21 @@ public final class SandboxSession {
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              ExecEventLog log = new ExecEventLog(sessionId, options.eventsFile(), options.quiet() ? null : err);
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, event -> onEvent(event, log));
-             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
+             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
+             SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
+                     options.policyFile(), new Principal(options.agent(), sessionId), options.mode(), sessionId,
+                     cgroup.dir(), "/" + cgroups.mountPoint().relativize(cgroup.dir()), options.projectDir(), log::accept, err)) {
             monitor.register(cgroup, SLOT);
+            if (enforcement == null) {
+                err.println("tether: no policy given: monitoring only, nothing is enforced");
+            } else {
+                err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ") for "
+                        + "Agent::\"" + options.agent() + "\"");
+            }
             int exit;
             try (var signals = SignalForwarding.install(cgroup)) {
-                SandboxProcess process = engine.launch(spec(sessionId, cgroup));
+                SandboxProcess process = engine.launch(spec(sessionId, cgroup, enforcement),
+                        enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
                 exit = process.waitFor();
             } catch (CommandNotFoundException e) {
                 throw new UserError(e.getMessage(), EXIT_NOT_FOUND);
@@ -111,7 +127,7 @@ public final class SandboxSession {
         }
     }
 
-    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup) {
+    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup, SessionEnforcement enforcement) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("HOME", "/root");
@@ -123,8 +139,15 @@ public final class SandboxSession {
         String lang = System.getenv("LANG");
         env.put("LANG", lang == null ? "C.UTF-8" : lang);
         Path project = options.projectDir().toAbsolutePath().normalize();
+        List<Path> readOnly = new java.util.ArrayList<>();
+        if (options.policyFile() != null) {
+            readOnly.add(options.policyFile().toAbsolutePath().normalize().getParent());
+        }
+        if (enforcement != null) {
+            readOnly.addAll(enforcement.readOnlyPaths());
+        }
         return new SandboxSpec(options.command(), project, project, env, cgroup.procsFile(),
-                "tether-" + sessionId.substring(sessionId.length() - 6));
+                "tether-" + sessionId.substring(sessionId.length() - 6), readOnly);
     }
 
     private static LibBpf loadLibBpf() {
