@@ -172,6 +172,17 @@ class ExplicitProxyTest {
     }
 
     @Test
+    void largeJsonBodiesAreInvitedWithoutTheClientsExpectTimeout() throws Exception {
+        Path f = fx.dir.resolve("big.json");
+        Files.writeString(f, "{\"data\":\"" + "y".repeat(3 * 1024 * 1024) + "\"}");
+        // curl sends Expect: 100-continue for bodies this size; the proxy answers it itself because it
+        // reads the whole JSON body before anything goes upstream
+        Cmd.Result r = curl("-v", "-H", "Content-Type: application/json", "--data-binary", "@" + f, https("allowed.test", "/upload"));
+        assertThat(r.out()).contains("received " + (3 * 1024 * 1024 + 11));
+        assertThat(r.err()).contains("HTTP/1.1 100 Continue");
+    }
+
+    @Test
     void anUpstreamThatNeverAnswersGetsA504AndOthersAreUnaffected() throws Exception {
         var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {

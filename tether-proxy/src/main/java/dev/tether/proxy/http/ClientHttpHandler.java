@@ -230,6 +230,11 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         req.setUri(pathAndQuery);
 
         if (mayCarryJsonRpc(req)) {
+            if (HttpUtil.is100ContinueExpected(req)) {
+                // the body is judged before anything goes upstream: tether itself invites it
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+                req.headers().remove(HttpHeaderNames.EXPECT);
+            }
             bodyMode = BodyMode.AGGREGATE;
             heldRequest = req;
             requestAggregate = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
