@@ -49,10 +49,14 @@ class CedarPolicyEndToEndTest {
     static final String POLICY = """
             @id("net-hosts")
             permit (principal, action == Action::"NetworkConnect", resource)
-            when { resource in [ Host::"allowed.test", Host::"*.wild.test", Host::"secret.test", Host::"mcp.test" ] };
+            when { resource in [ Host::"allowed.test", Host::"*.wild.test", Host::"secret.test", Host::"mcp.test", Host::"rebind.test" ] };
 
             @id("net-no-denied")
             forbid (principal, action == Action::"NetworkConnect", resource == Host::"denied.test");
+
+            @id("net-no-internal")
+            forbid (principal, action == Action::"NetworkConnect", resource)
+            when { resource in Net::"127.0.0.2/32" };
 
             @id("api-key")
             permit (principal, action == Action::"HttpRewrite", resource == Host::"secret.test")
@@ -102,7 +106,9 @@ class CedarPolicyEndToEndTest {
             new EventBusSink(bus, "s-e2e", "claude").emit(e);
             proxyEvents.emit(e);
         };
-        ProxyConfig cfg = ProxyConfig.explicitOnLoopback(0).withResolver(ProxyFixture.loopback())
+        // rebind.test is allowed by name but resolves into a forbidden network
+        UpstreamResolver resolver = (host, port) -> new InetSocketAddress(host.equals("rebind.test") ? "127.0.0.2" : "127.0.0.1", port);
+        ProxyConfig cfg = ProxyConfig.explicitOnLoopback(0).withResolver(resolver)
                 .withUpstreamTrust(List.of(publicCa.certificate())).withIoThreads(2);
         proxy = TetherProxy.start(cfg, tetherCa, decisions, sink,
                 new SecretResolver(Map.of(), Map.of("TEST_API_KEY", ProxyFixture.SECRET_VALUE), new SecretRedactor()));
@@ -152,6 +158,14 @@ class CedarPolicyEndToEndTest {
         assertThat(denied.decision()).isEqualTo(dev.tether.events.Verdict.DENY);
         assertThat(denied.policies()).containsExactly("net-no-denied");
         assertThat(denied.reason()).contains("policy.cedar:");
+    }
+
+    @Test
+    void anAllowedNameResolvingIntoAForbiddenNetworkIsRefused() throws Exception {
+        Cmd.Result https = curl("-w", "\n%{http_code}", https("rebind.test", "/x"));
+        assertThat(https.out()).contains("net-no-internal").contains("resolved to 127.0.0.2").endsWith("403");
+        Cmd.Result http = curl("-w", "\n%{http_code}", "http://rebind.test:" + origin.port() + "/x");
+        assertThat(http.out()).contains("net-no-internal").endsWith("403");
     }
 
     @Test

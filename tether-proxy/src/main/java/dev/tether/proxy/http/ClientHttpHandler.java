@@ -537,6 +537,21 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
             releasePending();
             return;
         }
+        Verdict resolved = decideResolved(rt, target.host(), addr);
+        if (resolved != null && !resolved.allowed()) {
+            // the name is allowed but where it points is not (DNS pointing at an internal network)
+            connecting = false;
+            upstreamTarget = null;
+            releasePending();
+            if (ex != null && !ex.responseStarted) {
+                ex.verdict = resolved;
+                ex.closeAfter = true;
+                if (!ex.requestDone) bodyMode = BodyMode.DISCARD;
+                respondDenied(resolved);
+            }
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
         UpstreamHandler h = new UpstreamHandler();
         Bootstrap b = UpstreamConnector.bootstrap(rt, ctx.channel().eventLoop(), target, h);
         b.connect(addr).addListener((ChannelFutureListener) f -> {
@@ -558,6 +573,18 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
                 });
             }
         });
+    }
+
+    /**
+     * For a named host, the decision again with the address the name resolved to, so forbids on
+     * addresses and networks ({@code Net::"10.0.0.0/8"}) hold however the name resolves. Null for
+     * an IP literal (already decided with its address).
+     */
+    static Verdict decideResolved(ProxyRuntime rt, String host, InetSocketAddress addr) {
+        if (Hosts.isIpLiteral(host) || addr.getAddress() == null) return null;
+        Verdict v = rt.decisions.connect(host, addr.getAddress(), addr.getPort());
+        if (v.allowed()) return v;
+        return new Verdict(false, v.policyIds(), v.reason() + " (" + host + " resolved to " + addr.getAddress().getHostAddress() + ")");
     }
 
     private void upstreamReady(Channel ch, UpstreamHandler h) {

@@ -78,6 +78,12 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
     }
 
     private void dial(Channel client, Promise<Setup> promise, ClientContext.Target target, InetSocketAddress addr) {
+        Verdict resolved = ClientHttpHandler.decideResolved(rt, target.host(), addr);
+        if (resolved != null && !resolved.allowed()) {
+            // handshake without upstream: each request is decided again and answered 403
+            promise.trySuccess(new Setup(rt.serverContext(ApplicationProtocolNames.HTTP_1_1), target.host(), null, null));
+            return;
+        }
         UpstreamHandler h = new UpstreamHandler();
         UpstreamConnector.bootstrap(rt, client.eventLoop(), target, h).connect(addr).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {

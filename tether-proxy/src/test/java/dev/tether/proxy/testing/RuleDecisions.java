@@ -37,6 +37,12 @@ public final class RuleDecisions implements ProxyDecisions {
         return this;
     }
 
+    /** Forbids connections to addresses starting with {@code prefix} (a stand-in for {@code Net::} rules). */
+    public RuleDecisions forbidAddress(String id, String prefix) {
+        hosts.add(new HostRule(id, false, "addr:" + prefix));
+        return this;
+    }
+
     public RuleDecisions permitTool(String id, String server, String tool) {
         tools.add(new ToolRule(id, true, server, tool, a -> true));
         return this;
@@ -74,6 +80,12 @@ public final class RuleDecisions implements ProxyDecisions {
         String h = hostname != null ? hostname : address == null ? "" : address.getHostAddress();
         List<String> permits = new ArrayList<>();
         for (HostRule r : hosts) {
+            if (r.pattern().startsWith("addr:")) {
+                if (address != null && address.getHostAddress().startsWith(r.pattern().substring(5))) {
+                    return Verdict.deny("forbid " + r.id() + " matched address " + address.getHostAddress(), r.id());
+                }
+                continue;
+            }
             if (!hostMatches(r.pattern(), h, port)) continue;
             if (!r.permit()) return Verdict.deny("forbid " + r.id() + " matched " + h, r.id());
             permits.add(r.id());
