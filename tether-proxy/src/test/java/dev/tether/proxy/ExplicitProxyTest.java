@@ -121,6 +121,15 @@ class ExplicitProxyTest {
     }
 
     @Test
+    void aMissingSecretFailsTheRequestClearlyInsteadOfSendingItWithout() throws Exception {
+        fx.rules.permitHost("p-nosecret", "nosecret.test").rewrite("r-missing", "nosecret.test", "Authorization", "secret:NOT_DEFINED");
+        Cmd.Result r = curl("-w", "\n%{http_code}", "http://nosecret.test:" + plain.port() + "/s");
+        assertThat(r.out()).contains("secret:NOT_DEFINED").contains("r-missing").endsWith("502");
+        assertThat(plain.lastHeaders).doesNotContainKey("/s");
+        fx.sink.notice(n -> n.kind() == ProxyNotice.Kind.MISSING_SECRET && n.detail().contains("NOT_DEFINED"));
+    }
+
+    @Test
     void sseEventsArriveOneByOne() throws Exception {
         ProcessBuilder pb = new ProcessBuilder("curl", "-sS", "-N", "--max-time", "30", "--proxy", fx.proxyUrl(), "--cacert",
                 caFile.toString(), https("allowed.test", "/sse"));

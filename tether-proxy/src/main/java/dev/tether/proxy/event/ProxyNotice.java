@@ -7,5 +7,5 @@ import java.time.Instant;
  * truncated SSE frame, an upstream that never answered, a body over the inspection limit.
  */
 public record ProxyNotice(Instant time, Kind kind, String host, String detail) implements ProxyEvent {
-    public enum Kind { MALFORMED_INPUT, TRUNCATED_STREAM, UPSTREAM_TIMEOUT, UPSTREAM_FAILURE, BODY_TOO_LARGE, TLS_FAILURE }
+    public enum Kind { MALFORMED_INPUT, TRUNCATED_STREAM, UPSTREAM_TIMEOUT, UPSTREAM_FAILURE, BODY_TOO_LARGE, TLS_FAILURE, MISSING_SECRET }
 }

@@ -219,6 +219,8 @@ final class ClientHttpHandler extends ChannelInboundHandlerAdapter {
         for (HeaderRewrite rw : rt.decisions.headerRewrites(target.host(), target.port())) {
             Optional<String> value = rt.secrets.resolveValue(rw.value());
             if (value.isEmpty()) {
+                notice(ProxyNotice.Kind.MISSING_SECRET, "header " + rw.header() + " for " + target.host() + " needs "
+                        + rw.value() + " (" + rw.policyId() + "), which is in neither the secrets file nor the environment");
                 bodyMode = BodyMode.DISCARD;
                 respondLocal(HttpResponseStatus.BAD_GATEWAY, "tether: the policy sets header " + rw.header() + " from "
                         + rw.value() + ", which is not defined on the host (" + rw.policyId() + ")");
