@@ -19,6 +19,14 @@ import picocli.CommandLine.Spec;
             DoctorCommand.class,
             dev.tether.cli.mcp.McpRelayCommand.class,
             dev.tether.cli.ui.UiCommand.class,
+            AgentCommand.Claude.class,
+            AgentCommand.Codex.class,
+            AgentCommand.Gemini.class,
+            AgentCommand.Qwen.class,
+            AgentCommand.OpenCode.class,
+            ImageCommand.class,
+            SweepCommand.class,
+            dev.tether.cli.policy.PolicyCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;

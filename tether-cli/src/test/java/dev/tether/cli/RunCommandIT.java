@@ -32,10 +32,25 @@ class RunCommandIT {
                 "kernel integration tests need root (BPF, cgroups, namespaces); not root here, so they are skipped");
     }
 
+    /**
+     * The kernel monitor's exec events (the file also holds the enforcement layers' decisions),
+     * each as {filename, argv, pid, ppid, comm}.
+     */
     private List<JsonNode> events(Path file) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
-            out.add(JSON.readTree(line));
+            JsonNode n = JSON.readTree(line);
+            if (!"ProcessExec".equals(n.path("action").asText()) || n.path("layer").asText("kernel").equals("fanotify")) {
+                continue;
+            }
+            var e = JSON.createObjectNode();
+            e.put("filename", n.has("filename") ? n.get("filename").asText() : n.path("resource").asText());
+            e.set("argv", n.has("argv") ? n.get("argv") : n.path("detail").path("argv"));
+            e.put("pid", n.path("pid").asLong());
+            e.put("ppid", n.path("ppid").asLong());
+            e.put("comm", n.path("comm").asText());
+            e.put("action", n.path("action").asText());
+            out.add(e);
         }
         return out;
     }
@@ -43,7 +58,7 @@ class RunCommandIT {
     @Test
     void trueRunsInTheSandboxAndItsExecIsReported() throws Exception {
         Path events = project.resolve("events.jsonl");
-        var r = TetherProcess.run(project, "run", "--events", events.toString(), "--", "/bin/true");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--", "/bin/true");
         assertThat(r.exit()).as(r.stderr()).isZero();
         List<JsonNode> evs = events(events);
         assertThat(evs).as(r.stderr()).hasSize(1);
@@ -60,7 +75,7 @@ class RunCommandIT {
     @Test
     void exitCodeIsPropagatedAndChildExecsCarryTheirArgv() throws Exception {
         Path events = project.resolve("events.jsonl");
-        var r = TetherProcess.run(project, "run", "--events", events.toString(), "--",
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--",
                 "sh", "-c", "echo hi > out.txt; /bin/echo two words; exit 7");
         assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
         assertThat(r.stdout()).contains("two words");
@@ -84,7 +99,7 @@ class RunCommandIT {
         Process outside = new ProcessBuilder("sh", "-c",
                 "while [ ! -e '" + stop + "' ]; do /bin/echo outside-marker >/dev/null; done").start();
         try {
-            var r = TetherProcess.run(project, "run", "--events", events.toString(), "--",
+            var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--",
                     "sh", "-c", "for i in 1 2 3 4 5; do /bin/echo inside-marker; sleep 0.1; done");
             assertThat(r.exit()).as(r.stderr()).isZero();
         } finally {
@@ -97,21 +112,21 @@ class RunCommandIT {
 
     @Test
     void aMissingCommandFailsLikeAShellWith127() throws Exception {
-        var r = TetherProcess.run(project, "run", "--", "no-such-command-xyz");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--", "no-such-command-xyz");
         assertThat(r.exit()).isEqualTo(127);
         assertThat(r.stderr()).contains("no-such-command-xyz: command not found").doesNotContain("Exception");
     }
 
     @Test
     void nothingIsLeftBehind() throws Exception {
-        var r = TetherProcess.run(project, "run", "--", "sh", "-c", "sleep 30 & sleep 30 & exit 3");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--", "sh", "-c", "sleep 30.4242 & sleep 30.4242 & exit 3");
         assertThat(r.exit()).isEqualTo(3);
         String session = r.stderr().lines().filter(l -> l.startsWith("tether: session ")).findFirst()
                 .orElseThrow().substring("tether: session ".length()).split(" ")[0];
         // The background sleeps were killed with the cgroup, and the cgroup is gone.
         assertThat(CGROUP_PARENT.resolve(session)).doesNotExist();
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            assertThat(all.filter(ph -> ph.info().commandLine().orElse("").contains("sleep 30")).toList()).isEmpty();
+            assertThat(all.filter(ph -> ph.info().commandLine().orElse("").contains("sleep 30.4242")).toList()).isEmpty();
         }
         assertThat(Path.of("/run/tether/sessions", session + ".lock")).doesNotExist();
     }
@@ -120,14 +135,14 @@ class RunCommandIT {
     void withoutRootItExplainsWhatNeedsRoot() throws Exception {
         // Run tether itself as nobody.
         var r = TetherProcess.run(project, List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
-                "run", "--", "/bin/true");
+                "run", "--engine", "builtin", "--", "/bin/true");
         assertThat(r.exit()).isEqualTo(125);
         assertThat(r.stderr()).contains("needs root").contains("eBPF").doesNotContain("Exception");
     }
 
     @Test
     void unknownOptionsAreRejectedWithUsage() throws Exception {
-        var r = TetherProcess.run(project, "run", "--frobnicate", "--", "/bin/true");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--frobnicate", "--", "/bin/true");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr()).contains("Unknown option: '--frobnicate'").contains("Usage: tether run");
     }
