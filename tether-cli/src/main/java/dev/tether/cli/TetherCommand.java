@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RunCommand.class,
             DoctorCommand.class,
+            dev.tether.cli.mcp.McpRelayCommand.class,
             dev.tether.cli.ui.UiCommand.class,
             AgentCommand.Claude.class,
             AgentCommand.Codex.class,
