@@ -1,5 +1,7 @@
 package dev.tether.proxy;
 
+import dev.tether.proxy.transparent.OriginalDestination;
+
 import dev.tether.proxy.ca.CertificateAuthority;
 import dev.tether.proxy.decide.ProxyDecisions;
 import dev.tether.proxy.event.ProxyEventSink;
@@ -35,12 +37,32 @@ public final class TetherProxy implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final Channel explicitChannel;
     private final Channel transparentChannel;
+    private final Class<? extends ServerSocketChannel> serverChannel;
+    private final java.util.List<Channel> moreTransparent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final OriginalDestination originalDestination;
 
-    private TetherProxy(EventLoopGroup group, ProxyRuntime runtime, Channel explicitChannel, Channel transparentChannel) {
+    private TetherProxy(EventLoopGroup group, ProxyRuntime runtime, Channel explicitChannel, Channel transparentChannel,
+                        Class<? extends ServerSocketChannel> serverChannel, OriginalDestination originalDestination) {
         this.group = group;
         this.runtime = runtime;
         this.explicitChannel = explicitChannel;
         this.transparentChannel = transparentChannel;
+        this.serverChannel = serverChannel;
+        this.originalDestination = originalDestination;
+    }
+
+    /**
+     * Binds one more transparent listener (same runtime, same decisions), e.g. the IPv6 gateway
+     * beside the IPv4 one on the same port, so a redirect that keeps the port works for both
+     * families without listening on a wildcard address.
+     */
+    public InetSocketAddress addTransparentListener(InetSocketAddress at) throws IOException {
+        if (transparentChannel == null) {
+            throw new IllegalStateException("this proxy has no transparent listener");
+        }
+        Channel c = bind(group, serverChannel, ProxyChannels.transparent(runtime, originalDestination), at);
+        moreTransparent.add(c);
+        return (InetSocketAddress) c.localAddress();
     }
 
     /**
@@ -73,7 +95,7 @@ public final class TetherProxy implements AutoCloseable {
             if (config.transparentListen() != null) {
                 transparent = bind(group, ssc, ProxyChannels.transparent(rt, config.originalDestination()), config.transparentListen());
             }
-            return new TetherProxy(group, rt, explicit, transparent);
+            return new TetherProxy(group, rt, explicit, transparent, ssc, config.originalDestination());
         } catch (IOException | RuntimeException e) {
             if (rt != null) rt.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -111,6 +133,7 @@ public final class TetherProxy implements AutoCloseable {
     public void close() {
         if (explicitChannel != null) explicitChannel.close().syncUninterruptibly();
         if (transparentChannel != null) transparentChannel.close().syncUninterruptibly();
+        for (Channel c : moreTransparent) c.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         runtime.close();
     }
