@@ -3,7 +3,7 @@ package dev.tether.cli.ui;
 import dev.tether.cli.UserError;
 import dev.tether.server.ControlPlane;
 import dev.tether.server.ControlPlaneConfig;
-import dev.tether.server.spi.EnforcementMode;
+import dev.tether.policy.Mode;
 import dev.tether.server.standalone.CedarPolicyControl;
 import dev.tether.server.standalone.InMemoryEventLog;
 import dev.tether.server.standalone.InMemorySessionDirectory;
@@ -82,7 +82,7 @@ public final class UiCommand implements Callable<Integer> {
             // Until the daemon wires the audit store and its sessions in, the standalone UI serves the
             // policy with an empty in-memory event log and session list.
             plane = ControlPlane.start(config, policy, new InMemoryEventLog(100_000),
-                    new InMemorySessionDirectory(EnforcementMode.ENFORCE));
+                    new InMemorySessionDirectory(Mode.ENFORCE));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         } catch (RuntimeException e) {
