@@ -69,6 +69,15 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     private final BpfMap[] v6 = new BpfMap[2];
     private final BpfMap[] sets = new BpfMap[2];
     private final Map<Long, List<PolicyRef>> policyTables = new LinkedHashMap<>();
+    static final int PIN_POLICY = 0x8000;
+    static final int MAX_PINS = 8192;
+    private final BpfMap pinV4;
+    private final BpfMap pinV6;
+    private final BpfMap pinSets;
+    private final Map<InetAddress, Integer> pinSlots = new HashMap<>();
+    private final java.util.ArrayDeque<Integer> freePinSlots = new java.util.ArrayDeque<>();
+    private final List<PolicyRef> pinTable = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<PolicyRef, Integer> pinIndex = new HashMap<>();
     private final Consumer<Event> sink;
     private final String sessionId;
     private final String principal;
@@ -90,6 +99,12 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             v4[i] = object.map("net_v4_" + i);
             v6[i] = object.map("net_v6_" + i);
             sets[i] = object.map("net_sets_" + i);
+        }
+        this.pinV4 = object.map("net_pin_v4");
+        this.pinV6 = object.map("net_pin_v6");
+        this.pinSets = object.map("net_pin_sets");
+        for (int i = 0; i < MAX_PINS; i++) {
+            freePinSlots.add(i);
         }
         this.sink = sink;
         this.sessionId = sessionId;
@@ -169,17 +184,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             MemorySegment idx = a.allocate(4, 4);
             for (int i = 0; i < entries.size(); i++) {
                 NetworkRules.LpmEntry e = entries.get(i);
-                set.fill((byte) 0);
-                set.set(ValueLayout.JAVA_INT, 0, e.rules().size());
-                for (int r = 0; r < e.rules().size(); r++) {
-                    NetworkRules.Rule rule = e.rules().get(r);
-                    long off = 8 + r * 8L;
-                    set.set(ValueLayout.JAVA_BYTE, off, (byte) (rule.effect() == NetworkRules.Effect.PERMIT ? 1 : 2));
-                    set.set(ValueLayout.JAVA_BYTE, off + 1, (byte) (rule.transport() == null ? 0 : rule.transport() == Transport.TCP ? 1 : 2));
-                    set.set(ValueLayout.JAVA_SHORT, off + 2, (short) (rule.source() == null ? NO_POLICY : index.get(rule.source())));
-                    set.set(ValueLayout.JAVA_SHORT, off + 4, (short) rule.portFrom());
-                    set.set(ValueLayout.JAVA_SHORT, off + 6, (short) rule.portTo());
-                }
+                fillRuleSet(set, e.rules(), index::get);
                 idx.set(ValueLayout.JAVA_INT, 0, i);
                 sets[next].put(idx, set);
                 byte[] addr = e.prefix().network().getAddress();
@@ -201,6 +206,72 @@ public final class CgroupNetworkGuard implements AutoCloseable {
         }
         active = next;
         loopbackGuarded = options.hostLoopback();
+    }
+
+    /**
+     * Pins {@code address} (learnt through tether's DNS) to {@code rules}, the complete rule list
+     * for the names that resolved to it; replaces an earlier pin of the same address.
+     *
+     * @return false when the rules do not fit the kernel maps or the pin table is full (the
+     *     address is then decided by the prefix rules alone: nothing is opened)
+     */
+    public synchronized boolean pin(InetAddress address, List<NetworkRules.Rule> rules) {
+        if (rules.size() > MAX_RULES) {
+            return false;
+        }
+        Integer slot = pinSlots.get(address);
+        if (slot == null) {
+            slot = freePinSlots.poll();
+            if (slot == null) {
+                return false;
+            }
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(RULE_SET_BYTES, 8);
+            fillRuleSet(set, rules, ref -> {
+                Integer i = pinIndex.get(ref);
+                if (i == null && pinTable.size() < 0x7ffe) {
+                    i = pinTable.size();
+                    pinIndex.put(ref, i);
+                    pinTable.add(ref);
+                }
+                return i == null ? NO_POLICY : PIN_POLICY | i;
+            });
+            pinSets.put(a.allocateFrom(ValueLayout.JAVA_INT, slot), set);
+            byte[] addr = address.getAddress();
+            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_BYTE, addr);
+            (addr.length == 4 ? pinV4 : pinV6).put(key, a.allocateFrom(ValueLayout.JAVA_INT, slot));
+        }
+        pinSlots.put(address, slot);
+        return true;
+    }
+
+    /** Removes the pin of {@code address}, if any. */
+    public synchronized void unpin(InetAddress address) {
+        Integer slot = pinSlots.remove(address);
+        if (slot == null) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            byte[] addr = address.getAddress();
+            (addr.length == 4 ? pinV4 : pinV6).delete(a.allocateFrom(ValueLayout.JAVA_BYTE, addr));
+        }
+        freePinSlots.add(slot);
+    }
+
+    private static void fillRuleSet(MemorySegment set, List<NetworkRules.Rule> rules,
+                                    java.util.function.ToIntFunction<PolicyRef> policyIndex) {
+        set.fill((byte) 0);
+        set.set(ValueLayout.JAVA_INT, 0, rules.size());
+        for (int r = 0; r < rules.size(); r++) {
+            NetworkRules.Rule rule = rules.get(r);
+            long off = 8 + r * 8L;
+            set.set(ValueLayout.JAVA_BYTE, off, (byte) (rule.effect() == NetworkRules.Effect.PERMIT ? 1 : 2));
+            set.set(ValueLayout.JAVA_BYTE, off + 1, (byte) (rule.transport() == null ? 0 : rule.transport() == Transport.TCP ? 1 : 2));
+            set.set(ValueLayout.JAVA_SHORT, off + 2, (short) (rule.source() == null ? NO_POLICY : policyIndex.applyAsInt(rule.source())));
+            set.set(ValueLayout.JAVA_SHORT, off + 4, (short) rule.portFrom());
+            set.set(ValueLayout.JAVA_SHORT, off + 6, (short) rule.portTo());
+        }
     }
 
     /**
@@ -328,6 +399,11 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             default -> Verdict.DENY;
         };
         List<PolicyRef> table = policyTables.getOrDefault(generation, List.of());
+        boolean pinned = policy != NO_POLICY && (policy & PIN_POLICY) != 0;
+        if (pinned) {
+            table = pinTable;
+            policy &= ~PIN_POLICY;
+        }
         List<String> ids = policy < table.size() ? List.of(table.get(policy).id()) : List.of();
         String resource;
         String reason;
