@@ -6,9 +6,8 @@ import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.KernelFilesystems;
 import dev.tether.kernel.cgroup.MountTable;
 import dev.tether.kernel.cgroup.SandboxCgroup;
-import dev.tether.kernel.event.ExecEvent;
+import dev.tether.events.summary.SessionSummaryFormatter;
 import dev.tether.kernel.event.KernelEvent;
-import dev.tether.kernel.event.MalformedEvent;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.MissingNativeLibraryException;
@@ -23,7 +22,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One governed run: sandbox cgroup, kernel monitors scoped to it, the sandboxed command, and
@@ -41,8 +39,6 @@ public final class SandboxSession {
     private final Options options;
     private final SandboxEngine engine;
     private final PrintWriter err;
-    private final AtomicLong execs = new AtomicLong();
-    private final AtomicLong malformed = new AtomicLong();
 
     public SandboxSession(Options options, SandboxEngine engine, PrintWriter err) {
         this.options = options;
@@ -74,9 +70,11 @@ public final class SandboxSession {
         String sessionId = new SessionIds().next(Instant.now());
         err.println("tether: session " + sessionId);
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
-             ExecEventLog log = new ExecEventLog(sessionId, options.eventsFile(), options.quiet() ? null : err);
-             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, event -> onEvent(event, log));
+             SessionEventOutput output = new SessionEventOutput(sessionId, options.command(), options.eventsFile(),
+                     options.quiet() ? null : err);
+             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, output::accept);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
+            output.sessionStarted(engine.name());
             monitor.register(cgroup, SLOT);
             int exit;
             try (var signals = SignalForwarding.install(cgroup)) {
@@ -90,24 +88,11 @@ public final class SandboxSession {
             }
             cgroup.close(); // kill leftovers (daemons the command started) before draining events
             monitor.unregister(cgroup);
-            long lost = monitor.eventsLost();
-            monitor.close();
-            err.println("tether: session " + sessionId + " ended, exit " + exit + "; " + execs.get() + " exec events, "
-                    + lost + " events lost" + (malformed.get() > 0 ? ", " + malformed.get() + " malformed" : ""));
+            monitor.close(); // drains the ring into the output
+            long lost = monitor.eventsLost() + monitor.programMisses();
+            err.print("tether: " + new SessionSummaryFormatter().format(output.finish(exit, lost)));
+            err.flush();
             return exit;
-        }
-    }
-
-    private void onEvent(KernelEvent event, ExecEventLog log) {
-        switch (event) {
-            case ExecEvent e -> {
-                execs.incrementAndGet();
-                log.accept(e);
-            }
-            case MalformedEvent m -> {
-                malformed.incrementAndGet();
-                err.println("tether: malformed kernel event (" + m.reason() + ")");
-            }
         }
     }
 

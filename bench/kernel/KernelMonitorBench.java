@@ -1,0 +1,222 @@
+import dev.tether.events.Event;
+import dev.tether.kernel.bpf.EventRingConsumer;
+import dev.tether.kernel.bpf.SandboxMonitor;
+import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
+import dev.tether.kernel.cgroup.KernelFilesystems;
+import dev.tether.kernel.cgroup.MountTable;
+import dev.tether.kernel.cgroup.SandboxCgroup;
+import dev.tether.kernel.event.KernelEvent;
+import dev.tether.kernel.event.KernelEventMapper;
+import dev.tether.kernel.ffm.LibBpf;
+import dev.tether.kernel.ffm.LibC;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kernel monitor's costs, each against a baseline measured in the same invocation
+ * (bench/kernel/run.sh builds and runs it as root; see BENCHMARKS.md, "Kernel monitoring").
+ *
+ * <ol>
+ *   <li>per operation: open+close and fork+exec+wait loops in a session cgroup without any monitor
+ *       loaded (baseline), with the monitor loaded and the cgroup registered (inside), and with it
+ *       loaded but the loop outside every registered cgroup (outside); rounds alternate;</li>
+ *   <li>throughput: two open loops in a registered cgroup as fast as they go, for each ring
+ *       reader (mapped, libbpf upcalls) and each sink (decode only; decode and map to an audit
+ *       Event): events/s delivered, events lost, consumer CPU per event;</li>
+ *   <li>a real build inside the cgroup: wall clock without and with the monitor.</li>
+ * </ol>
+ *
+ * Usage: java -cp tether.jar KernelMonitorBench.java LOOP_BINARY [rounds] [build command...]
+ */
+public class KernelMonitorBench {
+    private static final Pattern P50 = Pattern.compile("p50=(\\d+)");
+
+    public static void main(String[] args) throws Exception {
+        Path loop = Path.of(args[0]).toAbsolutePath();
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        List<String> build = args.length > 2 ? List.of(args).subList(2, args.length) : List.of();
+        LibC libc = LibC.load();
+        LibBpf libbpf = LibBpf.load();
+        KernelFilesystems.ensureMounted(libc);
+        Cgroup2Hierarchy cgroups = Cgroup2Hierarchy.find(MountTable.read()).orElseThrow();
+        Path parent = cgroups.mountPoint().resolve("tether-bench");
+        int level = cgroups.levelOf(parent.resolve("x"));
+        System.out.printf("kernel %s, %d CPUs, %s%n", System.getProperty("os.version"),
+                Runtime.getRuntime().availableProcessors(), cpuModel());
+
+        try (SandboxCgroup in = cgroup(cgroups, parent, "inside"); SandboxCgroup out = cgroup(cgroups, parent, "outside")) {
+            perOperation(libbpf, libc, level, loop, rounds, in, out);
+            throughput(libbpf, libc, level, loop, in);
+            if (!build.isEmpty()) {
+                buildOverhead(libbpf, libc, level, build, Math.max(2, rounds / 2), in);
+            }
+        }
+    }
+
+    private static SandboxCgroup cgroup(Cgroup2Hierarchy h, Path parent, String name) throws Exception {
+        Path dir = parent.resolve(name + "-" + ProcessHandle.current().pid());
+        Files.createDirectories(dir);
+        return SandboxCgroup.adopt(h, dir);
+    }
+
+    /** Runs command with its first instruction in cgroup; returns stdout. */
+    private static String runIn(SandboxCgroup cg, List<String> command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cg.procsFile().toString()));
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(command + " failed: " + stdout);
+        }
+        return stdout;
+    }
+
+    private static long p50(String loopOutput) {
+        Matcher m = P50.matcher(loopOutput);
+        if (!m.find()) {
+            throw new IllegalStateException("no p50 in " + loopOutput);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static long median(List<Long> xs) {
+        long[] a = xs.stream().mapToLong(Long::longValue).sorted().toArray();
+        return a[a.length / 2];
+    }
+
+    private static SandboxMonitor start(LibBpf libbpf, LibC libc, int level, Consumer<KernelEvent> sink,
+                                        EventRingConsumer.Kind kind) {
+        return SandboxMonitor.start(libbpf, libc, level, sink, kind);
+    }
+
+    // ---- 1. per operation ------------------------------------------------------------------
+
+    private static void perOperation(LibBpf libbpf, LibC libc, int level, Path loop, int rounds,
+                                     SandboxCgroup in, SandboxCgroup out) throws Exception {
+        String[][] ops = {{"open", "400000", "/etc/hostname"}, {"exec", "3000", "/bin/true"}};
+        for (String[] op : ops) {
+            List<Long> base = new ArrayList<>();
+            List<Long> inside = new ArrayList<>();
+            List<Long> outside = new ArrayList<>();
+            List<String> cmd = List.of(loop.toString(), op[0], op[1], op[2]);
+            for (int r = 0; r < rounds; r++) {
+                base.add(p50(runIn(in, cmd)));
+                LongAdder seen = new LongAdder();
+                try (SandboxMonitor m = start(libbpf, libc, level, e -> seen.increment(), EventRingConsumer.Kind.MAPPED)) {
+                    m.register(in.id(), 1);
+                    inside.add(p50(runIn(in, cmd)));
+                    outside.add(p50(runIn(out, cmd)));
+                    if (m.eventsLost() != 0) {
+                        System.out.println("  (lost " + m.eventsLost() + " events in round " + r + ")");
+                    }
+                }
+            }
+            long b = median(base);
+            long i = median(inside);
+            long o = median(outside);
+            System.out.printf(Locale.ROOT, "%s x%s, p50 per operation (median of %d rounds):%n", op[0], op[1], rounds);
+            System.out.printf(Locale.ROOT, "  no monitor       %8d ns%n", b);
+            System.out.printf(Locale.ROOT, "  inside sandbox   %8d ns   %+6d ns  ratio %.3f%n", i, i - b, (double) i / b);
+            System.out.printf(Locale.ROOT, "  outside sandbox  %8d ns   %+6d ns  ratio %.3f%n", o, o - b, (double) o / b);
+            System.out.printf(Locale.ROOT, "  rounds: base %s inside %s outside %s%n", base, inside, outside);
+        }
+    }
+
+    // ---- 2. throughput ---------------------------------------------------------------------
+
+    private static void throughput(LibBpf libbpf, LibC libc, int level, Path loop, SandboxCgroup in) throws Exception {
+        int perLoop = 2_000_000;
+        int loops = 2;
+        System.out.printf(Locale.ROOT, "throughput: %d loops x %d opens in one sandbox, as fast as they go%n", loops, perLoop);
+        for (EventRingConsumer.Kind kind : EventRingConsumer.Kind.values()) {
+            for (boolean map : new boolean[] {false, true}) {
+                LongAdder delivered = new LongAdder();
+                KernelEventMapper mapper = new KernelEventMapper(s -> new KernelEventMapper.Attribution("bench", "bench"));
+                long[] sinkHash = new long[1];
+                Consumer<KernelEvent> sink = map
+                        ? e -> {
+                            Event ev = mapper.map(e);
+                            sinkHash[0] += ev.timeNs();
+                            delivered.increment();
+                        }
+                        : e -> delivered.increment();
+                try (SandboxMonitor m = start(libbpf, libc, level, sink, kind)) {
+                    m.register(in.id(), 1);
+                    Thread consumer = Thread.getAllStackTraces().keySet().stream()
+                            .filter(t -> t.getName().equals("tether-kernel-events")).findFirst().orElseThrow();
+                    var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+                    long cpu0 = mx.getThreadCpuTime(consumer.threadId());
+                    long t0 = System.nanoTime();
+                    List<Process> ps = new ArrayList<>();
+                    for (int i = 0; i < loops; i++) {
+                        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                                in.procsFile().toString(), loop.toString(), "open", String.valueOf(perLoop), "/etc/hostname"));
+                        ps.add(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                    }
+                    for (Process p : ps) {
+                        p.waitFor();
+                    }
+                    long produced = (long) loops * (perLoop + 2); // exec + opens + exit per loop
+                    while (delivered.sum() + m.eventsLost() < produced && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60)) {
+                        Thread.sleep(5);
+                    }
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    long cpu = mx.getThreadCpuTime(consumer.threadId()) - cpu0;
+                    long got = delivered.sum();
+                    System.out.printf(Locale.ROOT,
+                            "  %-6s %-12s %9d delivered, %7d lost (%.2f%%), %.2f s, %,10.0f events/s, consumer %5.0f ns CPU/event (capacity %,.0f/s)%n",
+                            kind.name().toLowerCase(Locale.ROOT), map ? "decode+map" : "decode", got, m.eventsLost(),
+                            100.0 * m.eventsLost() / produced, secs, got / secs, (double) cpu / got, got * 1e9 / cpu);
+                }
+            }
+        }
+    }
+
+    // ---- 3. a real build -------------------------------------------------------------------
+
+    private static void buildOverhead(LibBpf libbpf, LibC libc, int level, List<String> build, int rounds,
+                                      SandboxCgroup in) throws Exception {
+        System.out.printf(Locale.ROOT, "build: %s, %d rounds each, alternating%n", String.join(" ", build), rounds);
+        List<Long> base = new ArrayList<>();
+        List<Long> monitored = new ArrayList<>();
+        List<Long> events = new ArrayList<>();
+        runIn(in, build); // warm caches once
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            runIn(in, build);
+            base.add((System.nanoTime() - t0) / 1_000_000);
+            LongAdder seen = new LongAdder();
+            try (SandboxMonitor m = start(libbpf, libc, level, e -> seen.increment(), EventRingConsumer.Kind.MAPPED)) {
+                m.register(in.id(), 1);
+                long t1 = System.nanoTime();
+                runIn(in, build);
+                monitored.add((System.nanoTime() - t1) / 1_000_000);
+                events.add(seen.sum());
+            }
+        }
+        long b = median(base);
+        long mon = median(monitored);
+        System.out.printf(Locale.ROOT, "  no monitor %6d ms, monitored %6d ms, overhead %+.2f%% (median of %d; events per build %s)%n",
+                b, mon, 100.0 * (mon - b) / b, rounds, events);
+        System.out.printf(Locale.ROOT, "  rounds: base %s monitored %s%n", base, monitored);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+}
