@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.cli.session.SandboxSession;
+import dev.tether.policy.Mode;
 import dev.tether.sandbox.builtin.BuiltinEngine;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,15 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Do not print a line per event to stderr.")
     boolean quiet;
 
+    @Option(names = "--policy", paramLabel = "FILE", description = "Cedar policy to enforce (hot-reloaded when the file changes).")
+    Path policyFile;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "enforce (default), shadow (record would-deny, allow) or permissive.")
+    String mode = "enforce";
+
+    @Option(names = "--agent", paramLabel = "NAME", description = "The principal: Agent::\"NAME\" (default: the command's name).")
+    String agent;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
     List<String> command;
 
@@ -35,7 +45,14 @@ public final class RunCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isDirectory(project)) {
             throw new UserError("project directory " + project + " does not exist");
         }
-        var options = new SandboxSession.Options(command, project, eventsFile, quiet);
+        Mode m = Mode.fromConfigName(mode).orElseThrow(() -> new UserError(
+                "--mode must be enforce, shadow or permissive, not '" + mode + "'"));
+        Path policy = policyFile == null ? null : policyFile.toAbsolutePath().normalize();
+        if (policy != null && !java.nio.file.Files.isRegularFile(policy)) {
+            throw new UserError("policy file " + policy + " does not exist");
+        }
+        String who = agent != null ? agent : Path.of(command.getFirst()).getFileName().toString();
+        var options = new SandboxSession.Options(command, project, eventsFile, quiet, policy, m, who);
         return new SandboxSession(options, BuiltinEngine.detect(dev.tether.kernel.ffm.LibC.load()), spec.commandLine().getErr()).run();
     }
 }

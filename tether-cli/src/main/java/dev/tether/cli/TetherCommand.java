@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RunCommand.class,
             DoctorCommand.class,
+            dev.tether.cli.ui.UiCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;

@@ -35,6 +35,18 @@ final class TetherProcess {
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
+    /** Starts tether without waiting; stdout/stderr go to files next to {@code logPrefix}. */
+    static Process start(Path workdir, Path logPrefix, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-jar",
+                jar().toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(workdir.toFile())
+                .redirectOutput(logPrefix.resolveSibling(logPrefix.getFileName() + ".out").toFile())
+                .redirectError(logPrefix.resolveSibling(logPrefix.getFileName() + ".err").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+    }
+
     static Result run(Path workdir, String... args) throws IOException, InterruptedException {
         return run(workdir, List.of(), args);
     }

@@ -8,5 +8,18 @@ public interface SandboxEngine {
     /** Why this engine cannot run here, or null when it can. */
     String unavailableReason();
 
-    SandboxProcess launch(SandboxSpec spec);
+    /**
+     * Starts the sandbox. {@code beforeCommand} runs once the sandbox's first process is in the
+     * session cgroup and its mounts are in place, but before the command's first instruction:
+     * where enforcement attaches to the sandbox's own mounts.
+     */
+    SandboxProcess launch(SandboxSpec spec, StartHook beforeCommand);
+
+    /** Called with the host pid of the sandbox's first process; a failure aborts the launch. */
+    @FunctionalInterface
+    interface StartHook {
+        StartHook NONE = pid -> { };
+
+        void beforeCommand(long sandboxPid) throws java.io.IOException;
+    }
 }

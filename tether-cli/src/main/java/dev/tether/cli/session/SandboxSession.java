@@ -16,6 +16,8 @@ import dev.tether.sandbox.CommandNotFoundException;
 import dev.tether.sandbox.SandboxEngine;
 import dev.tether.sandbox.SandboxProcess;
 import dev.tether.sandbox.SandboxSpec;
+import dev.tether.policy.Mode;
+import dev.tether.policy.Principal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -33,8 +35,12 @@ public final class SandboxSession {
     public static final int EXIT_NOT_FOUND = 127;
     private static final int SLOT = 1;
 
-    /** @param eventsFile where to write one JSON line per event, or null */
-    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet) {}
+    /**
+     * @param eventsFile where to write one JSON line per event, or null
+     * @param policyFile the Cedar policy to enforce, or null to only monitor
+     */
+    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet,
+                          Path policyFile, Mode mode, String agent) {}
 
     private final Options options;
     private final SandboxEngine engine;
@@ -70,15 +76,25 @@ public final class SandboxSession {
         String sessionId = new SessionIds().next(Instant.now());
         err.println("tether: session " + sessionId);
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
-             SessionEventOutput output = new SessionEventOutput(sessionId, options.command(), options.eventsFile(),
+             SessionEventOutput log = new SessionEventOutput(sessionId, options.command(), options.eventsFile(),
                      options.quiet() ? null : err);
-             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, output::accept);
-             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
-            output.sessionStarted(engine.name());
+             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
+             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
+             SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
+                     options.policyFile(), new Principal(options.agent(), sessionId), options.mode(), sessionId,
+                     cgroup.dir(), "/" + cgroups.mountPoint().relativize(cgroup.dir()), options.projectDir(), log::accept, err)) {
+            log.sessionStarted(engine.name(), enforcement == null ? null : options.mode().configName());
             monitor.register(cgroup, SLOT);
+            if (enforcement == null) {
+                err.println("tether: no policy given: monitoring only, nothing is enforced");
+            } else {
+                err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ") for "
+                        + "Agent::\"" + options.agent() + "\"");
+            }
             int exit;
             try (var signals = SignalForwarding.install(cgroup)) {
-                SandboxProcess process = engine.launch(spec(sessionId, cgroup));
+                SandboxProcess process = engine.launch(spec(sessionId, cgroup, enforcement),
+                        enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
                 exit = process.waitFor();
             } catch (CommandNotFoundException e) {
                 throw new UserError(e.getMessage(), EXIT_NOT_FOUND);
@@ -90,13 +106,13 @@ public final class SandboxSession {
             monitor.unregister(cgroup);
             monitor.close(); // drains the ring into the output
             long lost = monitor.eventsLost() + monitor.programMisses();
-            err.print("tether: " + new SessionSummaryFormatter().format(output.finish(exit, lost)));
+            err.print("tether: " + new SessionSummaryFormatter().format(log.finish(exit, lost)));
             err.flush();
             return exit;
         }
     }
 
-    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup) {
+    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup, SessionEnforcement enforcement) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("HOME", "/root");
@@ -108,8 +124,15 @@ public final class SandboxSession {
         String lang = System.getenv("LANG");
         env.put("LANG", lang == null ? "C.UTF-8" : lang);
         Path project = options.projectDir().toAbsolutePath().normalize();
+        List<Path> readOnly = new java.util.ArrayList<>();
+        if (options.policyFile() != null) {
+            readOnly.add(options.policyFile().toAbsolutePath().normalize().getParent());
+        }
+        if (enforcement != null) {
+            readOnly.addAll(enforcement.readOnlyPaths());
+        }
         return new SandboxSpec(options.command(), project, project, env, cgroup.procsFile(),
-                "tether-" + sessionId.substring(sessionId.length() - 6));
+                "tether-" + sessionId.substring(sessionId.length() - 6), readOnly);
     }
 
     private static LibBpf loadLibBpf() {

@@ -43,6 +43,7 @@ import java.util.Map;
 public final class SessionEventOutput implements AutoCloseable {
     private static final int FILE_QUEUE = 1 << 17;
     private static final int CONSOLE_QUEUE = 4096;
+    private static final int DENIALS_LISTED = 20;
 
     private final String sessionId;
     private final List<String> command;
@@ -57,6 +58,8 @@ public final class SessionEventOutput implements AutoCloseable {
     // Counted on the publishing side so they are exact whatever the subscribers drop.
     private final Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
     private final Object countLock = new Object();
+    private final List<Event> denials = new ArrayList<>();
+    private long moreDenials;
     private long observed;
     private long malformed;
     private volatile IOException fileError;
@@ -79,10 +82,15 @@ public final class SessionEventOutput implements AutoCloseable {
                 : bus.subscribe("console", CONSOLE_QUEUE, this::printLine);
     }
 
-    /** The session's first event. */
-    public void sessionStarted(String sandbox) {
+    /** The session's first event; {@code mode} is null when nothing is enforced. */
+    public void sessionStarted(String sandbox, String mode) {
         publish(Event.builder(EventKind.SESSION_START).timeNs(startNs).session(sessionId)
-                .detail(SessionDetail.start(command, null, sandbox)).build());
+                .detail(SessionDetail.start(command, mode, sandbox)).build());
+    }
+
+    /** An event from another layer (an enforcement decision); any thread. */
+    public void accept(Event e) {
+        publish(e);
     }
 
     /** A kernel record, on the consumer thread. */
@@ -101,6 +109,13 @@ public final class SessionEventOutput implements AutoCloseable {
         synchronized (countLock) {
             observed++;
             counts.computeIfAbsent(e.kind(), k -> new long[Verdict.values().length])[e.decision().ordinal()]++;
+            if (e.decision() == Verdict.DENY || e.decision() == Verdict.WOULD_DENY) {
+                if (denials.size() < DENIALS_LISTED) {
+                    denials.add(e);
+                } else {
+                    moreDenials++;
+                }
+            }
         }
         bus.publish(e);
     }
@@ -120,8 +135,12 @@ public final class SessionEventOutput implements AutoCloseable {
         long fileDrops = fileSubscription == null ? 0 : fileSubscription.dropped();
         long consoleDrops = consoleSubscription == null ? 0 : consoleSubscription.dropped();
         List<ActionCount> table = new ArrayList<>();
+        List<Event> denied;
+        long notListed;
         long total;
         synchronized (countLock) {
+            denied = List.copyOf(denials);
+            notListed = moreDenials;
             counts.forEach((kind, byVerdict) -> {
                 for (Verdict v : Verdict.values()) {
                     if (byVerdict[v.ordinal()] > 0) {
@@ -137,7 +156,7 @@ public final class SessionEventOutput implements AutoCloseable {
             console.println("tether: the console skipped " + consoleDrops + " event lines (all are in the events file)");
         }
         return new SessionSummary(sessionId, null, command, startNs, endNs, exitCode,
-                fileSubscription == null ? total : fileSubscription.delivered(), table, List.of(), 0,
+                fileSubscription == null ? total : fileSubscription.delivered(), table, denied, notListed,
                 EventsLost.measured(lost));
     }
 

@@ -10,7 +10,13 @@ public final class SessionIds {
     private static final DateTimeFormatter PREFIX = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm").withZone(ZoneOffset.UTC);
     private static final char[] ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
 
+    private static final java.util.regex.Pattern SHAPE = java.util.regex.Pattern.compile("\\d{8}-\\d{4}-[a-z2-9]{6}");
+
     private final SecureRandom random = new SecureRandom();
+
+    public static boolean isSessionId(String s) {
+        return SHAPE.matcher(s).matches();
+    }
 
     public String next(Instant now) {
         StringBuilder b = new StringBuilder(PREFIX.format(now)).append('-');

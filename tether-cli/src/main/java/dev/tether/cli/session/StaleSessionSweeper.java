@@ -31,7 +31,9 @@ public final class StaleSessionSweeper {
         }
         for (Path dir : dirs) {
             String id = dir.getFileName().toString();
-            if (SessionLock.isStale(lockDir, id)) {
+            // Only what tether run creates: a session takes its lock before its cgroup exists, so a
+            // session-shaped cgroup without a held lock belongs to a tether that died.
+            if (SessionIds.isSessionId(id) && SessionLock.isStale(lockDir, id)) {
                 SandboxCgroup.adopt(hierarchy, dir).close();
                 SessionLock.deleteStale(lockDir, id);
                 swept.add(id);

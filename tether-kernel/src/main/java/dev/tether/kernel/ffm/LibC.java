@@ -28,11 +28,14 @@ public final class LibC {
     private final MethodHandle syscall3;
     private final MethodHandle clockGettime;
     private final MethodHandle mkfifo;
+    private final MethodHandle read;
+    private final MethodHandle write;
+    private final MethodHandle pread;
+    private final MethodHandle poll;
     private final MethodHandle fanotifyInit;
     private final MethodHandle fanotifyMark;
     private final MethodHandle mmap;
     private final MethodHandle munmap;
-    private final MethodHandle poll;
     private final MethodHandle sysconf;
 
     public static final int CLOCK_REALTIME = 0;
@@ -44,6 +47,10 @@ public final class LibC {
         close = Downcalls.find(libc, "close", FunctionDescriptor.of(C_INT, C_INT));
         mount = Downcalls.findWithErrno(libc, "mount",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+        read = Downcalls.findWithErrno(libc, "read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        write = Downcalls.findWithErrno(libc, "write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        pread = Downcalls.findWithErrno(libc, "pread", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
+        poll = Downcalls.findWithErrno(libc, "poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
         fanotifyInit = Downcalls.findWithErrno(libc, "fanotify_init", FunctionDescriptor.of(C_INT, C_INT, C_INT));
         fanotifyMark = Downcalls.findWithErrno(libc, "fanotify_mark",
                 FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_INT, C_POINTER));
@@ -52,7 +59,6 @@ public final class LibC {
         mmap = Downcalls.findWithErrno(libc, "mmap",
                 FunctionDescriptor.of(C_POINTER, C_POINTER, C_LONG, C_INT, C_INT, C_INT, C_LONG));
         munmap = Downcalls.findWithErrno(libc, "munmap", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
-        poll = Downcalls.findWithErrno(libc, "poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
         sysconf = Downcalls.find(libc, "sysconf", FunctionDescriptor.of(C_LONG, C_INT));
         MemorySegment sys = libc.find("syscall").orElseThrow();
         syscall3 = Downcalls.LINKER.downcallHandle(sys,
@@ -88,6 +94,57 @@ public final class LibC {
         }
     }
 
+    public static final int EINTR_RESULT = -4;
+
+    /** read(2) into {@code buf}; returns bytes read, or -errno (never throws for EINTR/EAGAIN). */
+    public long read(int fd, MemorySegment buf, long count) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            long n = (long) read.invokeExact(state, fd, buf, count);
+            return n < 0 ? -Downcalls.errno(state) : n;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** write(2); returns bytes written, or -errno. */
+    public long write(int fd, MemorySegment buf, long count) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            long n = (long) write.invokeExact(state, fd, buf, count);
+            return n < 0 ? -Downcalls.errno(state) : n;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** pread(2): reads without moving the file offset; returns bytes read, or -errno. */
+    public long pread(int fd, MemorySegment buf, long count, long offset) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            long n = (long) pread.invokeExact(state, fd, buf, count, offset);
+            return n < 0 ? -Downcalls.errno(state) : n;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    public static final short POLLIN = 1;
+
+    /** poll(2) on one fd for input; returns true when readable, false on timeout or EINTR. */
+    public boolean pollIn(int fd, int timeoutMillis) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pfd = a.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) poll.invokeExact(state, pfd, 1L, timeoutMillis);
+            return rc > 0 && (pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
     /** mkfifo(3): a named pipe with the given mode. */
     public void mkfifo(String path, int mode) {
         try (Arena a = Arena.ofConfined()) {
@@ -108,6 +165,15 @@ public final class LibC {
     public static final int FAN_CLASS_CONTENT = 0x4;
     public static final int FAN_UNLIMITED_QUEUE = 0x10;
     public static final int FAN_UNLIMITED_MARKS = 0x20;
+    public static final int FAN_REPORT_TID = 0x100;
+    public static final int FAN_MARK_IGNORED_MASK = 0x20;
+    public static final int FAN_MARK_IGNORED_SURV_MODIFY = 0x40;
+    public static final int FAN_MARK_FLUSH = 0x80;
+    public static final int FAN_ALLOW = 0x01;
+    public static final int FAN_DENY = 0x02;
+    public static final int FAN_NOFD = -1;
+    public static final long FAN_Q_OVERFLOW = 0x4000;
+    public static final int O_LARGEFILE = 0x8000;
     public static final int FAN_MARK_ADD = 0x1;
     public static final int FAN_MARK_REMOVE = 0x2;
     public static final int FAN_MARK_MOUNT = 0x10;
@@ -134,11 +200,12 @@ public final class LibC {
         }
     }
 
-    /** fanotify_mark(2) on a path. */
+    /** fanotify_mark(2) on a path, or (path null) on the object {@code dirFd} refers to. */
     public void fanotifyMark(int fanFd, int flags, long mask, int dirFd, String path) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) fanotifyMark.invokeExact(state, fanFd, flags, mask, dirFd, a.allocateFrom(path));
+            MemorySegment p = path == null ? MemorySegment.NULL : a.allocateFrom(path);
+            int rc = (int) fanotifyMark.invokeExact(state, fanFd, flags, mask, dirFd, p);
             if (rc < 0) {
                 throw new NativeCallException("fanotify_mark(" + path + ")", Downcalls.errno(state));
             }
@@ -217,7 +284,6 @@ public final class LibC {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
-    public static final short POLLIN = 1;
     private static final int SC_PAGESIZE = 30;
     private static final long MAP_FAILED = -1L;
 

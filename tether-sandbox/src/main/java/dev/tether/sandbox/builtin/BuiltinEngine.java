@@ -56,13 +56,13 @@ public final class BuiltinEngine implements SandboxEngine {
     }
 
     @Override
-    public SandboxProcess launch(SandboxSpec spec) {
+    public SandboxProcess launch(SandboxSpec spec, StartHook beforeCommand) {
         String reason = unavailableReason();
         if (reason != null) {
             throw new IllegalStateException(reason);
         }
         resolveCommand(spec);
-        return handshake.launch(bwrapArguments(spec), spec.cgroupProcs());
+        return handshake.launch(bwrapArguments(spec), spec.cgroupProcs(), beforeCommand);
     }
 
     /** The bwrap command line for {@code spec} (package-private for tests). */
@@ -99,6 +99,13 @@ public final class BuiltinEngine implements SandboxEngine {
                 "--dir", "/root"));
         String project = spec.projectDir().toString();
         a.addAll(List.of("--bind", project, project, "--bind", project, "/workspace"));
+        for (Path ro : spec.readOnly()) {
+            if (!ro.startsWith(spec.projectDir()) || !Files.exists(ro)) {
+                continue;
+            }
+            String rel = spec.projectDir().relativize(ro).toString();
+            a.addAll(List.of("--ro-bind", ro.toString(), ro.toString(), "--ro-bind", ro.toString(), "/workspace/" + rel));
+        }
         a.addAll(List.of("--chdir", spec.workdir().toString(), "--clearenv"));
         for (Map.Entry<String, String> e : spec.env().entrySet()) {
             a.addAll(List.of("--setenv", e.getKey(), e.getValue()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.sandbox.SandboxEngine;
 import dev.tether.sandbox.SandboxProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,7 @@ final class CgroupHandshake {
         this.libc = libc;
     }
 
-    SandboxProcess launch(List<String> bwrapArgv, Path cgroupProcs) {
+    SandboxProcess launch(List<String> bwrapArgv, Path cgroupProcs, SandboxEngine.StartHook beforeCommand) {
         Path dir;
         try {
             dir = Files.createTempDirectory("tether-bwrap-");
@@ -65,6 +66,8 @@ final class CgroupHandshake {
                 process = pb.start();
                 long sandboxInit = awaitChildPid(process, infoCh);
                 Files.writeString(cgroupProcs, Long.toString(sandboxInit));
+                awaitBlocked(process, sandboxInit);
+                beforeCommand.beforeCommand(sandboxInit);
                 blockCh.write(ByteBuffer.wrap(new byte[] {'1'}));
                 return new LocalSandboxProcess(process, sandboxInit);
             }
@@ -116,6 +119,40 @@ final class CgroupHandshake {
             throw new IOException("sandbox handshake failed: " + e.getCause().getMessage(), e.getCause());
         } finally {
             exec.shutdownNow();
+        }
+    }
+
+    /**
+     * Waits until the sandbox's first process sits in read() on the block fd (fd 4): bwrap reads it
+     * after building the sandbox's mounts and right before exec, so from then on the mount table
+     * is final and nothing of the command has run.
+     */
+    private static void awaitBlocked(Process process, long pid) throws IOException {
+        Path syscall = Path.of("/proc", Long.toString(pid), "syscall");
+        String blockedInRead = dev.tether.kernel.enforce.SyscallTable.forThisMachine().read() + " 0x4 ";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANDSHAKE_SECONDS);
+        while (true) {
+            String s;
+            try {
+                s = Files.readString(syscall);
+            } catch (IOException e) {
+                throw new IOException("the sandbox's first process exited during setup", e);
+            }
+            if (s.startsWith(blockedInRead)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IOException("bwrap exited with status " + process.exitValue() + " during setup");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the sandbox did not finish its setup within " + HANDSHAKE_SECONDS + " s");
+            }
+            try {
+                Thread.sleep(0, 200_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
         }
     }
 

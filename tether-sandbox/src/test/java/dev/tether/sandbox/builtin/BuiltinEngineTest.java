@@ -19,7 +19,7 @@ class BuiltinEngineTest {
 
     private SandboxSpec spec(String... command) {
         return new SandboxSpec(List.of(command), project, project, Map.of("PATH", "/usr/bin:/bin"),
-                Path.of("/sys/fs/cgroup/unified/tether/x/cgroup.procs"), "tether-x");
+                Path.of("/sys/fs/cgroup/unified/tether/x/cgroup.procs"), "tether-x", List.of());
     }
 
     @Test

@@ -1,0 +1,193 @@
+package dev.tether.cli.session;
+
+import dev.tether.cli.UserError;
+import dev.tether.events.Event;
+import dev.tether.kernel.enforce.CgroupNetworkGuard;
+import dev.tether.kernel.enforce.FanotifyGate;
+import dev.tether.kernel.enforce.UnenforceableNetworkPolicyException;
+import dev.tether.kernel.ffm.LibBpf;
+import dev.tether.kernel.enforce.FileAccessJudge;
+import dev.tether.kernel.enforce.ForbiddenInodes;
+import dev.tether.kernel.enforce.PathAliases;
+import dev.tether.kernel.enforce.ProtectedFiles;
+import dev.tether.kernel.enforce.SessionPolicy;
+import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.policy.Finding;
+import dev.tether.policy.Mode;
+import dev.tether.policy.PolicyHolder;
+import dev.tether.policy.PolicyRejectedException;
+import dev.tether.policy.Principal;
+import dev.tether.sandbox.SandboxEngine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The policy of one session and the layers that enforce it: the live snapshot (hot-reloaded from
+ * the file), the principal and mode, and the fanotify gate on the sandbox's mounts. One
+ * {@link SessionPolicy} reference is what every layer reads, so a reload switches them together.
+ */
+public final class SessionEnforcement implements AutoCloseable {
+    /**
+     * The built-in sandbox shares the host's network namespace for now, so the host's loopback
+     * is guarded explicitly and TCP 80/443 are decided by address like any port (no proxy yet).
+     */
+    private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(true, false);
+
+    private final PolicyHolder holder;
+    private final AtomicReference<SessionPolicy> policy;
+    private final FanotifyGate gate;
+    private final CgroupNetworkGuard guard;
+    private final FileAccessJudge judge;
+    private final Path projectDir;
+    private final PrintWriter err;
+
+    private SessionEnforcement(PolicyHolder holder, AtomicReference<SessionPolicy> policy, FanotifyGate gate,
+                               CgroupNetworkGuard guard, FileAccessJudge judge, Path projectDir, PrintWriter err) {
+        this.holder = holder;
+        this.policy = policy;
+        this.gate = gate;
+        this.guard = guard;
+        this.judge = judge;
+        this.projectDir = projectDir;
+        this.err = err;
+    }
+
+    private static ForbiddenInodes scan(Path projectDir, FileAccessJudge judge, SessionPolicy policy, PrintWriter err) {
+        try {
+            ForbiddenInodes f = ForbiddenInodes.scan(projectDir, judge, policy, ForbiddenInodes.DEFAULT_LIMIT);
+            if (f.truncated()) {
+                err.println("tether: the project has more than " + ForbiddenInodes.DEFAULT_LIMIT + " entries; files beyond"
+                        + " them are protected by name only (a rename could reach them under a permitted name)");
+            }
+            return f;
+        } catch (IOException e) {
+            err.println("tether: cannot scan " + projectDir + " for forbidden files (" + e.getMessage()
+                    + "); they are protected by name only");
+            return ForbiddenInodes.none();
+        }
+    }
+
+    /**
+     * Project paths a forbid makes unwritable, mounted read-only in the sandbox (enforce mode only)
+     * so rename and link cannot reach them either.
+     */
+    public List<Path> readOnlyPaths() {
+        SessionPolicy p = policy.get();
+        return p.mode() == Mode.ENFORCE ? p.forbidden().readOnlyPaths() : List.of();
+    }
+
+    /**
+     * Loads the policy (a bad one refuses to start, pointing at file:line:col) and creates the
+     * gate; {@link #beforeCommand} then attaches it to the sandbox.
+     */
+    public static SessionEnforcement start(LibC libc, LibBpf libbpf, Path policyFile, Principal principal, Mode mode,
+                                           String sessionId, Path cgroupDir, String sessionCgroup, Path projectDir,
+                                           Consumer<Event> sink, PrintWriter err) {
+        PolicyHolder holder;
+        try {
+            holder = PolicyHolder.open(policyFile, null);
+        } catch (PolicyRejectedException e) {
+            throw new UserError("the policy " + policyFile + " has errors, so nothing was started:\n" + render(e.errors()), 2);
+        }
+        ProtectedFiles protectedFiles = new ProtectedFiles().protectFromWrites(policyFile);
+        FileAccessJudge judge = new FileAccessJudge(PathAliases.project(projectDir.toString()), protectedFiles);
+        SessionPolicy initial = new SessionPolicy(holder.current(), principal, mode);
+        ForbiddenInodes forbidden = scan(projectDir, judge, initial, err);
+        AtomicReference<SessionPolicy> policy = new AtomicReference<>(initial.withSnapshot(holder.current(), forbidden));
+        FanotifyGate gate;
+        try {
+            gate = new FanotifyGate(libc, sessionId, sessionCgroup, judge, policy::get, sink);
+        } catch (NativeCallException e) {
+            holder.close();
+            throw new UserError("file and exec enforcement needs fanotify permission events, which this kernel refused ("
+                    + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
+        }
+        CgroupNetworkGuard guard;
+        try {
+            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroupDir, holder.current().networkRules(principal),
+                    holder.current().generation(), mode, NETWORK, sink, sessionId, principal.agent());
+        } catch (UnenforceableNetworkPolicyException e) {
+            gate.close();
+            holder.close();
+            throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
+        } catch (NativeCallException e) {
+            gate.close();
+            holder.close();
+            throw new UserError("network enforcement needs cgroup-BPF socket programs, which this kernel refused ("
+                    + e.getMessage().lines().findFirst().orElse("") + "); 'tether doctor' shows what works here",
+                    SandboxSession.EXIT_TETHER_ERROR);
+        }
+        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, guard, judge, projectDir, err);
+        holder.addListener(enforcement::onReload);
+        try {
+            holder.watch();
+        } catch (IOException e) {
+            err.println("tether: cannot watch " + policyFile + " for changes (" + e.getMessage() + "); reload disabled");
+        }
+        return enforcement;
+    }
+
+    /** The start hook: watch the sandbox's mounts, then start answering. */
+    public SandboxEngine.StartHook beforeCommand() {
+        return sandboxPid -> {
+            gate.markSandboxMounts(sandboxPid);
+            gate.start();
+        };
+    }
+
+    public SessionPolicy current() {
+        return policy.get();
+    }
+
+    private void onReload(PolicyHolder.Reload reload) {
+        switch (reload) {
+            case PolicyHolder.Applied applied -> {
+                SessionPolicy before = policy.get();
+                ForbiddenInodes scanned = scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err);
+                try {
+                    guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
+                            before.mode(), NETWORK);
+                } catch (UnenforceableNetworkPolicyException e) {
+                    err.println("tether: the edited policy's network rules cannot be enforced (" + e.getMessage()
+                            + "); the previous policy stays in force for every layer");
+                    return;
+                }
+                policy.set(before.withSnapshot(applied.current(), scanned));
+                gate.policyChanged();
+                err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
+                List<Path> newReadOnly = scanned.readOnlyPaths().stream()
+                        .filter(p -> !before.forbidden().readOnlyPaths().contains(p)).toList();
+                if (!newReadOnly.isEmpty() && before.mode() == Mode.ENFORCE) {
+                    err.println("tether: newly write-forbidden paths are enforced on open now; their read-only mount"
+                            + " (which also stops rename/link into them) applies from the next session: " + newReadOnly);
+                }
+            }
+            case PolicyHolder.Kept kept -> err.println("tether: the edited policy has errors; the previous one stays in force:\n"
+                    + render(kept.errors()));
+        }
+    }
+
+    public FanotifyGate.Stats gateStats() {
+        return gate.stats();
+    }
+
+    static String render(List<Finding> findings) {
+        StringBuilder b = new StringBuilder();
+        for (Finding f : findings) {
+            b.append(f.render()).append('\n');
+        }
+        return b.toString().stripTrailing();
+    }
+
+    @Override
+    public void close() {
+        guard.close();
+        gate.close();
+        holder.close();
+    }
+}

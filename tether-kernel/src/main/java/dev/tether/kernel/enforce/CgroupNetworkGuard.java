@@ -1,0 +1,359 @@
+package dev.tether.kernel.enforce;
+
+import dev.tether.events.Event;
+import dev.tether.events.EventKind;
+import dev.tether.events.EventLayer;
+import dev.tether.events.NetworkDetail;
+import dev.tether.events.Verdict;
+import dev.tether.kernel.bpf.BpfMap;
+import dev.tether.kernel.bpf.BpfObject;
+import dev.tether.kernel.ffm.LibBpf;
+import dev.tether.kernel.ffm.LibC;
+import dev.tether.policy.Mode;
+import dev.tether.policy.NetworkRules;
+import dev.tether.policy.PolicyRef;
+import dev.tether.policy.Transport;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * NetworkConnect enforcement in the kernel: the cgroup-BPF programs of net_guard.bpf.c attached
+ * to the sandbox cgroup (inherited by everything below it, containers included), fed from the
+ * policy's {@link NetworkRules}. A reload fills the inactive map set and flips one index, so the
+ * kernel never decides with half a policy. Decisions come back on a ring buffer as events.
+ */
+public final class CgroupNetworkGuard implements AutoCloseable {
+    static final int MAX_RULES = 32;
+    static final int MAX_PREFIXES = 16384;
+    static final int NO_POLICY = 0xffff;
+    private static final int RULE_SET_BYTES = 8 + MAX_RULES * 8;
+    private static final String[] PROGRAMS = {"guard_connect4", "guard_connect6", "guard_sendmsg4", "guard_sendmsg6", "guard_sock_create"};
+
+    /**
+     * @param hostLoopback true when the sandbox shares the host's network namespace: then the
+     *     host's loopback (and 0.0.0.0, which reaches it) is refused unless a rule names it
+     * @param proxyPorts true when TCP 80/443 are redirected to tether's proxy, which decides them
+     */
+    public record Options(boolean hostLoopback, boolean proxyPorts) {}
+
+    private final LibBpf libbpf;
+    private final LibC libc;
+    private final BpfObject object;
+    private final BpfMap config;
+    private final BpfMap[] v4 = new BpfMap[2];
+    private final BpfMap[] v6 = new BpfMap[2];
+    private final BpfMap[] sets = new BpfMap[2];
+    private final Map<Long, List<PolicyRef>> policyTables = new LinkedHashMap<>();
+    private final Consumer<Event> sink;
+    private final String sessionId;
+    private final String principal;
+    private final long bootToWall;
+    private final Arena ringArena = Arena.ofShared();
+    private final MemorySegment ring;
+    private final Thread consumer;
+    private volatile boolean running = true;
+    private int active = 0;
+
+    private CgroupNetworkGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId,
+                               String principal) {
+        this.libbpf = libbpf;
+        this.libc = libc;
+        this.object = object;
+        this.config = object.map("net_config");
+        for (int i = 0; i < 2; i++) {
+            v4[i] = object.map("net_v4_" + i);
+            v6[i] = object.map("net_v6_" + i);
+            sets[i] = object.map("net_sets_" + i);
+        }
+        this.sink = sink;
+        this.sessionId = sessionId;
+        this.principal = principal;
+        this.bootToWall = libc.bootToWallOffsetNanos();
+        try {
+            MethodHandle target = MethodHandles.lookup().bind(this, "onEvent",
+                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
+            MemorySegment stub = Linker.nativeLinker().upcallStub(target, LibBpf.sampleCallbackDescriptor(), ringArena);
+            this.ring = libbpf.ringBufferNew(object.map("guard_events").fd(), stub);
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        this.consumer = Thread.ofPlatform().name("tether-net-guard-" + sessionId).daemon(true).unstarted(this::loop);
+    }
+
+    /**
+     * Loads the guard, applies {@code rules} and attaches it to the cgroup at {@code cgroupDir}:
+     * rules are in place before the first connect can happen.
+     */
+    public static CgroupNetworkGuard attach(LibBpf libbpf, LibC libc, Path cgroupDir, NetworkRules rules, long generation,
+                                            Mode mode, Options options, Consumer<Event> sink, String sessionId,
+                                            String principal) {
+        BpfObject obj = BpfObject.open(libbpf, "net_guard").load();
+        CgroupNetworkGuard guard;
+        try {
+            guard = new CgroupNetworkGuard(libbpf, libc, obj, sink, sessionId, principal);
+            guard.apply(rules, generation, mode, options);
+            int fd = libc.open(cgroupDir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY);
+            try {
+                for (String p : PROGRAMS) {
+                    obj.attachCgroup(p, fd);
+                }
+            } finally {
+                libc.close(fd);
+            }
+        } catch (RuntimeException e) {
+            obj.close();
+            throw e;
+        }
+        guard.consumer.start();
+        return guard;
+    }
+
+    /**
+     * Makes {@code rules} the ones in force: fills the inactive set, then flips to it.
+     *
+     * @throws UnenforceableNetworkPolicyException when the rules do not fit the kernel maps; the
+     *     rules in force stay as they were
+     */
+    public synchronized void apply(NetworkRules rules, long generation, Mode mode, Options options) {
+        List<NetworkRules.LpmEntry> entries = withLoopbackGuard(rules.entries(), options.hostLoopback());
+        if (entries.size() > MAX_PREFIXES) {
+            throw new UnenforceableNetworkPolicyException("the policy names " + entries.size()
+                    + " address prefixes; the kernel guard holds " + MAX_PREFIXES);
+        }
+        Map<PolicyRef, Integer> index = new HashMap<>();
+        List<PolicyRef> table = new ArrayList<>();
+        for (NetworkRules.LpmEntry e : entries) {
+            if (e.rules().size() > MAX_RULES) {
+                throw new UnenforceableNetworkPolicyException(e.rules().size() + " rules apply to " + e.prefix()
+                        + "; the kernel guard holds " + MAX_RULES + " per prefix: merge port ranges or split the prefix");
+            }
+            for (NetworkRules.Rule r : e.rules()) {
+                if (r.source() != null && !index.containsKey(r.source())) {
+                    index.put(r.source(), table.size());
+                    table.add(r.source());
+                }
+            }
+        }
+        int next = 1 - active;
+        clear(v4[next], 8);
+        clear(v6[next], 20);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(RULE_SET_BYTES, 8);
+            MemorySegment idx = a.allocate(4, 4);
+            for (int i = 0; i < entries.size(); i++) {
+                NetworkRules.LpmEntry e = entries.get(i);
+                set.fill((byte) 0);
+                set.set(ValueLayout.JAVA_INT, 0, e.rules().size());
+                for (int r = 0; r < e.rules().size(); r++) {
+                    NetworkRules.Rule rule = e.rules().get(r);
+                    long off = 8 + r * 8L;
+                    set.set(ValueLayout.JAVA_BYTE, off, (byte) (rule.effect() == NetworkRules.Effect.PERMIT ? 1 : 2));
+                    set.set(ValueLayout.JAVA_BYTE, off + 1, (byte) (rule.transport() == null ? 0 : rule.transport() == Transport.TCP ? 1 : 2));
+                    set.set(ValueLayout.JAVA_SHORT, off + 2, (short) (rule.source() == null ? NO_POLICY : index.get(rule.source())));
+                    set.set(ValueLayout.JAVA_SHORT, off + 4, (short) rule.portFrom());
+                    set.set(ValueLayout.JAVA_SHORT, off + 6, (short) rule.portTo());
+                }
+                idx.set(ValueLayout.JAVA_INT, 0, i);
+                sets[next].put(idx, set);
+                byte[] addr = e.prefix().network().getAddress();
+                MemorySegment key = a.allocate(4 + addr.length, 4);
+                key.set(ValueLayout.JAVA_INT, 0, e.prefix().length());
+                MemorySegment.copy(addr, 0, key, ValueLayout.JAVA_BYTE, 4, addr.length);
+                (addr.length == 4 ? v4[next] : v6[next]).put(key, idx);
+            }
+            policyTables.put(generation, List.copyOf(table));
+            while (policyTables.size() > 4) {
+                policyTables.remove(policyTables.keySet().iterator().next());
+            }
+            MemorySegment cfg = a.allocate(16, 4);
+            cfg.set(ValueLayout.JAVA_INT, 0, next);
+            cfg.set(ValueLayout.JAVA_INT, 4, mode == Mode.ENFORCE ? 0 : mode == Mode.SHADOW ? 1 : 2);
+            cfg.set(ValueLayout.JAVA_INT, 8, options.proxyPorts() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 12, (int) generation);
+            config.put(a.allocateFrom(ValueLayout.JAVA_INT, 0), cfg); // the flip: one array element
+        }
+        active = next;
+    }
+
+    /**
+     * When the sandbox shares the host's network namespace, its loopback is the host's (tether's
+     * control API listens there). Those prefixes get a forbid of tether's own unless the policy has
+     * an entry for exactly that prefix; more specific entries the policy has still win.
+     */
+    static List<NetworkRules.LpmEntry> withLoopbackGuard(List<NetworkRules.LpmEntry> entries, boolean hostLoopback) {
+        if (!hostLoopback) {
+            return entries;
+        }
+        List<NetworkRules.LpmEntry> out = new ArrayList<>(entries);
+        for (String cidr : List.of("127.0.0.0/8", "0.0.0.0/8", "::1/128", "::/128")) {
+            NetworkRules.Prefix p = prefix(cidr);
+            if (entries.stream().noneMatch(e -> e.prefix().equals(p))) {
+                out.add(new NetworkRules.LpmEntry(p,
+                        List.of(new NetworkRules.Rule(NetworkRules.Effect.FORBID, 0, 65535, null, null))));
+            }
+        }
+        return out;
+    }
+
+    private static NetworkRules.Prefix prefix(String cidr) {
+        int slash = cidr.indexOf('/');
+        try {
+            return new NetworkRules.Prefix(InetAddress.getByName(cidr.substring(0, slash)),
+                    Integer.parseInt(cidr.substring(slash + 1)));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(cidr, e);
+        }
+    }
+
+    private void clear(BpfMap map, int keySize) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(keySize, 4);
+            List<byte[]> keys = new ArrayList<>();
+            MemorySegment prev = MemorySegment.NULL;
+            while (libbpf.mapNextKey(map.fd(), prev, key)) {
+                keys.add(key.toArray(ValueLayout.JAVA_BYTE));
+                prev = a.allocate(keySize, 4);
+                MemorySegment.copy(key, 0, prev, 0, keySize);
+            }
+            for (byte[] k : keys) {
+                map.delete(a.allocateFrom(ValueLayout.JAVA_BYTE, k));
+            }
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            int rc = libbpf.ringBufferPoll(ring, 100);
+            if (rc < 0 && rc != -4) {
+                break;
+            }
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
+        try {
+            Event e = decode(data.reinterpret(size));
+            if (e != null) {
+                sink.accept(e);
+            }
+        } catch (RuntimeException ignored) {
+            // never throw into C; a bad record is dropped (the guard already decided)
+        }
+        return 0;
+    }
+
+    private Event decode(MemorySegment r) {
+        if (r.byteSize() < 72) {
+            return null;
+        }
+        long bootNs = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
+        int tid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 20);
+        long generation = Integer.toUnsignedLong(r.get(ValueLayout.JAVA_INT_UNALIGNED, 24));
+        int port = Short.toUnsignedInt(r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 28));
+        int policy = Short.toUnsignedInt(r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 30));
+        int family = Byte.toUnsignedInt(r.get(ValueLayout.JAVA_BYTE, 32));
+        int transport = r.get(ValueLayout.JAVA_BYTE, 33);
+        int verdict = r.get(ValueLayout.JAVA_BYTE, 34);
+        int hook = r.get(ValueLayout.JAVA_BYTE, 35);
+        int sockType = r.get(ValueLayout.JAVA_INT_UNALIGNED, 36);
+        byte[] addr = new byte[16];
+        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 40, addr, 0, 16);
+        byte[] comm = new byte[16];
+        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 56, comm, 0, 16);
+        int commLen = 0;
+        while (commLen < 16 && comm[commLen] != 0) {
+            commLen++;
+        }
+        Verdict v = switch (verdict) {
+            case 1, 4 -> Verdict.ALLOW;
+            case 3 -> Verdict.WOULD_DENY;
+            default -> Verdict.DENY;
+        };
+        List<PolicyRef> table = policyTables.getOrDefault(generation, List.of());
+        List<String> ids = policy < table.size() ? List.of(table.get(policy).id()) : List.of();
+        String resource;
+        String reason;
+        String ip = null;
+        if (hook == 3) {
+            resource = "socket(family " + family + ", type " + sockType + ")";
+            reason = "denied: tether never allows raw or packet sockets in a sandbox (they bypass address rules)";
+        } else {
+            try {
+                InetAddress a = InetAddress.getByAddress(family == 2 ? java.util.Arrays.copyOf(addr, 4) : addr);
+                ip = a.getHostAddress();
+                resource = (family == 2 ? ip : "[" + ip + "]") + ":" + port;
+            } catch (UnknownHostException e) {
+                return null;
+            }
+            reason = switch (verdict) {
+                case 4 -> "allowed: TCP " + port + " goes to tether's proxy, which decides by hostname";
+                case 1 -> "allowed: permit " + String.join(", ", ids) + " matched " + resource;
+                default -> policy < table.size() ? "denied: forbid " + ids.getFirst() + " matched " + resource
+                        : policy == NO_POLICY && isLoopbackGuard(family, addr)
+                                ? "denied: the host's loopback is unreachable unless a rule names it"
+                                : "denied: no permit matched " + resource;
+            };
+        }
+        return Event.builder(EventKind.NETWORK_CONNECT)
+                .timeNs(bootNs + bootToWall)
+                .session(sessionId)
+                .principal(principal)
+                .layer(EventLayer.CGROUP_BPF)
+                .resource(resource)
+                .decision(v, ids, reason)
+                .errno(v == Verdict.DENY ? 1 : null)
+                .process(pid, 0, tid)
+                .comm(new String(comm, 0, commLen, java.nio.charset.StandardCharsets.UTF_8))
+                .detail(hook == 3 ? null : new NetworkDetail(family == 2 ? NetworkDetail.Family.INET : NetworkDetail.Family.INET6,
+                        transport == 1 ? NetworkDetail.Protocol.TCP : transport == 2 ? NetworkDetail.Protocol.UDP
+                                : NetworkDetail.Protocol.OTHER, ip, port, null))
+                .build();
+    }
+
+    /** Whether a refusal with no policy came from the host-loopback guard (127/8, 0/8, ::1, ::). */
+    private static boolean isLoopbackGuard(int family, byte[] addr) {
+        if (family == 2) {
+            return addr[0] == 127 || addr[0] == 0;
+        }
+        for (int i = 0; i < 15; i++) {
+            if (addr[i] != 0) {
+                return false;
+            }
+        }
+        return addr[15] == 0 || addr[15] == 1;
+    }
+
+    @Override
+    public void close() {
+        object.detachAll();
+        running = false;
+        try {
+            consumer.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!consumer.isAlive()) {
+            libbpf.ringBufferConsume(ring);
+            libbpf.ringBufferFree(ring);
+            ringArena.close();
+        }
+        object.close();
+    }
+}

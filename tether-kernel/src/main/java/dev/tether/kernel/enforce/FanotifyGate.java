@@ -1,0 +1,367 @@
+package dev.tether.kernel.enforce;
+
+import dev.tether.events.Event;
+import dev.tether.events.EventKind;
+import dev.tether.events.EventLayer;
+import dev.tether.events.ExecDetail;
+import dev.tether.events.FileDetail;
+import dev.tether.events.Verdict;
+import dev.tether.kernel.cgroup.MountTable;
+import dev.tether.kernel.ffm.Errno;
+import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.ffm.NativeCallException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * File and exec decisions through fanotify permission events, for kernels without BPF LSM.
+ *
+ * <p>Marks go on the sandbox's own mounts, reached through {@code /proc/<pid>/root}: those
+ * vfsmounts exist only in the sandbox's mount namespace, so host processes (tether included)
+ * never raise an event and the answering thread can never deadlock on its own I/O. The open is
+ * held in the kernel until we answer, and the decision is made on the file really being opened
+ * (its path as the sandbox sees it, its device and inode), so there is no path race.
+ *
+ * <p>Read or write comes from the syscall the thread is blocked in ({@link OpenIntent}); execs
+ * are judged with the argv the caller passed ({@link ProcessMemory}), the program's own ELF
+ * loader is let through as part of the exec. Allowed files that are safe to cache get an
+ * in-kernel ignore mark, so repeats cost no round trip; a policy or mode change flushes them.
+ * Any failure while deciding answers DENY.
+ */
+public final class FanotifyGate implements AutoCloseable {
+    private static final Set<String> UNMARKED_FS = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
+            "bpf", "tracefs", "debugfs", "securityfs", "pstore", "configfs", "fusectl", "hugetlbfs", "binfmt_misc");
+    private static final int EVENT_HEADER = 24;
+    private static final int BUFFER = 64 * 1024;
+
+    private final LibC libc;
+    private final int fanFd;
+    private final String sessionId;
+    private final String sessionCgroup;
+    private final FileAccessJudge judge;
+    private final Supplier<SessionPolicy> policy;
+    private final Consumer<Event> sink;
+    private final SyscallTable syscalls = SyscallTable.forThisMachine();
+    private final Map<Integer, FileKey> expectedLoader = new HashMap<>();
+    private final Thread thread;
+    private final AtomicLong decisions = new AtomicLong();
+    private final AtomicLong denials = new AtomicLong();
+    private final AtomicLong outOfScope = new AtomicLong();
+    private final AtomicLong cachedMarks = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Object markLock = new Object();
+    private volatile boolean running = true;
+
+    /**
+     * @param sessionCgroup the session's cgroup2 path as /proc/PID/cgroup shows it ({@code /tether/<id>})
+     */
+    public FanotifyGate(LibC libc, String sessionId, String sessionCgroup, FileAccessJudge judge,
+                        Supplier<SessionPolicy> policy, Consumer<Event> sink) {
+        this.libc = libc;
+        this.sessionId = sessionId;
+        this.sessionCgroup = sessionCgroup;
+        this.judge = judge;
+        this.policy = policy;
+        this.sink = sink;
+        this.fanFd = libc.fanotifyInit(LibC.FAN_CLOEXEC | LibC.FAN_CLASS_CONTENT | LibC.FAN_REPORT_TID
+                        | LibC.FAN_UNLIMITED_QUEUE | LibC.FAN_UNLIMITED_MARKS,
+                LibC.O_RDONLY | LibC.O_LARGEFILE | LibC.O_CLOEXEC);
+        this.thread = Thread.ofPlatform().name("tether-fanotify-" + sessionId).daemon(true).unstarted(this::loop);
+        // Load every class the answering path uses now: lazy class loading is file I/O.
+        warmUp();
+    }
+
+    /**
+     * Marks every mount the sandbox whose pid 1 is {@code sandboxPid} sees (except pseudo file
+     * systems). Must run before the sandbox's command starts.
+     *
+     * @return the mount points marked
+     */
+    public List<String> markSandboxMounts(long sandboxPid) throws IOException {
+        MountTable mounts = MountTable.parse(Files.readString(Path.of("/proc", Long.toString(sandboxPid), "mountinfo")));
+        List<String> marked = new ArrayList<>();
+        for (MountTable.Mount m : mounts.mounts()) {
+            if (UNMARKED_FS.contains(m.fsType())) {
+                continue;
+            }
+            String inSandbox = m.mountPoint().toString();
+            String viaProc = "/proc/" + sandboxPid + "/root" + (inSandbox.equals("/") ? "" : inSandbox);
+            try {
+                libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_MOUNT,
+                        LibC.FAN_OPEN_PERM | LibC.FAN_OPEN_EXEC_PERM, LibC.AT_FDCWD, viaProc);
+                marked.add(inSandbox);
+            } catch (NativeCallException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    continue; // a mount stacked under another one is not reachable by path
+                }
+                throw new IOException("cannot watch sandbox mount " + inSandbox + ": " + e.getMessage(), e);
+            }
+        }
+        return marked;
+    }
+
+    public FanotifyGate start() {
+        thread.start();
+        return this;
+    }
+
+    /**
+     * Forgets every cached allow (in-kernel ignore marks). Call right after the policy or mode the
+     * supplier returns has changed: a mark is only ever added under {@link #markLock} after
+     * re-checking that the policy it was judged under is still current, so none survives a change.
+     */
+    public void policyChanged() {
+        synchronized (markLock) {
+            libc.fanotifyMark(fanFd, LibC.FAN_MARK_FLUSH, 0, LibC.AT_FDCWD, null);
+        }
+    }
+
+    public record Stats(long decisions, long denials, long outOfScope, long cachedFiles, long failures) {}
+
+    public Stats stats() {
+        return new Stats(decisions.get(), denials.get(), outOfScope.get(), cachedMarks.get(), failures.get());
+    }
+
+    private void loop() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(BUFFER, 8);
+            MemorySegment response = arena.allocate(8, 4);
+            while (running) {
+                if (!libc.pollIn(fanFd, 200)) {
+                    continue;
+                }
+                long n = libc.read(fanFd, buf, BUFFER);
+                if (n < 0) {
+                    if (n == -Errno.EINTR || n == -Errno.EAGAIN) {
+                        continue;
+                    }
+                    failures.incrementAndGet();
+                    continue;
+                }
+                long off = 0;
+                while (off + EVENT_HEADER <= n) {
+                    int len = buf.get(ValueLayout.JAVA_INT, off);
+                    long mask = buf.get(ValueLayout.JAVA_LONG, off + 8);
+                    int fd = buf.get(ValueLayout.JAVA_INT, off + 16);
+                    int tid = buf.get(ValueLayout.JAVA_INT, off + 20);
+                    if (len < EVENT_HEADER) {
+                        break;
+                    }
+                    handle(mask, fd, tid, response);
+                    off += len;
+                }
+            }
+        }
+    }
+
+    private void handle(long mask, int fd, int tid, MemorySegment response) {
+        if (fd < 0) {
+            return; // queue overflow carries no fd; permission events are never dropped
+        }
+        int answer = LibC.FAN_DENY;
+        try {
+            answer = decide(mask, fd, tid) ? LibC.FAN_ALLOW : LibC.FAN_DENY;
+        } catch (RuntimeException | IOException e) {
+            failures.incrementAndGet();
+            answer = LibC.FAN_DENY; // fail closed
+        } finally {
+            response.set(ValueLayout.JAVA_INT, 0, fd);
+            response.set(ValueLayout.JAVA_INT, 4, answer);
+            libc.write(fanFd, response, 8);
+            libc.close(fd);
+        }
+    }
+
+    /** @return true to allow */
+    private boolean decide(long mask, int fd, int tid) throws IOException {
+        TaskInfo task = TaskInfo.read(tid);
+        if (task == null) {
+            return false; // the thread is gone; nobody waits for the answer
+        }
+        if (!task.inCgroup(sessionCgroup)) {
+            outOfScope.incrementAndGet();
+            return true; // not ours to judge (setup by the engine, a host process via /proc/PID/root)
+        }
+        SessionPolicy current = policy.get();
+        String path = pathOf(fd);
+        Stat st = Stat.of(fd);
+        FileKey key = st == null ? null : st.key();
+        if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
+            return decideExec(fd, tid, task, path, key, current);
+        }
+        OpenIntent intent = OpenIntent.fromProcSyscall(ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "syscall")), syscalls);
+        if (intent.kind() == OpenIntent.Kind.EXEC) {
+            return true; // the open that accompanies an exec: the exec permission event decided it
+        }
+        boolean write = intent.writes();
+        FileAccessJudge.Judgment j = judge.open(current, path, write, key);
+        decisions.incrementAndGet();
+        publish(write ? EventKind.FILE_OPEN_READ_WRITE : EventKind.FILE_OPEN_READ_ONLY, path, j, task,
+                intent.kind() == OpenIntent.Kind.OPEN ? FileDetail.open(intent.flags(), null) : null);
+        if (j.blocks()) {
+            denials.incrementAndGet();
+            return false;
+        }
+        if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
+                && judge.open(current, path, !write, key).verdict() == Verdict.ALLOW) {
+            // Both read and write are allowed under every name: let the kernel skip this file.
+            synchronized (markLock) {
+                if (policy.get() == current) {
+                    libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK
+                            | LibC.FAN_MARK_IGNORED_SURV_MODIFY, LibC.FAN_OPEN_PERM, fd, null);
+                    cachedMarks.incrementAndGet();
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean decideExec(int fd, int tid, TaskInfo task, String path, FileKey key, SessionPolicy current)
+            throws IOException {
+        FileKey loader = expectedLoader.remove(tid);
+        if (loader != null && loader.equals(key)) {
+            return true; // the ELF interpreter of the program just approved
+        }
+        String[] sys = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "syscall")).strip().split(" ");
+        long nr = Long.parseLong(sys[0]);
+        long argvPtr = nr == syscalls.execveat() ? OpenIntent.hex(sys, 3) : OpenIntent.hex(sys, 2);
+        List<String> argv = ProcessMemory.readArgv(tid, argvPtr);
+        FileAccessJudge.Judgment j = judge.exec(current, path, argv, key);
+        decisions.incrementAndGet();
+        publish(EventKind.PROCESS_EXEC, path, j, task, new ExecDetail(argv));
+        if (j.blocks()) {
+            denials.incrementAndGet();
+            return false;
+        }
+        ElfInterpreter.of(libc, fd).flatMap(interp -> keyInSandbox(tid, interp))
+                .ifPresent(k -> expectedLoader.put(tid, k));
+        return true;
+    }
+
+    /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */
+    private static Optional<FileKey> keyInSandbox(int tid, String path) {
+        return ProtectedFiles.key(Path.of("/proc/" + tid + "/root" + path));
+    }
+
+    private void publish(EventKind kind, String path, FileAccessJudge.Judgment j, TaskInfo task,
+                         dev.tether.events.EventDetail detail) {
+        Event e = Event.builder(kind)
+                .timeNs(Event.nowNs())
+                .session(sessionId)
+                .principal(policy.get().principal().agent())
+                .layer(EventLayer.FANOTIFY)
+                .resource(path)
+                .decision(j.verdict(), j.policyIds(), j.decision().reason())
+                .errno(j.blocks() ? Errno.EPERM : null)
+                .process(task.tgid(), task.ppid(), task.tid())
+                .comm(task.comm())
+                .detail(detail)
+                .build();
+        try {
+            sink.accept(e);
+        } catch (RuntimeException ignored) {
+            // the bus never blocks; a failing sink must not stop decisions
+        }
+    }
+
+    private static String pathOf(int fd) throws IOException {
+        String p = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        return p.endsWith(" (deleted)") ? p.substring(0, p.length() - " (deleted)".length()) : p;
+    }
+
+    private void warmUp() {
+        OpenIntent.fromProcSyscall("257 0x0 0x0 0x0", syscalls).writes();
+        new FileAccessJudge.Judgment(Verdict.ALLOW, new dev.tether.policy.Decision(true, List.of(), "")).blocks();
+        Event.builder(EventKind.FILE_OPEN_READ_ONLY).detail(FileDetail.open(0, null)).build();
+        Event.builder(EventKind.PROCESS_EXEC).detail(new ExecDetail(List.of())).build();
+        TaskInfo.parse(1, "Name:\tx\nTgid:\t1\nPPid:\t0\n", "0::/\n");
+        Stat.warmUp();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(java.time.Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        libc.close(fanFd); // pending events are answered "allow" by the kernel: close only after the sandbox is gone
+    }
+
+    /** The parts of /proc/TID/status and /proc/TID/cgroup a decision needs. */
+    record TaskInfo(int tid, int tgid, int ppid, String comm, String cgroup) {
+        static TaskInfo read(int tid) {
+            try {
+                String status = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "status"));
+                String cgroup = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "cgroup"));
+                return parse(tid, status, cgroup);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        static TaskInfo parse(int tid, String status, String cgroupFile) {
+            String comm = "";
+            int tgid = tid;
+            int ppid = 0;
+            for (String line : status.split("\n")) {
+                if (line.startsWith("Name:")) {
+                    comm = line.substring(5).strip();
+                } else if (line.startsWith("Tgid:")) {
+                    tgid = Integer.parseInt(line.substring(5).strip());
+                } else if (line.startsWith("PPid:")) {
+                    ppid = Integer.parseInt(line.substring(5).strip());
+                    break;
+                }
+            }
+            String cg = "";
+            for (String line : cgroupFile.split("\n")) {
+                if (line.startsWith("0::")) {
+                    cg = line.substring(3);
+                }
+            }
+            return new TaskInfo(tid, tgid, ppid, comm, cg);
+        }
+
+        boolean inCgroup(String session) {
+            return cgroup.equals(session) || cgroup.startsWith(session + "/");
+        }
+    }
+
+    /** fstat of the event's descriptor, through /proc/self/fd (a stat, never an open). */
+    record Stat(FileKey key, boolean regular, int links) {
+        boolean cacheable() {
+            // One name only: an ignore mark follows the inode, so a hard link elsewhere would share it.
+            return regular && links == 1;
+        }
+
+        static Stat of(int fd) {
+            try {
+                Map<String, Object> a = Files.readAttributes(Path.of("/proc/self/fd/" + fd), "unix:dev,ino,mode,nlink");
+                int mode = (Integer) a.get("mode");
+                return new Stat(new FileKey(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()),
+                        (mode & 0170000) == 0100000, (Integer) a.get("nlink"));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        static void warmUp() {
+            of(0);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.tether.kernel.enforce;
+
+import dev.tether.events.Verdict;
+import dev.tether.policy.Action;
+import dev.tether.policy.Decision;
+import dev.tether.policy.ExecRequest;
+import dev.tether.policy.FileRequest;
+import dev.tether.policy.PolicyRef;
+import dev.tether.policy.PolicySnapshot;
+import dev.tether.policy.Principal;
+import dev.tether.policy.Request;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Decides opens and execs for a sandbox from its {@link SessionPolicy}, independent of how the
+ * kernel asked. A file reachable by several names (see {@link PathAliases}) is judged by all of
+ * them: a forbid on any name denies, otherwise a permit on any name allows, otherwise Cedar's
+ * default deny. The mode then says whether a deny blocks.
+ */
+public final class FileAccessJudge {
+    /**
+     * @param verdict what happens: ALLOW, DENY, or WOULD_DENY (policy denies, mode lets it through)
+     * @param decision the policy's decision for the name that decided it
+     */
+    public record Judgment(Verdict verdict, Decision decision) {
+        public boolean blocks() {
+            return verdict == Verdict.DENY;
+        }
+
+        public List<String> policyIds() {
+            return decision.determining().stream().map(PolicyRef::id).toList();
+        }
+    }
+
+    private final PathAliases aliases;
+    private final ProtectedFiles protectedFiles;
+
+    public FileAccessJudge(PathAliases aliases, ProtectedFiles protectedFiles) {
+        this.aliases = aliases;
+        this.protectedFiles = protectedFiles;
+    }
+
+    public Judgment open(SessionPolicy policy, String path, boolean write, FileKey key) {
+        String refusal = key == null ? null : protectedFiles.refusal(key, write);
+        if (refusal != null) {
+            // Not a policy decision and not subject to the mode: tether's own integrity.
+            return new Judgment(Verdict.DENY, new Decision(false, List.of(), "denied: " + refusal));
+        }
+        Decision byInode = policy.forbidden().forbids(key, write);
+        if (byInode != null) {
+            // The file is forbidden under the name it had when the policy took effect.
+            return withMode(policy, byInode);
+        }
+        Action action = write ? Action.FILE_OPEN_READ_WRITE : Action.FILE_OPEN_READ_ONLY;
+        Principal who = policy.principal();
+        return judge(policy, path, p -> new FileRequest(who, action, p));
+    }
+
+    /** The policy's decision for an open under every name, before the mode and tether's own protections. */
+    public Decision openByPolicy(SessionPolicy policy, String path, boolean write) {
+        Action action = write ? Action.FILE_OPEN_READ_WRITE : Action.FILE_OPEN_READ_ONLY;
+        Principal who = policy.principal();
+        return decideAll(policy.snapshot(), path, p -> new FileRequest(who, action, p));
+    }
+
+    public Judgment exec(SessionPolicy policy, String path, List<String> argv, FileKey key) {
+        String refusal = key == null ? null : protectedFiles.refusal(key, false);
+        if (refusal != null) {
+            return new Judgment(Verdict.DENY, new Decision(false, List.of(), "denied: " + refusal));
+        }
+        Principal who = policy.principal();
+        return judge(policy, path, p -> new ExecRequest(who, p, argv));
+    }
+
+    private Judgment judge(SessionPolicy policy, String path, Function<String, Request> request) {
+        return withMode(policy, decideAll(policy.snapshot(), path, request));
+    }
+
+    private Decision decideAll(PolicySnapshot snapshot, String path, Function<String, Request> request) {
+        Decision allowed = null;
+        Decision defaultDeny = null;
+        for (String name : aliases.of(path)) {
+            Decision d = snapshot.decide(request.apply(name));
+            if (!d.allowed() && !d.determining().isEmpty()) {
+                return d; // a forbid matched this name: that wins
+            }
+            if (d.allowed()) {
+                if (allowed == null) {
+                    allowed = d;
+                }
+            } else if (defaultDeny == null) {
+                defaultDeny = d;
+            }
+        }
+        return allowed != null ? allowed : defaultDeny;
+    }
+
+    private static Judgment withMode(SessionPolicy policy, Decision d) {
+        if (d.allowed()) {
+            return new Judgment(Verdict.ALLOW, d);
+        }
+        return new Judgment(policy.mode().blocks(d) ? Verdict.DENY : Verdict.WOULD_DENY, d);
+    }
+}

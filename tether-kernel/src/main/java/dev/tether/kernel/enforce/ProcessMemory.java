@@ -1,0 +1,92 @@
+package dev.tether.kernel.enforce;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the argument vector an execve call passes, from the calling thread's memory while it is
+ * blocked in the exec permission event. Another thread of the same process could change that
+ * memory after this read; the exec guard re-checks the argv the new image really got
+ * (sched_process_exec) against what was approved, so a change makes the exec fail, never pass.
+ */
+final class ProcessMemory {
+    /** The kernel's limits: ARG_MAX-ish total and MAX_ARG_STRLEN per string. */
+    static final int MAX_TOTAL_BYTES = 2 * 1024 * 1024;
+    static final int MAX_STRING_BYTES = 128 * 1024;
+    static final int MAX_ARGS = 1 << 17;
+
+    private ProcessMemory() {}
+
+    /** argv of the exec {@code tid} is in; {@code argvPointer} from its syscall arguments. */
+    static List<String> readArgv(int tid, long argvPointer) throws IOException {
+        if (argvPointer == 0) {
+            return List.of();
+        }
+        try (FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(tid), "mem"), StandardOpenOption.READ)) {
+            List<String> out = new ArrayList<>();
+            ByteBuffer ptrs = ByteBuffer.allocate(8 * 512).order(ByteOrder.nativeOrder());
+            long at = argvPointer;
+            long total = 0;
+            while (out.size() < MAX_ARGS) {
+                ptrs.clear();
+                int n = mem.read(ptrs, at);
+                if (n < 8) {
+                    throw new IOException("cannot read argv pointers of " + tid);
+                }
+                ptrs.flip();
+                while (ptrs.remaining() >= 8) {
+                    long p = ptrs.getLong();
+                    at += 8;
+                    if (p == 0) {
+                        return out;
+                    }
+                    String s = readCString(mem, p);
+                    total += s.length() + 1;
+                    if (total > MAX_TOTAL_BYTES) {
+                        throw new IOException("argv larger than the kernel allows");
+                    }
+                    out.add(s);
+                }
+            }
+            throw new IOException("argv has more than " + MAX_ARGS + " entries");
+        }
+    }
+
+    private static String readCString(FileChannel mem, long address) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        long at = address;
+        while (bytes.size() < MAX_STRING_BYTES) {
+            buf.clear();
+            int n = mem.read(buf, at);
+            if (n <= 0) {
+                throw new IOException("cannot read an argv string");
+            }
+            byte[] a = buf.array();
+            for (int i = 0; i < n; i++) {
+                if (a[i] == 0) {
+                    bytes.write(a, 0, i);
+                    return dev.tether.kernel.event.ByteStrings.decode(bytes.toByteArray(), 0, bytes.size());
+                }
+            }
+            bytes.write(a, 0, n);
+            at += n;
+        }
+        throw new IOException("argv string longer than the kernel allows");
+    }
+
+    static String readSmallFile(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            int n = ch.read(buf);
+            return n <= 0 ? "" : new String(buf.array(), 0, n, StandardCharsets.US_ASCII);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.tether.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.server.spi.EnforcementMode;
+import dev.tether.server.spi.EventQuery;
+import dev.tether.server.spi.EventSource;
+import dev.tether.server.spi.SessionDirectory;
+import dev.tether.server.spi.SessionView;
+import dev.tether.server.spi.Verdict;
+import dev.tether.server.stream.SessionCounters;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+/** Events (query, filters, paging), sessions (list, detail, stop, mode), the daemon-wide mode, and suggestions. */
+final class ActivityApi {
+    private final EventSource events;
+    private final SessionDirectory sessions;
+    private final SessionCounters counters;
+    private final JsonBodies bodies;
+    private final ObjectMapper mapper;
+
+    ActivityApi(EventSource events, SessionDirectory sessions, SessionCounters counters, JsonBodies bodies,
+            ObjectMapper mapper) {
+        this.events = events;
+        this.sessions = sessions;
+        this.counters = counters;
+        this.bodies = bodies;
+        this.mapper = mapper;
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/api/events", this::queryEvents);
+        r.get("/api/sessions", ctx -> {
+            ArrayNode arr = mapper.createArrayNode();
+            sessions.list().forEach(s -> arr.add(sessionJson(s)));
+            ctx.json(mapper.createObjectNode().set("sessions", arr));
+        });
+        r.get("/api/sessions/{id}", ctx -> ctx.json(sessionJson(session(ctx.pathParam("id")))));
+        r.post("/api/sessions/{id}/stop", ctx -> {
+            String id = ctx.pathParam("id");
+            session(id);
+            sessions.stop(id);
+            ctx.status(202).json(sessionJson(session(id)));
+        });
+        r.put("/api/sessions/{id}/mode", this::sessionMode);
+        r.post("/api/sessions/{id}/mode", this::sessionMode);
+        r.get("/api/mode", ctx -> ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().wireName())));
+        r.put("/api/mode", this::defaultMode);
+        r.post("/api/mode", this::defaultMode);
+        r.get("/api/suggestions", ActivityApi::suggestionsNotImplemented);
+        r.get("/suggest", ActivityApi::suggestionsNotImplemented);
+        r.get("/healthz", ctx -> ctx.result("ok"));
+    }
+
+    /**
+     * Suggestions (policy learned from observed activity) belong to the learning feature, which does
+     * not exist yet; say so plainly instead of returning an empty list that looks like "nothing to suggest".
+     */
+    private static void suggestionsNotImplemented(Context ctx) {
+        throw new ApiException(501, "policy suggestions are not implemented yet: they need tether's learning"
+                + " feature; use \"allow this\"/\"deny this\" on an event (POST /api/policies/propose) meanwhile");
+    }
+
+    private void queryEvents(Context ctx) {
+        Verdict verdict = null;
+        String d = emptyToNull(ctx.queryParam("decision"));
+        if (d != null) {
+            verdict = Verdict.fromWireName(d)
+                    .orElseThrow(() -> new ApiException(400, "decision must be allow, deny or would-deny"));
+        }
+        EventQuery q;
+        try {
+            q = new EventQuery(emptyToNull(ctx.queryParam("session")), emptyToNull(ctx.queryParam("action")), verdict,
+                    emptyToNull(ctx.queryParam("q")), longParam(ctx, "before"), longParam(ctx, "after"),
+                    intParam(ctx, "limit", 100));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage());
+        }
+        ctx.json(events.query(q));
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static Long longParam(Context ctx, String name) {
+        String v = emptyToNull(ctx.queryParam(name));
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "query parameter '" + name + "' must be an integer");
+        }
+    }
+
+    private static int intParam(Context ctx, String name, int dflt) {
+        Long v = longParam(ctx, name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v < 1 || v > EventQuery.MAX_LIMIT) {
+            throw new ApiException(400, "query parameter '" + name + "' must be between 1 and " + EventQuery.MAX_LIMIT);
+        }
+        return v.intValue();
+    }
+
+    private SessionView session(String id) {
+        return sessions.get(id).orElseThrow(() -> new ApiException(404, "no session '" + id + "'"));
+    }
+
+    ObjectNode sessionJson(SessionView s) {
+        ObjectNode o = mapper.valueToTree(s);
+        o.set("counts", mapper.valueToTree(counters.of(s.id())));
+        return o;
+    }
+
+    private EnforcementMode modeFrom(Context ctx) {
+        JsonNode body = bodies.object(ctx, false);
+        String m = JsonBodies.string(body, "mode", true);
+        return EnforcementMode.fromWireName(m)
+                .orElseThrow(() -> new ApiException(400, "mode must be enforce, shadow or permissive"));
+    }
+
+    private void sessionMode(Context ctx) {
+        String id = ctx.pathParam("id");
+        EnforcementMode mode = modeFrom(ctx);
+        session(id);
+        sessions.setMode(id, mode);
+        ctx.json(sessionJson(session(id)));
+    }
+
+    private void defaultMode(Context ctx) {
+        EnforcementMode mode = modeFrom(ctx);
+        sessions.setDefaultMode(mode);
+        ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().wireName()));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.server.spi.EnforcementMode;
+import dev.tether.server.spi.SessionView;
+import dev.tether.server.spi.Verdict;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LiveStreamTest {
+    @TempDir Path dir;
+
+    private SseReader open(ControlPlaneFixture f, String query) throws Exception {
+        HttpResponse<InputStream> r = f.http.send(HttpRequest.newBuilder(f.uri("/api/stream" + query))
+                .header("Authorization", "Bearer " + f.token()).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        return new SseReader(r.body());
+    }
+
+    @Test
+    void backlogThenLiveEventsPolicyAndSessionChangesAndHeartbeats() throws Exception {
+        var cfg = ControlPlaneConfig.defaults().withListen("127.0.0.1", 0).withStream(3, 1024, Duration.ofMillis(200));
+        try (ControlPlaneFixture f = new ControlPlaneFixture(dir, cfg)) {
+            for (int i = 1; i <= 5; i++) {
+                f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly", "/workspace/" + i,
+                        Verdict.ALLOW));
+            }
+            try (SseReader sse = open(f, "")) {
+                JsonNode hello = f.json.readTree(sse.until("hello").data());
+                assertThat(hello.get("backlog").asInt()).isEqualTo(3);
+                assertThat(hello.get("policyGeneration").asLong()).isEqualTo(f.policy.current().generation());
+                JsonNode backlog = f.json.readTree(sse.until("backlog").data());
+                assertThat(backlog.findValuesAsText("resource")).containsExactly("/workspace/5", "/workspace/4",
+                        "/workspace/3");
+
+                f.events.publish(ControlPlaneFixture.event("s1", "claude", "NetworkConnect", "evil.example:443",
+                        Verdict.DENY));
+                JsonNode live = f.json.readTree(sse.until("events").data());
+                assertThat(live.get(0).get("seq").asLong()).isEqualTo(6);
+                assertThat(live.get(0).get("verdict").asText()).isEqualTo("deny");
+
+                f.ok("PUT", "/api/policies", f.jsonString(Map.of("cedar", "permit (principal, action, resource);")));
+                JsonNode policy = f.json.readTree(sse.until("policy").data());
+                assertThat(policy.get("generation").asLong()).isEqualTo(f.policy.current().generation());
+
+                f.sessions.register(new SessionView("s9", "codex", "Agent::\"codex\"", List.of("codex"), "podman",
+                        SessionView.State.RUNNING, EnforcementMode.SHADOW, Instant.now(), null), () -> {});
+                JsonNode session = f.json.readTree(sse.until("session").data());
+                assertThat(session.get("id").asText()).isEqualTo("s9");
+                assertThat(session.get("mode").asText()).isEqualTo("shadow");
+
+                JsonNode hb = f.json.readTree(sse.until("heartbeat").data());
+                assertThat(hb.get("lastSeq").asLong()).isEqualTo(6);
+            }
+        }
+    }
+
+    /**
+     * A browser that stops reading must not hold the daemon back: the publisher keeps publishing
+     * (this loop completing is the proof), the stalled client is dropped once its queue is full, and
+     * a client that keeps up receives every event, in order.
+     */
+    @Test
+    void aStalledClientIsDroppedAndNeverBlocksThePublisherOrOtherClients() throws Exception {
+        int queue = 1000;
+        var cfg = ControlPlaneConfig.defaults().withListen("127.0.0.1", 0).withStream(0, queue, Duration.ofSeconds(30));
+        try (ControlPlaneFixture f = new ControlPlaneFixture(dir, cfg)) {
+            // The stalled client: sends the request, then never reads a byte.
+            try (Socket stalled = new Socket("127.0.0.1", f.plane.port())) {
+                stalled.setReceiveBufferSize(4096);
+                OutputStream out = stalled.getOutputStream();
+                out.write(("GET /api/stream?backlog=0 HTTP/1.1\r\nHost: 127.0.0.1:" + f.plane.port()
+                        + "\r\nAuthorization: Bearer " + f.token() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+
+                SseReader fast = open(f, "?backlog=0");
+                fast.until("backlog");
+                waitFor(() -> f.plane.streamHub().connectedClients() == 2, "both clients connected");
+
+                // Lock-step: publish a batch (never more than half the queue), then read until the
+                // reading client has all of it; the stalled client meanwhile overflows.
+                String padding = "x".repeat(1000);
+                int batches = 40;
+                int perBatch = queue / 2;
+                long received = 0;
+                for (int b = 0; b < batches; b++) {
+                    for (int i = 0; i < perBatch; i++) {
+                        f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly",
+                                "/workspace/" + padding + "/" + b + "/" + i, Verdict.ALLOW));
+                    }
+                    while (received < (long) (b + 1) * perBatch) {
+                        for (JsonNode e : f.json.readTree(fast.until("events").data())) {
+                            assertThat(e.get("seq").asLong()).isEqualTo(received + 1);
+                            received++;
+                        }
+                    }
+                }
+                assertThat(received).isEqualTo((long) batches * perBatch);
+                assertThat(f.plane.streamHub().droppedClients()).isEqualTo(1);
+                assertThat(f.plane.streamHub().connectedClients()).isEqualTo(1);
+                fast.close();
+            }
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+}
