@@ -20,6 +20,7 @@ TETHER_REQ_RUNTIME=(
   "slirp4netns|cmd:slirp4netns"
   "fuse-overlayfs|cmd:fuse-overlayfs"
   "uidmap|cmd:newuidmap"
+  "mmdebstrap|cmd:mmdebstrap"
 )
 TETHER_REQ_TEST=(
   "chromium|cmd:chromium"

@@ -8,6 +8,7 @@
  *   escape connect ADDR PORT [udp] TCP connect (or UDP connect + send) to an IPv4/IPv6 literal
  *   escape sendto ADDR PORT        unconnected UDP sendto
  *   escape raw                     a raw ICMP socket; escape packet: an AF_PACKET socket
+ *   escape listen ADDR PORT        accept TCP connections (and close them) until killed
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -151,8 +152,31 @@ static int via_connect(const char *addr, int port, int udp, int unconnected)
 	return net_result(0, "connected");
 }
 
+static int listen_on(const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family = to_sockaddr(addr, port, &ss, &len);
+	int s = socket(family, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (s < 0 || bind(s, (struct sockaddr *)&ss, len) < 0 || listen(s, 64) < 0) {
+		perror("listen");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		if (c >= 0)
+			close(c);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "listen"))
+		return listen_on(argv[2], atoi(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "connect"))
 		return via_connect(argv[2], atoi(argv[3]), argc >= 5 && !strcmp(argv[4], "udp"), 0);
 	if (argc >= 4 && !strcmp(argv[1], "sendto"))

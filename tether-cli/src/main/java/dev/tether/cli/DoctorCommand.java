@@ -57,6 +57,8 @@ public final class DoctorCommand implements Callable<Integer> {
                 out.printf("  %-36s %-9s %s%n", e.engine(), e.usable() ? "yes" : "no", e.detail());
             }
             out.println();
+            printSandboxReadiness(out);
+            out.println();
             out.println("What tether uses for each action on this host:");
             for (Coverage c : coverage) {
                 out.printf("  %-20s %-11s %s%n", c.action(), c.layer(), c.mechanism());
@@ -64,6 +66,29 @@ public final class DoctorCommand implements Callable<Integer> {
         }
         boolean monitorWorks = probes.stream().anyMatch(p -> p.mechanism().equals("BPF tracepoint programs") && p.works());
         return monitorWorks ? 0 : 1;
+    }
+
+    /** Which engine a run would use, the agent image, and each agent's readiness (image, key, config). */
+    private static void printSandboxReadiness(PrintWriter out) {
+        var env = System.getenv();
+        out.println("Sandbox for 'tether run' and the agents:");
+        var engine = dev.tether.sandbox.EngineSelector.detect(LibC.load());
+        out.printf("  %-36s %s%n", "default engine", engine.name());
+        var store = new dev.tether.sandbox.image.ImageStore(dev.tether.sandbox.image.ImageStore.DEFAULT_ROOT);
+        var image = store.defaultImage();
+        out.printf("  %-36s %s%n", "agent image", image.map(i -> i.reference() + (i.imported() ? " (imported into podman)" : " (rootfs only)")
+                + ", rootfs " + i.rootfs()).orElse("NONE: run 'tether image build'"));
+        java.nio.file.Path home = dev.tether.cli.sandbox.HostUser.home(env);
+        for (var agent : dev.tether.sandbox.agent.Agent.values()) {
+            String installed = image.flatMap(i -> i.agents().stream().filter(a -> a.startsWith(agent.command() + " ")).findFirst())
+                    .map(a -> "in image: " + a.substring(agent.command().length() + 1)).orElse("NOT in the image");
+            var keys = agent.forwardedKeys(env).keySet();
+            String key = keys.isEmpty() ? "no API key set (" + String.join("/", agent.apiKeys()) + ")" : "key: " + String.join(",", keys);
+            java.nio.file.Path cfg = home.resolve(agent.configDir());
+            String config = java.nio.file.Files.isDirectory(cfg) ? "config ~/" + agent.configDir() : "no ~/" + agent.configDir();
+            boolean ready = image.isPresent() && installed.startsWith("in image");
+            out.printf("  %-36s %-9s %s; %s; %s%n", "tether " + agent.command(), ready ? "ready" : "NOT READY", installed, key, config);
+        }
     }
 
     private static ObjectNode toJson(List<Probe> probes, List<EngineStatus> engines, List<Coverage> coverage) {

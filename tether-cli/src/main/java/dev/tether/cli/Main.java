@@ -15,6 +15,13 @@ public final class Main {
         CommandLine cli = new CommandLine(new TetherCommand());
         cli.setExecutionExceptionHandler(new UserErrorHandler());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // "tether claude --version": options tether does not know belong to the agent.
+        for (var agent : dev.tether.sandbox.agent.Agent.values()) {
+            CommandLine sub = cli.getSubcommands().get(agent.command());
+            if (sub != null) {
+                sub.setUnmatchedOptionsArePositionalParams(true);
+            }
+        }
         return cli;
     }
 }

@@ -1,12 +1,20 @@
 package dev.tether.cli;
 
+import dev.tether.cli.sandbox.AgentMountPrompt;
+import dev.tether.cli.sandbox.HostUser;
+import dev.tether.cli.sandbox.SandboxOptions;
+import dev.tether.cli.sandbox.SandboxPlanner;
+import dev.tether.cli.sandbox.StdioTerminal;
+import dev.tether.cli.session.HostAccess;
 import dev.tether.cli.session.SandboxSession;
-import dev.tether.policy.Mode;
-import dev.tether.sandbox.builtin.BuiltinEngine;
+import dev.tether.sandbox.agent.Agent;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,41 +26,39 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--events", paramLabel = "FILE", description = "Write every event as one JSON line to FILE.")
-    Path eventsFile;
+    @Mixin SandboxOptions sandbox;
 
-    @Option(names = {"-C", "--project"}, paramLabel = "DIR", description = "Project directory to mount (default: the current directory).")
-    Path projectDir = Path.of("");
-
-    @Option(names = {"-q", "--quiet"}, description = "Do not print a line per event to stderr.")
-    boolean quiet;
-
-    @Option(names = "--policy", paramLabel = "FILE", description = "Cedar policy to enforce (hot-reloaded when the file changes).")
-    Path policyFile;
-
-    @Option(names = "--mode", paramLabel = "MODE", description = "enforce (default), shadow (record would-deny, allow) or permissive.")
-    String mode = "enforce";
-
-    @Option(names = "--agent", paramLabel = "NAME", description = "The principal: Agent::\"NAME\" (default: the command's name).")
-    String agent;
+    @Option(names = "--agent", paramLabel = "NAME", description = "The principal's agent name (Agent::\"NAME\"); default: the command's name.")
+    String agentName;
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
     List<String> command;
 
     @Override
     public Integer call() {
-        Path project = projectDir.toAbsolutePath().normalize();
-        if (!java.nio.file.Files.isDirectory(project)) {
-            throw new UserError("project directory " + project + " does not exist");
+        String agent = agentName != null ? agentName : Path.of(command.getFirst()).getFileName().toString();
+        return runSandboxed(spec, sandbox, command, null, agent);
+    }
+
+    /** Shared by {@code tether run} and the agent commands. */
+    static int runSandboxed(CommandSpec spec, SandboxOptions options, List<String> command, Agent agent, String agentName) {
+        HostAccess.requireRoot("tether " + spec.name());
+        var env = System.getenv();
+        var err = spec.commandLine().getErr();
+        var prompt = new AgentMountPrompt(new BufferedReader(new InputStreamReader(System.in)), err,
+                StdioTerminal.isInteractive(), env, HostUser.home(env));
+        SandboxPlanner.Planned planned = new SandboxPlanner(options, env, err, prompt).plan(command, agent, agentName);
+        dev.tether.policy.Mode mode = dev.tether.policy.Mode.fromConfigName(options.mode).orElseThrow(() -> new UserError(
+                "--mode must be enforce, shadow or permissive, not '" + options.mode + "'"));
+        Path policy = options.policy != null ? options.policy : planned.settings().policy();
+        if (policy != null) {
+            policy = policy.toAbsolutePath().normalize();
+            if (!java.nio.file.Files.isRegularFile(policy)) {
+                throw new UserError("policy file " + policy + " does not exist");
+            }
         }
-        Mode m = Mode.fromConfigName(mode).orElseThrow(() -> new UserError(
-                "--mode must be enforce, shadow or permissive, not '" + mode + "'"));
-        Path policy = policyFile == null ? null : policyFile.toAbsolutePath().normalize();
-        if (policy != null && !java.nio.file.Files.isRegularFile(policy)) {
-            throw new UserError("policy file " + policy + " does not exist");
-        }
-        String who = agent != null ? agent : Path.of(command.getFirst()).getFileName().toString();
-        var options = new SandboxSession.Options(command, project, eventsFile, quiet, policy, m, who);
-        return new SandboxSession(options, BuiltinEngine.detect(dev.tether.kernel.ffm.LibC.load()), spec.commandLine().getErr()).run();
+        var sessionOptions = new SandboxSession.Options(command, planned.projectDir(), options.eventsFile, options.quiet,
+                policy, mode);
+        return new SandboxSession(sessionOptions, planned.engine(), planned.agentName(), err, planned.forSession()).run();
     }
 }

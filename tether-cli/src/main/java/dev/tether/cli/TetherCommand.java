@@ -18,6 +18,13 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             DoctorCommand.class,
             dev.tether.cli.ui.UiCommand.class,
+            AgentCommand.Claude.class,
+            AgentCommand.Codex.class,
+            AgentCommand.Gemini.class,
+            AgentCommand.Qwen.class,
+            AgentCommand.OpenCode.class,
+            ImageCommand.class,
+            SweepCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;

@@ -175,14 +175,14 @@ class RunCommandIT {
 
     @Test
     void nothingIsLeftBehind() throws Exception {
-        var r = TetherProcess.run(project, "run", "--", "sh", "-c", "sleep 30 & sleep 30 & exit 3");
+        var r = TetherProcess.run(project, "run", "--", "sh", "-c", "sleep 30.4242 & sleep 30.4242 & exit 3");
         assertThat(r.exit()).isEqualTo(3);
         String session = r.stderr().lines().filter(l -> l.startsWith("tether: session ")).findFirst()
                 .orElseThrow().substring("tether: session ".length()).split(" ")[0];
         // The background sleeps were killed with the cgroup, and the cgroup is gone.
         assertThat(CGROUP_PARENT.resolve(session)).doesNotExist();
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            assertThat(all.filter(ph -> ph.info().commandLine().orElse("").contains("sleep 30")).toList()).isEmpty();
+            assertThat(all.filter(ph -> ph.info().commandLine().orElse("").contains("sleep 30.4242")).toList()).isEmpty();
         }
         assertThat(Path.of("/run/tether/sessions", session + ".lock")).doesNotExist();
     }

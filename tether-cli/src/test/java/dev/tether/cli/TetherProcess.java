@@ -20,17 +20,30 @@ final class TetherProcess {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
+    /** The command that starts tether (java and the jar). */
+    static List<String> command() {
+        return List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-jar", jar().toAbsolutePath().toString());
+    }
+
     static Result run(Path workdir, List<String> prefix, String... args) throws IOException, InterruptedException {
+        return run(workdir, prefix, java.time.Duration.ofSeconds(120), args);
+    }
+
+    static Result run(Path workdir, java.time.Duration timeout, String... args) throws IOException, InterruptedException {
+        return run(workdir, List.of(), timeout, args);
+    }
+
+    static Result run(Path workdir, List<String> prefix, java.time.Duration timeout, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-jar", jar().toAbsolutePath().toString()));
+        cmd.addAll(command());
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(workdir.toFile()).start();
         p.getOutputStream().close();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("tether did not finish within 120 s: " + cmd + "\nstderr so far: " + err.getNow(""));
+            throw new AssertionError("tether did not finish within " + timeout + ": " + cmd + "\nstderr so far: " + err.getNow(""));
         }
         return new Result(p.exitValue(), out.join(), err.join());
     }

@@ -1,7 +1,7 @@
 package dev.tether.sandbox;
 
 /** A running sandbox: its launcher process on the host. */
-public interface SandboxProcess {
+public interface SandboxProcess extends AutoCloseable {
     long pid();
 
     /** Waits for the sandboxed command and returns its exit status as a shell reports it. */
@@ -11,4 +11,8 @@ public interface SandboxProcess {
 
     /** Asks the sandbox to stop (SIGTERM to the launcher); the cgroup kill is the backstop. */
     void terminate();
+
+    /** Removes what the engine keeps of the sandbox once it has ended (containers, engine cgroups). */
+    @Override
+    default void close() {}
 }

@@ -12,12 +12,16 @@ import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.MissingNativeLibraryException;
 import dev.tether.kernel.ffm.NativeCallException;
-import dev.tether.sandbox.CommandNotFoundException;
-import dev.tether.sandbox.SandboxEngine;
-import dev.tether.sandbox.SandboxProcess;
-import dev.tether.sandbox.SandboxSpec;
 import dev.tether.policy.Mode;
 import dev.tether.policy.Principal;
+import dev.tether.sandbox.CommandNotFoundException;
+import dev.tether.sandbox.PreparedSandbox;
+import dev.tether.sandbox.RootFs;
+import dev.tether.sandbox.SandboxEngine;
+import dev.tether.sandbox.SandboxPlan;
+import dev.tether.sandbox.SandboxProcess;
+import dev.tether.sandbox.SandboxSpec;
+import dev.tether.sandbox.net.NetworkSetupException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,17 +43,67 @@ public final class SandboxSession {
      * @param eventsFile where to write one JSON line per event, or null
      * @param policyFile the Cedar policy to enforce, or null to only monitor
      */
-    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet,
-                          Path policyFile, Mode mode, String agent) {}
+    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode) {
+        public Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet) {
+            this(command, projectDir, eventsFile, quiet, null, Mode.ENFORCE);
+        }
+    }
+
+    /**
+     * Called after the sandbox's network namespace and cgroup exist and before its first process
+     * runs: where enforcement installs what must hold from the first instruction (nft redirects
+     * via {@link PreparedSandbox#network()}, cgroup-BPF guards on {@code cgroup}), per principal.
+     */
+    public interface BeforeStart {
+        void prepare(Principal principal, PreparedSandbox sandbox, SandboxCgroup cgroup);
+    }
 
     private final Options options;
     private final SandboxEngine engine;
     private final PrintWriter err;
+    private final String agentName;
+    private final java.util.function.Function<String, SandboxPlan> plans;
+    private BeforeStart beforeStart = (principal, sandbox, cgroup) -> { };
+    private volatile Principal principal;
 
+    /** The walking skeleton's form: the command in the built-in sandbox with the host system, no network. */
     public SandboxSession(Options options, SandboxEngine engine, PrintWriter err) {
+        this(options, engine, Path.of(options.command().getFirst()).getFileName().toString(), err, sessionId -> {
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            env.put("HOME", "/root");
+            env.put("TETHER_SESSION", sessionId);
+            String lang = System.getenv("LANG");
+            env.put("LANG", lang == null ? "C.UTF-8" : lang);
+            Path project = options.projectDir().toAbsolutePath().normalize();
+            return new SandboxPlan(sessionId, options.command(), project, project, env,
+                    "tether-" + sessionId.substring(sessionId.length() - 6), new RootFs.HostSystem(), List.of(), List.of(),
+                    false, null, false, null);
+        });
+    }
+
+    /**
+     * @param agentName the principal's agent ({@code Agent::"claude"}); for {@code tether run}, the command's name
+     * @param plans the sandbox plan for a session id
+     */
+    public SandboxSession(Options options, SandboxEngine engine, String agentName, PrintWriter err,
+                          java.util.function.Function<String, SandboxPlan> plans) {
         this.options = options;
         this.engine = engine;
         this.err = err;
+        this.agentName = agentName;
+        this.plans = plans;
+    }
+
+    /** Installs the enforcement hook (see {@link BeforeStart}). */
+    public SandboxSession beforeStart(BeforeStart hook) {
+        this.beforeStart = hook;
+        return this;
+    }
+
+    /** Who this session is to the policy: {@code Agent::"<agent>"}, {@code Session::"<id>"}; null before {@link #run}. */
+    public Principal principal() {
+        return principal;
     }
 
     public int run() {
@@ -74,35 +128,46 @@ public final class SandboxSession {
         }
 
         String sessionId = new SessionIds().next(Instant.now());
-        err.println("tether: session " + sessionId);
+        principal = new Principal(agentName, sessionId);
+        err.println("tether: session " + sessionId + " (" + engine.name() + ", principal Agent::\"" + agentName + "\")");
+        String cgroupPath = "/" + cgroups.mountPoint().relativize(cgroups.mountPoint().resolve(SandboxCgroup.PARENT).resolve(sessionId));
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
+             CrashWatchdog watchdog = CrashWatchdog.start();
              SessionEventOutput log = new SessionEventOutput(sessionId, options.command(), options.eventsFile(),
                      options.quiet() ? null : err);
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
-             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
+             // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
              SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
-                     options.policyFile(), new Principal(options.agent(), sessionId), options.mode(), sessionId,
-                     cgroup.dir(), "/" + cgroups.mountPoint().relativize(cgroup.dir()), options.projectDir(), log::accept, err)) {
+                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), log::accept, err);
+             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
             log.sessionStarted(engine.name(), enforcement == null ? null : options.mode().configName());
             monitor.register(cgroup, SLOT);
             if (enforcement == null) {
                 err.println("tether: no policy given: monitoring only, nothing is enforced");
             } else {
-                err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ") for "
-                        + "Agent::\"" + options.agent() + "\"");
+                enforcement.attachNetworkGuard(cgroup.dir());
+                err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ")");
             }
             int exit;
+            PreparedSandbox sandbox = prepare(sessionId, enforcement);
             try (var signals = SignalForwarding.install(cgroup)) {
-                SandboxProcess process = engine.launch(spec(sessionId, cgroup, enforcement),
+                beforeStart.prepare(principal, sandbox, cgroup);
+                SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
                 exit = process.waitFor();
             } catch (CommandNotFoundException e) {
+                sandbox.close();
                 throw new UserError(e.getMessage(), EXIT_NOT_FOUND);
+            } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+                sandbox.close();
+                throw new UserError("cannot start the sandbox: " + e.getMessage(), EXIT_TETHER_ERROR);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 exit = EXIT_TETHER_ERROR;
             }
-            cgroup.close(); // kill leftovers (daemons the command started) before draining events
+            cgroup.kill(); // leftovers (daemons the command started) die before the engine cleans up
+            sandbox.close();
+            cgroup.close();
             monitor.unregister(cgroup);
             monitor.close(); // drains the ring into the output
             long lost = monitor.eventsLost() + monitor.programMisses();
@@ -112,27 +177,16 @@ public final class SandboxSession {
         }
     }
 
-    private SandboxSpec spec(String sessionId, SandboxCgroup cgroup, SessionEnforcement enforcement) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        env.put("HOME", "/root");
-        env.put("TETHER_SESSION", sessionId);
-        String term = System.getenv("TERM");
-        if (term != null) {
-            env.put("TERM", term);
-        }
-        String lang = System.getenv("LANG");
-        env.put("LANG", lang == null ? "C.UTF-8" : lang);
-        Path project = options.projectDir().toAbsolutePath().normalize();
-        List<Path> readOnly = new java.util.ArrayList<>();
-        if (options.policyFile() != null) {
-            readOnly.add(options.policyFile().toAbsolutePath().normalize().getParent());
-        }
+    private PreparedSandbox prepare(String sessionId, SessionEnforcement enforcement) {
+        SandboxPlan plan = plans.apply(sessionId);
         if (enforcement != null) {
-            readOnly.addAll(enforcement.readOnlyPaths());
+            plan = plan.withMounts(enforcement.readOnlyMounts(plan.projectDir()));
         }
-        return new SandboxSpec(options.command(), project, project, env, cgroup.procsFile(),
-                "tether-" + sessionId.substring(sessionId.length() - 6), readOnly);
+        try {
+            return PreparedSandbox.prepare(plan, engine);
+        } catch (NetworkSetupException e) {
+            throw new UserError("cannot set up the sandbox's network: " + e.getMessage(), EXIT_TETHER_ERROR);
+        }
     }
 
     private static LibBpf loadLibBpf() {

@@ -18,6 +18,7 @@ import dev.tether.policy.Mode;
 import dev.tether.policy.PolicyHolder;
 import dev.tether.policy.PolicyRejectedException;
 import dev.tether.policy.Principal;
+import dev.tether.sandbox.BindMount;
 import dev.tether.sandbox.SandboxEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,25 +34,33 @@ import java.util.function.Consumer;
  */
 public final class SessionEnforcement implements AutoCloseable {
     /**
-     * The built-in sandbox shares the host's network namespace for now, so the host's loopback
-     * is guarded explicitly and TCP 80/443 are decided by address like any port (no proxy yet).
+     * Sandboxes have a network namespace of their own (or none), so their loopback is not the
+     * host's; TCP 80/443 are decided by address like any port until the proxy takes them.
      */
-    private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(true, false);
+    private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(false, false);
 
     private final PolicyHolder holder;
     private final AtomicReference<SessionPolicy> policy;
     private final FanotifyGate gate;
-    private final CgroupNetworkGuard guard;
     private final FileAccessJudge judge;
     private final Path projectDir;
     private final PrintWriter err;
+    private final LibC libc;
+    private final LibBpf libbpf;
+    private final Consumer<Event> sink;
+    private final String sessionId;
+    private volatile CgroupNetworkGuard guard;
 
-    private SessionEnforcement(PolicyHolder holder, AtomicReference<SessionPolicy> policy, FanotifyGate gate,
-                               CgroupNetworkGuard guard, FileAccessJudge judge, Path projectDir, PrintWriter err) {
+    private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
+                               FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
+                               String sessionId, PrintWriter err) {
+        this.libc = libc;
+        this.libbpf = libbpf;
+        this.sink = sink;
+        this.sessionId = sessionId;
         this.holder = holder;
         this.policy = policy;
         this.gate = gate;
-        this.guard = guard;
         this.judge = judge;
         this.projectDir = projectDir;
         this.err = err;
@@ -86,7 +95,7 @@ public final class SessionEnforcement implements AutoCloseable {
      * gate; {@link #beforeCommand} then attaches it to the sandbox.
      */
     public static SessionEnforcement start(LibC libc, LibBpf libbpf, Path policyFile, Principal principal, Mode mode,
-                                           String sessionId, Path cgroupDir, String sessionCgroup, Path projectDir,
+                                           String sessionId, String sessionCgroup, Path projectDir,
                                            Consumer<Event> sink, PrintWriter err) {
         PolicyHolder holder;
         try {
@@ -107,22 +116,8 @@ public final class SessionEnforcement implements AutoCloseable {
             throw new UserError("file and exec enforcement needs fanotify permission events, which this kernel refused ("
                     + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
         }
-        CgroupNetworkGuard guard;
-        try {
-            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroupDir, holder.current().networkRules(principal),
-                    holder.current().generation(), mode, NETWORK, sink, sessionId, principal.agent());
-        } catch (UnenforceableNetworkPolicyException e) {
-            gate.close();
-            holder.close();
-            throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
-        } catch (NativeCallException e) {
-            gate.close();
-            holder.close();
-            throw new UserError("network enforcement needs cgroup-BPF socket programs, which this kernel refused ("
-                    + e.getMessage().lines().findFirst().orElse("") + "); 'tether doctor' shows what works here",
-                    SandboxSession.EXIT_TETHER_ERROR);
-        }
-        SessionEnforcement enforcement = new SessionEnforcement(holder, policy, gate, guard, judge, projectDir, err);
+        SessionEnforcement enforcement = new SessionEnforcement(libc, libbpf, holder, policy, gate, judge, projectDir,
+                sink, sessionId, err);
         holder.addListener(enforcement::onReload);
         try {
             holder.watch();
@@ -130,6 +125,47 @@ public final class SessionEnforcement implements AutoCloseable {
             err.println("tether: cannot watch " + policyFile + " for changes (" + e.getMessage() + "); reload disabled");
         }
         return enforcement;
+    }
+
+    /**
+     * Attaches the cgroup-BPF network guard to the session cgroup, with the current rules, before
+     * anything runs in it.
+     */
+    public void attachNetworkGuard(Path cgroupDir) {
+        SessionPolicy p = policy.get();
+        try {
+            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroupDir, p.snapshot().networkRules(p.principal()),
+                    p.snapshot().generation(), p.mode(), NETWORK, sink, sessionId, p.principal().agent());
+        } catch (UnenforceableNetworkPolicyException e) {
+            throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
+        } catch (NativeCallException e) {
+            throw new UserError("network enforcement needs cgroup-BPF socket programs, which this kernel refused ("
+                    + e.getMessage().lines().findFirst().orElse("") + "); 'tether doctor' shows what works here",
+                    SandboxSession.EXIT_TETHER_ERROR);
+        }
+    }
+
+    /**
+     * Read-only bind mounts, at both names of the project, for tether's policy directory and for
+     * what a forbid makes unwritable (enforce mode): they stop rename, link and unlink too.
+     */
+    public List<BindMount> readOnlyMounts(Path project) {
+        List<Path> paths = new java.util.ArrayList<>();
+        Path policyDir = holder.policyFile().toAbsolutePath().normalize().getParent();
+        if (policyDir.startsWith(project) && !policyDir.equals(project)) {
+            paths.add(policyDir);
+        }
+        paths.addAll(readOnlyPaths());
+        List<BindMount> out = new java.util.ArrayList<>();
+        for (Path p : paths) {
+            if (!p.startsWith(project) || !java.nio.file.Files.exists(p)) {
+                continue;
+            }
+            out.add(new BindMount(p, p.toString(), true));
+            String rel = project.relativize(p).toString();
+            out.add(new BindMount(p, rel.isEmpty() ? "/workspace" : "/workspace/" + rel, true));
+        }
+        return out;
     }
 
     /** The start hook: watch the sandbox's mounts, then start answering. */
@@ -150,8 +186,10 @@ public final class SessionEnforcement implements AutoCloseable {
                 SessionPolicy before = policy.get();
                 ForbiddenInodes scanned = scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err);
                 try {
-                    guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
-                            before.mode(), NETWORK);
+                    if (guard != null) {
+                        guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
+                                before.mode(), NETWORK);
+                    }
                 } catch (UnenforceableNetworkPolicyException e) {
                     err.println("tether: the edited policy's network rules cannot be enforced (" + e.getMessage()
                             + "); the previous policy stays in force for every layer");
@@ -186,7 +224,9 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
-        guard.close();
+        if (guard != null) {
+            guard.close();
+        }
         gate.close();
         holder.close();
     }

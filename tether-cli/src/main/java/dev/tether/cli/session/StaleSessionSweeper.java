@@ -2,43 +2,78 @@ package dev.tether.cli.session;
 
 import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.SandboxCgroup;
+import dev.tether.sandbox.SessionFiles;
+import dev.tether.sandbox.net.SandboxNetwork;
+import dev.tether.sandbox.oci.ContainerSweeper;
+import dev.tether.sandbox.oci.LegacyCgroups;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Removes what a crashed tether left behind: session cgroups (killing anything still in them,
- * since it runs unwatched) whose session lock nobody holds.
+ * Removes what a crashed (or killed) tether left behind, for every session whose lock nobody
+ * holds: its cgroup (killing anything still in it, since it runs unwatched), its container, the
+ * engine's cgroup v1 directories, its network namespace, veth and nft table, its scratch files and
+ * its lock file. Cheap when there is nothing to sweep: only directory listings.
  */
 public final class StaleSessionSweeper {
     private StaleSessionSweeper() {}
 
     /** @return the session ids swept */
     public static List<String> sweep(Cgroup2Hierarchy hierarchy, Path lockDir) {
+        Set<String> candidates = new LinkedHashSet<>();
         Path parent = hierarchy.mountPoint().resolve(SandboxCgroup.PARENT);
+        candidates.addAll(dirNames(parent));
+        candidates.addAll(LegacyCgroups.sessions());
+        candidates.addAll(SessionFiles.sessions());
+        for (String lock : fileNames(lockDir)) {
+            if (lock.endsWith(".lock")) {
+                candidates.add(lock.substring(0, lock.length() - ".lock".length()));
+            }
+        }
         List<String> swept = new ArrayList<>();
-        if (!Files.isDirectory(parent)) {
-            return swept;
+        for (String id : candidates) {
+            // Only what tether run creates: a session takes its lock before anything else exists,
+            // so a session-shaped name without a held lock belongs to a tether that died. Other
+            // names (tests' or other tools' cgroups under tether/) are never touched.
+            if (!SessionIds.isSessionId(id) || !SessionLock.isStale(lockDir, id)) {
+                continue;
+            }
+            Path dir = parent.resolve(id);
+            if (Files.isDirectory(dir)) {
+                SandboxCgroup.adopt(hierarchy, dir).close(); // kills the sandbox's processes first
+            }
+            ContainerSweeper.removeSessionEverywhere(id);
+            SessionFiles.delete(id);
+            SessionLock.deleteStale(lockDir, id);
+            swept.add(id);
         }
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(parent)) {
-            dirs = s.filter(Files::isDirectory).toList();
-        } catch (IOException e) {
-            return swept;
-        }
-        for (Path dir : dirs) {
-            String id = dir.getFileName().toString();
-            // Only what tether run creates: a session takes its lock before its cgroup exists, so a
-            // session-shaped cgroup without a held lock belongs to a tether that died.
-            if (SessionIds.isSessionId(id) && SessionLock.isStale(lockDir, id)) {
-                SandboxCgroup.adopt(hierarchy, dir).close();
-                SessionLock.deleteStale(lockDir, id);
+        for (String id : SandboxNetwork.sweep(id -> SessionIds.isSessionId(id) && SessionLock.isStale(lockDir, id))) {
+            if (!swept.contains(id)) {
                 swept.add(id);
             }
         }
         return swept;
+    }
+
+    private static List<String> dirNames(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static List<String> fileNames(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 }

@@ -67,6 +67,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     private final MemorySegment ring;
     private final Thread consumer;
     private volatile boolean running = true;
+    private volatile boolean loopbackGuarded;
     private int active = 0;
 
     private CgroupNetworkGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId,
@@ -188,6 +189,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             config.put(a.allocateFrom(ValueLayout.JAVA_INT, 0), cfg); // the flip: one array element
         }
         active = next;
+        loopbackGuarded = options.hostLoopback();
     }
 
     /**
@@ -306,7 +308,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
                 case 4 -> "allowed: TCP " + port + " goes to tether's proxy, which decides by hostname";
                 case 1 -> "allowed: permit " + String.join(", ", ids) + " matched " + resource;
                 default -> policy < table.size() ? "denied: forbid " + ids.getFirst() + " matched " + resource
-                        : policy == NO_POLICY && isLoopbackGuard(family, addr)
+                        : policy == NO_POLICY && loopbackGuarded && isLoopbackGuard(family, addr)
                                 ? "denied: the host's loopback is unreachable unless a rule names it"
                                 : "denied: no permit matched " + resource;
             };

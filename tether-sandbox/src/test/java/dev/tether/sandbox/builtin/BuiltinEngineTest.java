@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.sandbox.CommandNotFoundException;
+import dev.tether.sandbox.RootFs;
 import dev.tether.sandbox.SandboxSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +19,9 @@ class BuiltinEngineTest {
     @TempDir Path project;
 
     private SandboxSpec spec(String... command) {
-        return new SandboxSpec(List.of(command), project, project, Map.of("PATH", "/usr/bin:/bin"),
-                Path.of("/sys/fs/cgroup/unified/tether/x/cgroup.procs"), "tether-x", List.of());
+        return new SandboxSpec("s1", List.of(command), project, project, Map.of("PATH", "/usr/bin:/bin"),
+                new SandboxSpec.SessionCgroupPlacement(Path.of("/sys/fs/cgroup/unified/tether/x/cgroup.procs"), "/tether/x"),
+                "tether-x", new RootFs.HostSystem(), List.of(), null, false, null);
     }
 
     @Test

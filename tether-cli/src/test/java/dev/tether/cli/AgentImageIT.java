@@ -1,0 +1,44 @@
+package dev.tether.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The full agent image, built for real from the Debian mirror and the npm registry (minutes the
+ * first time, then cached by its inputs), and each agent's {@code --version} run through
+ * {@code tether <agent>} in a governed podman sandbox: session cgroup, BPF monitor, tether's
+ * network namespace.
+ */
+class AgentImageIT {
+    @TempDir Path project;
+
+    @BeforeAll
+    static void buildAgentImage() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "the agent image build needs root (mmdebstrap, podman)");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/podman")), "podman is not installed (/usr/bin/podman)");
+        var r = TetherProcess.run(Path.of("."), Duration.ofMinutes(14), "image", "build");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).contains("[1/5]").contains("image ready");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"claude", "codex", "gemini", "qwen", "opencode"})
+    void agentVersionRunsInAGovernedSandbox(String agent) throws Exception {
+        Path events = project.resolve("events.jsonl");
+        var r = TetherProcess.run(project, Duration.ofMinutes(3), agent, "--engine", "podman", "--events", events.toString(), "-q",
+                "--version");
+        assertThat(r.exit()).as(r.stderr() + r.stdout()).isZero();
+        assertThat(r.stdout()).as(r.stderr()).containsPattern("\\d+\\.\\d+");
+        assertThat(r.stderr()).contains("principal Agent::\"" + agent + "\"");
+        // The agent's own exec was seen by the kernel monitor scoped to the session.
+        assertThat(Files.readString(events)).contains("\"argv\":[\"" + agent + "\",\"--version\"]");
+    }
+}

@@ -1,0 +1,75 @@
+package dev.tether.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A network namespace playing "the outside world" for tests: 10.254.0.1, 10.254.0.2 and
+ * fd00:7e7e::1 with TCP listeners on port 7777, reached from sandboxes through the host's routing.
+ */
+final class LabNetwork implements AutoCloseable {
+    private final String ns;
+    private final String hostIf;
+    private final List<Process> listeners = new ArrayList<>();
+
+    private LabNetwork(String ns, String hostIf) {
+        this.ns = ns;
+        this.hostIf = hostIf;
+    }
+
+    static LabNetwork create(Path escape) throws Exception {
+        long id = ProcessHandle.current().pid() % 100000;
+        LabNetwork lab = new LabNetwork("tether-lab-" + id, "tlab" + id);
+        lab.cleanup();
+        try {
+            lab.ip("netns", "add", lab.ns);
+            lab.ip("link", "add", lab.hostIf, "type", "veth", "peer", "name", "eth0", "netns", lab.ns);
+            lab.ip("addr", "add", "10.254.0.254/24", "dev", lab.hostIf);
+            lab.ip("-6", "addr", "add", "fd00:7e7e::fe/64", "dev", lab.hostIf, "nodad");
+            lab.ip("link", "set", lab.hostIf, "up");
+            lab.ip("-n", lab.ns, "link", "set", "lo", "up");
+            lab.ip("-n", lab.ns, "addr", "add", "10.254.0.1/24", "dev", "eth0");
+            lab.ip("-n", lab.ns, "addr", "add", "10.254.0.2/24", "dev", "eth0");
+            lab.ip("-n", lab.ns, "-6", "addr", "add", "fd00:7e7e::1/64", "dev", "eth0", "nodad");
+            lab.ip("-n", lab.ns, "link", "set", "eth0", "up");
+            lab.ip("-n", lab.ns, "route", "add", "default", "via", "10.254.0.254");
+            lab.ip("-n", lab.ns, "-6", "route", "add", "default", "via", "fd00:7e7e::fe");
+            for (String a : List.of("10.254.0.1", "10.254.0.2", "fd00:7e7e::1")) {
+                Process p = new ProcessBuilder("ip", "netns", "exec", lab.ns, escape.toString(), "listen", a, "7777")
+                        .redirectErrorStream(true).start();
+                lab.listeners.add(p);
+                String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+                assertThat(first).as("listener on " + a).isEqualTo("listening");
+            }
+            return lab;
+        } catch (Exception e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    private void ip(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+    }
+
+    private void cleanup() throws IOException, InterruptedException {
+        new ProcessBuilder("ip", "link", "del", hostIf).start().waitFor();
+        new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Process p : listeners) {
+            p.destroyForcibly().waitFor();
+        }
+        cleanup();
+    }
+}

@@ -1,0 +1,241 @@
+package dev.tether.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The sandbox engines for real, as root, through tether.jar: podman (with a small image that
+ * {@code tether image build --minimal} makes from the Debian mirror) and the built-in engine pass
+ * the same tests: the project in /workspace, environment, exit codes, a terminal, the network
+ * namespace (egress works, the host's own services do not answer), cleanup after kill -9 of
+ * tether, and two sandboxes at once with their own principals and addresses.
+ */
+class SandboxEnginesIT {
+    private static final Path CGROUP_PARENT = Path.of("/sys/fs/cgroup/unified/tether");
+    static String minimalImage;
+
+    @TempDir Path project;
+
+    @BeforeAll
+    static void buildSmallImage() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "sandbox engine tests need root (cgroups, namespaces, podman)");
+        if (Files.isExecutable(Path.of("/usr/bin/podman"))) {
+            var r = TetherProcess.run(Path.of("."), Duration.ofMinutes(10), "image", "build", "--minimal");
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            minimalImage = r.stdout().strip().lines().reduce((a, b) -> b).orElseThrow();
+        }
+    }
+
+    /** Engine options for {@code engine}; skips podman only where podman is not installed. */
+    private List<String> engine(String engine) {
+        if (engine.equals("podman")) {
+            assumeTrue(minimalImage != null, "podman is not installed (/usr/bin/podman): podman tests skipped");
+            return List.of("--engine", "podman", "--image", minimalImage);
+        }
+        return List.of("--engine", "builtin");
+    }
+
+    private TetherProcess.Result tether(String engine, String... rest) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(engine(engine));
+        args.addAll(List.of(rest));
+        return TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
+    }
+
+    private static String session(String stderr) {
+        return stderr.lines().filter(l -> l.startsWith("tether: session ")).findFirst().orElseThrow()
+                .substring("tether: session ".length()).split(" ")[0];
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "builtin"})
+    void workspaceEnvironmentAndExitCode(String engine) throws Exception {
+        Path events = project.resolve("events.jsonl");
+        var r = tether(engine, "--events", events.toString(), "-e", "GREETING=hello there", "-e", "PATH", "-q", "--",
+                "sh", "-c", "echo \"$GREETING\" > /workspace/from-sandbox.txt; echo same > " + project + "/own-path.txt;"
+                        + " /bin/echo exec-marker; echo \"session=$TETHER_SESSION\"; exit 7");
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
+        assertThat(Files.readString(project.resolve("from-sandbox.txt"))).isEqualTo("hello there\n");
+        assertThat(Files.readString(project.resolve("own-path.txt"))).isEqualTo("same\n");
+        assertThat(r.stdout()).contains("exec-marker").contains("session=" + session(r.stderr()));
+        // The exec inside the sandbox (container included) was seen by the BPF monitor.
+        assertThat(Files.readString(events)).contains("\"filename\":\"/bin/echo\"").contains("exec-marker");
+        assertThat(r.stderr()).contains("(" + engine + ", principal Agent::\"sh\")");
+        assertNothingLeft(session(r.stderr()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "builtin"})
+    void aTerminalWithItsSizeAndCtrlC(String engine) throws Exception {
+        // script(1) gives tether a pseudo-terminal of 40x120; Ctrl-C is typed into it.
+        String cmd = "stty rows 40 cols 120; exec " + String.join(" ", TetherProcess.command()) + " run "
+                + String.join(" ", engine(engine)) + " -q -- sh -c '"
+                + "[ -t 0 ] && [ -t 1 ] && echo IS-A-TERMINAL; stty size; trap \"echo got-sigint; exit 42\" INT; echo ready; while :; do sleep 0.1; done'";
+        Process p = new ProcessBuilder("script", "-qfec", cmd, "/dev/null").directory(project.toFile())
+                .redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = p.getInputStream().read(buf)) > 0) {
+                    synchronized (out) {
+                        out.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    }
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        });
+        OutputStream keys = p.getOutputStream();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!snapshot(out).contains("ready") && System.nanoTime() < deadline && p.isAlive()) {
+            Thread.sleep(50);
+        }
+        assertThat(snapshot(out)).as("sandbox output").contains("ready");
+        Thread.sleep(300);
+        keys.write(3); // Ctrl-C
+        keys.flush();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(snapshot(out)).isTrue();
+        reader.join();
+        String text = snapshot(out);
+        assertThat(text).contains("IS-A-TERMINAL").contains("40 120");
+        if (engine.equals("podman")) {
+            // podman -t: the command has a terminal of its own and gets the SIGINT.
+            assertThat(text).contains("got-sigint");
+            assertThat(p.exitValue()).as(text).isEqualTo(42);
+        } else {
+            // bwrap shares tether's terminal: Ctrl-C stops the whole sandbox (bwrap's own monitor
+            // is in the foreground process group too), see docs/sandbox.md.
+            assertThat(p.exitValue()).as(text).isEqualTo(130);
+        }
+    }
+
+    private static String snapshot(StringBuilder b) {
+        synchronized (b) {
+            return b.toString();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "builtin"})
+    void egressWorksButTheHostsOwnServicesDoNotAnswer(String engine) throws Exception {
+        try (ServerSocket loopback = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket wildcard = new ServerSocket()) {
+            wildcard.bind(new InetSocketAddress(0));
+            String script = "gw=$(sed -n 's/^nameserver //p' /etc/resolv.conf);"
+                    + " if timeout 3 bash -c 'echo x > /dev/tcp/127.0.0.1/" + loopback.getLocalPort() + "' 2>/dev/null; then echo LOOPBACK-OPEN; fi;"
+                    + " if timeout 3 bash -c \"echo x > /dev/tcp/$gw/" + wildcard.getLocalPort() + "\" 2>/dev/null; then echo HOST-OPEN; fi;"
+                    + " getent hosts deb.debian.org >/dev/null && echo DNS-OK;"
+                    + " if timeout 10 bash -c 'exec 3<>/dev/tcp/deb.debian.org/80; printf \"HEAD /debian/ HTTP/1.0\\r\\nHost: deb.debian.org\\r\\n\\r\\n\" >&3; head -c 12 <&3'; then echo; echo EGRESS-DONE; fi";
+            var r = tether(engine, "-q", "--", "bash", "-c", script);
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).contains("DNS-OK").contains("HTTP/1.").contains("EGRESS-DONE")
+                    .doesNotContain("LOOPBACK-OPEN").doesNotContain("HOST-OPEN");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "builtin"})
+    void killMinusNineOfTetherLeavesNothingBehind(String engine) throws Exception {
+        List<String> cmd = new ArrayList<>(TetherProcess.command());
+        cmd.add("run");
+        cmd.addAll(engine(engine));
+        cmd.addAll(List.of("-q", "--", "sh", "-c", "touch /workspace/started; sleep 300"));
+        Path err = project.resolve("stderr.txt");
+        Process tether = new ProcessBuilder(cmd).directory(project.toFile()).redirectError(err.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(project.resolve("started")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(project.resolve("started")).as(Files.readString(err)).exists();
+        String session = session(Files.readString(err));
+        assertThat(CGROUP_PARENT.resolve(session)).exists();
+        assertThat(Path.of("/run/netns/tether-" + session)).exists();
+        tether.destroyForcibly(); // SIGKILL: no cleanup code of tether runs
+        tether.waitFor();
+        // The crash watchdog sweeps the dead session.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < until && (Files.exists(CGROUP_PARENT.resolve(session))
+                || Files.exists(Path.of("/run/netns/tether-" + session)) || containerExists(session))) {
+            Thread.sleep(200);
+        }
+        assertNothingLeft(session);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "builtin"})
+    void twoSandboxesAtOnceHaveTheirOwnPrincipalsAndAddresses(String engine) throws Exception {
+        Path a = Files.createDirectory(project.resolve("a"));
+        Path b = Files.createDirectory(project.resolve("b"));
+        String script = "cat /proc/net/fib_trie | grep -m1 -o '100\\.96\\.[0-9.]*' > /workspace/addr; echo $TETHER_SESSION > /workspace/id; sleep 2";
+        var fa = CompletableFuture.supplyAsync(() -> runIn(a, engine, "alpha", script));
+        var fb = CompletableFuture.supplyAsync(() -> runIn(b, engine, "beta", script));
+        var ra = fa.join();
+        var rb = fb.join();
+        assertThat(ra.exit()).as(ra.stderr()).isZero();
+        assertThat(rb.exit()).as(rb.stderr()).isZero();
+        assertThat(ra.stderr()).contains("principal Agent::\"alpha\"");
+        assertThat(rb.stderr()).contains("principal Agent::\"beta\"");
+        assertThat(Files.readString(a.resolve("id"))).isNotEqualTo(Files.readString(b.resolve("id")));
+        assertThat(Files.readString(a.resolve("addr"))).startsWith("100.96.").isNotEqualTo(Files.readString(b.resolve("addr")));
+    }
+
+    private TetherProcess.Result runIn(Path dir, String engine, String agent, String script) {
+        try {
+            List<String> args = new ArrayList<>(List.of("run", "-C", dir.toString(), "--agent", agent));
+            args.addAll(engine(engine));
+            args.addAll(List.of("-q", "--", "sh", "-c", script));
+            return TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean containerExists(String session) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/podman"))) {
+            return false;
+        }
+        Process p = new ProcessBuilder("podman", "ps", "-a", "-q", "--filter", "label=dev.tether.session=" + session)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return !out.isEmpty();
+    }
+
+    private static void assertNothingLeft(String session) throws Exception {
+        assertThat(CGROUP_PARENT.resolve(session)).doesNotExist();
+        assertThat(Path.of("/sys/fs/cgroup/pids/tether", session)).doesNotExist();
+        assertThat(Path.of("/run/netns/tether-" + session)).doesNotExist();
+        assertThat(Path.of("/run/tether/sessions", session + ".lock")).doesNotExist();
+        assertThat(Path.of("/run/tether/files", session)).doesNotExist();
+        assertThat(containerExists(session)).as("container of " + session).isFalse();
+        Process nft = new ProcessBuilder("nft", "list", "tables").redirectErrorStream(true).start();
+        String tables = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        nft.waitFor();
+        assertThat(tables).doesNotContain("tether_" + session.replace('-', '_'));
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            assertThat(all.filter(ph -> ph.info().commandLine().orElse("").contains("sleep 300")).toList()).isEmpty();
+        }
+    }
+}

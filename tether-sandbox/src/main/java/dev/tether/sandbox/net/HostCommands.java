@@ -1,0 +1,67 @@
+package dev.tether.sandbox.net;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the host's network tools ({@code ip}, {@code nft}) with a script on stdin. These are the
+ * kernel's own front ends to netlink; tether drives them rather than re-implementing netlink.
+ */
+public final class HostCommands {
+    /** A finished command. */
+    public record Result(int exit, String stdout, String stderr) {
+        public boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    private static final long TIMEOUT_SECONDS = 30;
+
+    /** Runs {@code argv}, feeding {@code stdin} (may be null), and returns what it printed. */
+    public Result run(List<String> argv, String stdin) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(argv);
+            pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            Process p = pb.start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            try (OutputStream in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, "", String.join(" ", argv) + " did not finish within " + TIMEOUT_SECONDS + " s");
+            }
+            return new Result(p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            return new Result(-1, "", argv.getFirst() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "", "interrupted");
+        }
+    }
+
+    /** Like {@link #run} but a failure is an exception carrying the tool's own message. */
+    public String require(List<String> argv, String stdin, String what) {
+        Result r = run(argv, stdin);
+        if (!r.ok()) {
+            throw new NetworkSetupException(what + " failed (" + String.join(" ", argv) + "): " + r.stderr().strip());
+        }
+        return r.stdout();
+    }
+
+    private static String read(InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
