@@ -49,7 +49,7 @@ class RunCommandIT {
     @Test
     void trueRunsInTheSandboxAndItsExecIsReported() throws Exception {
         Path events = project.resolve("events.jsonl");
-        var r = TetherProcess.run(project, "run", "--events", events.toString(), "--", "/bin/true");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--", "/bin/true");
         assertThat(r.exit()).as(r.stderr()).isZero();
         List<JsonNode> evs = events(events);
         List<JsonNode> execs = ofAction(evs, "ProcessExec");
@@ -77,7 +77,7 @@ class RunCommandIT {
     @Test
     void exitCodeIsPropagatedAndChildExecsCarryTheirArgv() throws Exception {
         Path events = project.resolve("events.jsonl");
-        var r = TetherProcess.run(project, "run", "--events", events.toString(), "--",
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--",
                 "sh", "-c", "echo hi > out.txt; /bin/echo two words; exit 7");
         assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
         assertThat(r.stdout()).contains("two words");
@@ -110,9 +110,10 @@ class RunCommandIT {
         String p = project.toRealPath().toString();
         try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
             int port = listener.getLocalPort();
-            var r = TetherProcess.run(project, "run", "--events", events.toString(), "--", "bash", "-c",
+            // The connect is reported whether or not the sandbox's network reaches the host's loopback.
+            var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--", "bash", "-c",
                     "echo x > f1; mv f1 f2; ln -s f2 link; rm f2 link; mkdir d; rmdir d; "
-                            + "exec 3<>/dev/tcp/127.0.0.1/" + port);
+                            + "(echo > /dev/tcp/127.0.0.1/" + port + ") 2>/dev/null; true");
             assertThat(r.exit()).as(r.stderr()).isZero();
             List<JsonNode> evs = events(events);
             assertThat(ofAction(evs, "FileRename")).singleElement().satisfies(e -> {
@@ -133,7 +134,7 @@ class RunCommandIT {
             assertThat(ofAction(evs, "NetworkConnect").stream()
                     .filter(e -> e.get("detail").get("family").asText().equals("inet")).toList()).singleElement().satisfies(e -> {
                 assertThat(e.get("resource").asText()).isEqualTo("127.0.0.1:" + port);
-                assertThat(e.get("errno").asInt()).isZero();
+                assertThat(e.get("errno").asInt()).isIn(0, 111);
                 assertThat(e.get("detail").get("protocol").asText()).isEqualTo("tcp");
             });
             assertThat(ofAction(evs, "FileOpenReadOnly")).isNotEmpty();
@@ -153,7 +154,7 @@ class RunCommandIT {
         Process outside = new ProcessBuilder("sh", "-c",
                 "while [ ! -e '" + stop + "' ]; do /bin/echo outside-marker >/dev/null; done").start();
         try {
-            var r = TetherProcess.run(project, "run", "--events", events.toString(), "--",
+            var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--",
                     "sh", "-c", "for i in 1 2 3 4 5; do /bin/echo inside-marker; sleep 0.1; done");
             assertThat(r.exit()).as(r.stderr()).isZero();
         } finally {
@@ -168,14 +169,14 @@ class RunCommandIT {
 
     @Test
     void aMissingCommandFailsLikeAShellWith127() throws Exception {
-        var r = TetherProcess.run(project, "run", "--", "no-such-command-xyz");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--", "no-such-command-xyz");
         assertThat(r.exit()).isEqualTo(127);
         assertThat(r.stderr()).contains("no-such-command-xyz: command not found").doesNotContain("Exception");
     }
 
     @Test
     void nothingIsLeftBehind() throws Exception {
-        var r = TetherProcess.run(project, "run", "--", "sh", "-c", "sleep 30.4242 & sleep 30.4242 & exit 3");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--", "sh", "-c", "sleep 30.4242 & sleep 30.4242 & exit 3");
         assertThat(r.exit()).isEqualTo(3);
         String session = r.stderr().lines().filter(l -> l.startsWith("tether: session ")).findFirst()
                 .orElseThrow().substring("tether: session ".length()).split(" ")[0];
@@ -198,7 +199,7 @@ class RunCommandIT {
 
     @Test
     void unknownOptionsAreRejectedWithUsage() throws Exception {
-        var r = TetherProcess.run(project, "run", "--frobnicate", "--", "/bin/true");
+        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--frobnicate", "--", "/bin/true");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr()).contains("Unknown option: '--frobnicate'").contains("Usage: tether run");
     }

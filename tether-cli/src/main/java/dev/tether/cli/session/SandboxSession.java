@@ -133,7 +133,7 @@ public final class SandboxSession {
         String cgroupPath = "/" + cgroups.mountPoint().relativize(cgroups.mountPoint().resolve(SandboxCgroup.PARENT).resolve(sessionId));
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              CrashWatchdog watchdog = CrashWatchdog.start();
-             SessionEventOutput log = new SessionEventOutput(sessionId, options.command(), options.eventsFile(),
+             SessionEventOutput log = new SessionEventOutput(sessionId, agentName, options.command(), options.eventsFile(),
                      options.quiet() ? null : err);
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.

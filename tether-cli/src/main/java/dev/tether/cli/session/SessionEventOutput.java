@@ -46,6 +46,7 @@ public final class SessionEventOutput implements AutoCloseable {
     private static final int DENIALS_LISTED = 20;
 
     private final String sessionId;
+    private final String principal;
     private final List<String> command;
     private final long startNs;
     private final KernelEventMapper mapper;
@@ -64,12 +65,15 @@ public final class SessionEventOutput implements AutoCloseable {
     private long malformed;
     private volatile IOException fileError;
 
-    public SessionEventOutput(String sessionId, List<String> command, Path eventsFile, PrintWriter console) {
+    /** @param principal the session's agent ({@code Agent::"<principal>"}), or null */
+    public SessionEventOutput(String sessionId, String principal, List<String> command, Path eventsFile,
+                              PrintWriter console) {
         this.sessionId = sessionId;
+        this.principal = principal;
         this.command = List.copyOf(command);
         this.startNs = Event.nowNs();
         this.console = console;
-        KernelEventMapper.Attribution who = new KernelEventMapper.Attribution(sessionId, null);
+        KernelEventMapper.Attribution who = new KernelEventMapper.Attribution(sessionId, principal);
         this.mapper = new KernelEventMapper(slot -> who);
         try {
             this.file = eventsFile == null ? null : Files.newBufferedWriter(eventsFile, StandardCharsets.UTF_8);
@@ -84,7 +88,7 @@ public final class SessionEventOutput implements AutoCloseable {
 
     /** The session's first event; {@code mode} is null when nothing is enforced. */
     public void sessionStarted(String sandbox, String mode) {
-        publish(Event.builder(EventKind.SESSION_START).timeNs(startNs).session(sessionId)
+        publish(Event.builder(EventKind.SESSION_START).timeNs(startNs).session(sessionId).principal(principal)
                 .detail(SessionDetail.start(command, mode, sandbox)).build());
     }
 
@@ -127,9 +131,9 @@ public final class SessionEventOutput implements AutoCloseable {
      * @param kernelLost records the kernel could not put in the ring, plus program runs it skipped
      */
     public SessionSummary finish(int exitCode, long kernelLost) {
-        publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, null), kernelLost));
+        publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, principal), kernelLost));
         long endNs = Event.nowNs();
-        publish(Event.builder(EventKind.SESSION_END).timeNs(endNs).session(sessionId)
+        publish(Event.builder(EventKind.SESSION_END).timeNs(endNs).session(sessionId).principal(principal)
                 .detail(SessionDetail.end(exitCode)).build());
         drain();
         long fileDrops = fileSubscription == null ? 0 : fileSubscription.dropped();
@@ -155,7 +159,7 @@ public final class SessionEventOutput implements AutoCloseable {
         if (consoleDrops > 0 && console != null) {
             console.println("tether: the console skipped " + consoleDrops + " event lines (all are in the events file)");
         }
-        return new SessionSummary(sessionId, null, command, startNs, endNs, exitCode,
+        return new SessionSummary(sessionId, principal, command, startNs, endNs, exitCode,
                 fileSubscription == null ? total : fileSubscription.delivered(), table, denied, notListed,
                 EventsLost.measured(lost));
     }
