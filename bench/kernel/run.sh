@@ -4,7 +4,7 @@
 # wall-clock overhead on a real build. Every figure is printed next to a baseline measured in the
 # same run. Needs root (BPF, cgroups). Results: BENCHMARKS.md, "Kernel monitoring".
 #
-#   bench/kernel/run.sh [rounds]        (default 5; set BUILD= to skip the build measurement)
+#   bench/kernel/run.sh [rounds]        (default 5; BENCH_PARTS=ops,throughput,build selects parts)
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -23,10 +23,11 @@ echo "== building tether.jar and the loop program"
 ./mvnw -B -q -pl tether-cli -am package -DskipTests
 clang -O2 -static -o "$OUT/syscall_loop" bench/kernel/syscall_loop.c
 
-# The real build: this project's own tether-policy module, compiled from scratch, offline.
-BUILD=${BUILD-"$ROOT/mvnw -B -q -o -f $ROOT/pom.xml -pl tether-policy clean compile -Dmaven.build.cache.enabled=false"}
+# Real builds: this project's own tether-policy module (javac through Maven, offline), and its
+# BPF objects (clang, a C build that opens thousands of headers). Set BUILD= / BUILD_C= to skip one.
+BUILD=${BUILD-"$ROOT/mvnw -B -q -o -f $ROOT/pom.xml -pl tether-policy clean compile"}
+BUILD_C=${BUILD_C-"make -s -B -C $ROOT/tether-kernel/src/main/bpf OUT=$OUT/bpf-objects GEN=$OUT/bpf-gen"}
 
 echo "== measuring (rounds: $ROUNDS)"
-# shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp tether-cli/target/tether.jar \
-    bench/kernel/KernelMonitorBench.java "$OUT/syscall_loop" "$ROUNDS" $BUILD
+    bench/kernel/KernelMonitorBench.java "$OUT/syscall_loop" "$ROUNDS" "$BUILD" "$BUILD_C"

@@ -4,6 +4,8 @@
 //   syscall_loop open N PATH     open(PATH, O_RDONLY) + close, N times
 //   syscall_loop openfail N PATH open of a missing PATH (ENOENT), N times
 //   syscall_loop exec N PROGRAM  fork + execve(PROGRAM) + wait, N times
+//   syscall_loop getppid N -     getppid(2), N times: a syscall no monitor handler reports, so
+//                                what it costs is the tax every syscall of every task pays
 //
 // Output (one line): "<mode> n=<N> p50=<ns> p90=<ns> p99=<ns> mean=<ns> ok=<successes>".
 #define _GNU_SOURCE
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +34,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s open|openfail|exec N PATH\n", argv[0]);
+		fprintf(stderr, "usage: %s open|openfail|exec|getppid N PATH\n", argv[0]);
 		return 2;
 	}
 	const char *mode = argv[1];
@@ -42,7 +45,10 @@ int main(int argc, char **argv)
 	long long total = 0;
 	for (long i = 0; i < n; i++) {
 		long long start = now_ns();
-		if (strcmp(mode, "exec") == 0) {
+		if (strcmp(mode, "getppid") == 0) {
+			if (syscall(SYS_getppid) > 0)
+				ok++;
+		} else if (strcmp(mode, "exec") == 0) {
 			pid_t pid = fork();
 			if (pid == 0) {
 				execl(path, path, (char *)NULL);

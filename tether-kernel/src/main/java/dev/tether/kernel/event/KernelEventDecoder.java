@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.List;
 
 /**
  * Decodes ring-buffer records into {@link KernelEvent}s. Input comes from the kernel on behalf of
@@ -265,10 +264,5 @@ public final class KernelEventDecoder {
 
     private static int u16(MemorySegment r, long offset) {
         return Short.toUnsignedInt(r.get(SHORT, offset));
-    }
-
-    /** argv as the kernel keeps it: each argument NUL-terminated (the last one may be cut). */
-    static List<String> splitNul(byte[] b, int off, int len) {
-        return KernelText.decodeNulSeparated(b, off, len).items();
     }
 }
