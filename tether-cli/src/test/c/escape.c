@@ -9,6 +9,10 @@
  *   escape sendto ADDR PORT        unconnected UDP sendto
  *   escape raw                     a raw ICMP socket; escape packet: an AF_PACKET socket
  *   escape listen ADDR PORT        accept TCP connections (and close them) until killed
+ *   escape memfd-exec PROGRAM      copy PROGRAM into a memfd and fexecve it (no file on any mount)
+ *   escape race-exec N PROGRAM     N times: exec "PROGRAM mark good" while another thread keeps
+ *                                  rewriting that argument to "evil"; prints what happened
+ *   escape mark WORD               writes WORD to ./marks (the victim of race-exec)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +25,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -173,8 +179,88 @@ static int listen_on(const char *addr, int port)
 	}
 }
 
-int main(int argc, char **argv)
+static int memfd_exec(const char *program, char **envp)
 {
+	int src = open(program, O_RDONLY);
+	int mfd = memfd_create("payload", 0);
+	if (src < 0 || mfd < 0) {
+		perror("memfd");
+		return 1;
+	}
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(src, buf, sizeof buf)) > 0)
+		if (write(mfd, buf, n) != n)
+			return 1;
+	char *args[] = { (char *)program, NULL };
+	syscall(SYS_execveat, mfd, "", args, envp, AT_EMPTY_PATH);
+	printf("denied: %s (memfd exec)\n", strerrorname_np(errno));
+	return 1;
+}
+
+static char race_word[8] = "good";
+static volatile int racing = 1;
+
+static void *flip(void *unused)
+{
+	(void)unused;
+	volatile char *w = race_word;
+	while (racing) {
+		w[0] = 'e', w[1] = 'v', w[2] = 'i', w[3] = 'l';
+		for (volatile int spin = 0; spin < 50; spin++)
+			;
+		w[0] = 'g', w[1] = 'o', w[2] = 'o', w[3] = 'd';
+		for (volatile int spin = 0; spin < 50; spin++)
+			;
+	}
+	return NULL;
+}
+
+static int race_exec(int rounds, const char *program, char **envp)
+{
+	int ran = 0, refused = 0, killed = 0;
+	for (int i = 0; i < rounds; i++) {
+		pid_t child = fork();
+		if (child == 0) {
+			pthread_t t;
+			pthread_create(&t, NULL, flip, NULL);
+			usleep(100);
+			char *args[] = { (char *)program, "mark", race_word, NULL };
+			execve(program, args, envp);
+			_exit(errno == EPERM ? 126 : 127);
+		}
+		int status;
+		waitpid(child, &status, 0);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			killed++;
+		else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+			refused++;
+		else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			ran++;
+	}
+	printf("ran=%d refused=%d killed=%d\n", ran, refused, killed);
+	return 0;
+}
+
+static int mark(const char *word)
+{
+	FILE *f = fopen("marks", "a");
+	if (!f)
+		return 1;
+	fprintf(f, "%s\n", word);
+	fclose(f);
+	return 0;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	if (argc >= 3 && !strcmp(argv[1], "memfd-exec"))
+		return memfd_exec(argv[2], envp);
+	if (argc >= 4 && !strcmp(argv[1], "race-exec"))
+		return race_exec(atoi(argv[2]), argv[3], envp);
+	if (argc >= 3 && !strcmp(argv[1], "mark"))
+		return mark(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "listen"))
 		return listen_on(argv[2], atoi(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "connect"))

@@ -42,8 +42,9 @@ class AgentImageIT {
         assertThat(r.exit()).as(r.stderr() + r.stdout()).isZero();
         assertThat(r.stdout()).as(r.stderr()).containsPattern("\\d+\\.\\d+");
         assertThat(r.stderr()).contains("principal Agent::\"" + agent + "\"");
-        // The agent's own exec was seen by the kernel monitor scoped to the session (for a #! launcher
-        // the recorded argv is the interpreter's: "/usr/bin/env node /usr/local/bin/codex --version").
+        // The agent's own exec (its launcher in /usr/local/bin) was seen by the kernel monitor scoped
+        // to the session, with --version (a #! launcher's argv is its interpreter's:
+        // "/usr/bin/env node /usr/local/bin/codex --version").
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> execs = new ArrayList<>();
         for (String line : Files.readAllLines(events)) {
@@ -53,7 +54,7 @@ class AgentImageIT {
             }
         }
         assertThat(execs).anySatisfy(e -> {
-            assertThat(e.path("resource").asText()).endsWith("/" + agent);
+            assertThat(e.path("resource").asText()).isEqualTo("/usr/local/bin/" + agent);
             assertThat(e.path("detail").path("argv").toString()).contains("\"--version\"");
         });
     }

@@ -48,6 +48,9 @@ class EnforcementIT {
             @id("no-push")
             forbid (principal, action == Action::"ProcessExec", resource == File::"/usr/bin/git")
             when { context.argv.containsAny(["push", "--force"]) };
+            @id("no-evil")
+            forbid (principal, action == Action::"ProcessExec", resource == File::"/workspace/bin/escape")
+            when { context.argv.contains("evil") };
             """;
 
     private Path project;
@@ -60,10 +63,13 @@ class EnforcementIT {
         Path out = Path.of("target/test-bin").toAbsolutePath();
         Files.createDirectories(out);
         escapeBinary = out.resolve("escape");
-        Process cc = new ProcessBuilder("gcc", "-O2", "-o", escapeBinary.toString(), "src/test/c/escape.c")
-                .redirectErrorStream(true).start();
-        String log = new String(cc.getInputStream().readAllBytes());
-        assertThat(cc.waitFor()).as("compiling escape.c: " + log).isZero();
+        for (List<String> cc : List.of(
+                List.of("gcc", "-O2", "-pthread", "-o", escapeBinary.toString(), "src/test/c/escape.c"),
+                List.of("gcc", "-O2", "-pthread", "-static", "-o", escapeBinary + "-static", "src/test/c/escape.c"))) {
+            Process p = new ProcessBuilder(cc).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as("compiling escape.c: " + log).isZero();
+        }
     }
 
     @BeforeEach
@@ -84,7 +90,9 @@ class EnforcementIT {
         Files.writeString(project.resolve("notes.txt"), "notes\n");
         Files.writeString(project.resolve(".tether/policy.cedar"), POLICY);
         Files.copy(escapeBinary, project.resolve("bin/escape"));
+        Files.copy(Path.of(escapeBinary + "-static"), project.resolve("bin/escape-static"));
         project.resolve("bin/escape").toFile().setExecutable(true);
+        project.resolve("bin/escape-static").toFile().setExecutable(true);
         events = project.resolve("events.jsonl");
     }
 
@@ -175,6 +183,33 @@ class EnforcementIT {
         assertThat(r.stderr().lines().filter(l -> l.endsWith("Operation not permitted")).count())
                 .as(r.stderr()).isGreaterThanOrEqualTo(8);
         assertThat(Files.readString(project.resolve("secrets/key"))).isEqualTo("top secret\n");
+    }
+
+    @Test
+    void anExecThePermissionGateNeverSawIsKilledBeforeItRuns() throws Exception {
+        // A static program copied into a memfd: no file on any watched mount, no loader to judge.
+        var r = sandbox("bin/escape memfd-exec bin/escape-static; echo exit=$?");
+        assertThat(r.stdout()).as(r.stderr()).contains("exit=137");
+        assertThat(decisions("ProcessExec", "deny")).extracting(n -> n.path("reason").asText())
+                .anyMatch(x -> x.contains("never saw"));
+    }
+
+    @Test
+    void argvRewrittenByAnotherThreadNeverRunsAForbiddenCommand() throws Exception {
+        // 100 execs of "escape mark good" while another thread flips the word to "evil" and back:
+        // the gate refuses what it reads as evil, the exec guard kills what changed after approval.
+        // (In src/, where the victims may write their marks.)
+        var r = sandbox("cd src && /workspace/bin/escape race-exec 100 /workspace/bin/escape");
+        String summary = r.stdout().lines().filter(l -> l.startsWith("ran=")).findFirst().orElseThrow();
+        System.out.println("EnforcementIT race: " + summary);
+        List<String> marks = Files.exists(project.resolve("src/marks")) ? Files.readAllLines(project.resolve("src/marks")) : List.of();
+        assertThat(marks).doesNotContain("evil");
+        // Every exec that ran wrote its mark: the victims could run at all.
+        assertThat(marks).hasSize(Integer.parseInt(summary.replaceAll("ran=(\\d+).*", "$1")));
+        var counts = java.util.regex.Pattern.compile("ran=(\\d+) refused=(\\d+) killed=(\\d+)").matcher(summary);
+        assertThat(counts.matches()).isTrue();
+        // The race really happened (otherwise this test proves nothing).
+        assertThat(Integer.parseInt(counts.group(2)) + Integer.parseInt(counts.group(3))).isPositive();
     }
 
     @Test

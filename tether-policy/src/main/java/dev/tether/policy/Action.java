@@ -5,9 +5,10 @@ import java.util.Optional;
 /**
  * The Cedar actions tether understands, written in policies as {@code Action::"<cedarName>"}.
  *
- * <p>{@code FileOpenReadOnly} and {@code FileOpenReadWrite} are members of the action group
- * {@code FileOpen}: {@code action in Action::"FileOpen"} covers every open, while
- * {@code action == Action::"FileOpen"} only matches requests whose access mode is unknown.
+ * <p>The three file actions are distinct, with no action groups: an open for reading is
+ * {@code FileOpenReadOnly}, any open that can write is {@code FileOpenReadWrite}, and
+ * {@code FileOpen} is an open whose access mode the enforcing layer could not tell. This is what
+ * makes Leash's {@code action in [Action::"FileOpen", Action::"FileOpenReadOnly"]} read-only.
  */
 public enum Action {
     FILE_OPEN("FileOpen"),

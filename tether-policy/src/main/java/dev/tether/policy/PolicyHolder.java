@@ -103,6 +103,27 @@ public final class PolicyHolder implements AutoCloseable {
         listeners.remove(listener);
     }
 
+    /**
+     * A listener that prints each reload to {@code out}: the generation put in force with its
+     * warnings, or the refused version's errors and which generation stays in force.
+     */
+    public static Consumer<Reload> printingTo(java.io.PrintStream out) {
+        return r -> {
+            switch (r) {
+                case Applied a -> {
+                    out.println("tether: policy " + a.current().sourceName() + " reloaded (generation "
+                            + a.current().generation() + ")");
+                    a.warnings().forEach(f -> out.println(f.render()));
+                }
+                case Kept k -> {
+                    out.println("tether: policy change refused; generation " + k.current().generation()
+                            + " stays in force");
+                    k.errors().forEach(f -> out.println(f.render()));
+                }
+            }
+        };
+    }
+
     /** Re-reads the files and swaps in the new version if it loads. */
     public Reload reload() {
         if (policyFile == null) {
@@ -148,6 +169,11 @@ public final class PolicyHolder implements AutoCloseable {
     private Reload apply(LoadResult r) {
         return switch (r) {
             case LoadResult.Loaded l -> {
+                // compile the new version for everyone the old one served before it goes live,
+                // so no enforcement path waits for a first-use compile after a reload
+                if (current instanceof CompiledSnapshot old && l.snapshot() instanceof CompiledSnapshot fresh) {
+                    fresh.prepare(old.principalsSeen());
+                }
                 generation++;
                 current = l.snapshot();
                 yield new Applied(current, l.warnings());

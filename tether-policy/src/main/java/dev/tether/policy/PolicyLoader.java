@@ -123,11 +123,16 @@ public final class PolicyLoader {
         // 1. Cedar's parser; failures are re-run through validation to get located messages.
         List<JsonNode> ests = new ArrayList<>();
         List<Integer> failed = new ArrayList<>();
-        for (Statement st : statements) {
-            JsonNode est = cedar.toEst(st.text());
-            ests.add(est);
-            if (est == null) {
-                failed.add(st.index());
+        JsonNode[] all = statements.isEmpty() ? new JsonNode[0] : cedar.toEstAll(statements.stream().map(Statement::text).toList());
+        if (all != null) {
+            ests.addAll(java.util.Arrays.asList(all));
+        } else {
+            for (Statement st : statements) {
+                JsonNode est = cedar.toEst(st.text());
+                ests.add(est);
+                if (est == null) {
+                    failed.add(st.index());
+                }
             }
         }
         if (!failed.isEmpty()) {
@@ -159,6 +164,12 @@ public final class PolicyLoader {
             }
         }
         if (!findings.isEmpty()) {
+            // still lint what did translate, so one run reports as much as it can
+            for (Issue is : Linter.lint(parsed)) {
+                if (is.severity() == Severity.ERROR) {
+                    findings.add(loc.locate(is, statements.get(is.statement())));
+                }
+            }
             return reject(findings);
         }
 
@@ -176,7 +187,24 @@ public final class PolicyLoader {
         if (!statements.isEmpty() && args.problems().isEmpty()) {
             List<String> texts = statements.stream().map(Statement::text).toList();
             List<Integer> idx = statements.stream().map(Statement::index).toList();
-            for (CedarIssue is : cedar.validate(schema, texts, idx)) {
+            List<CedarIssue> issues = cedar.validate(schema, texts, idx);
+            java.util.Set<Integer> specific = new java.util.HashSet<>();
+            for (Finding f : findings) {
+                if (f.severity() == Severity.ERROR) {
+                    specific.add(statementAt(statements, src, f));
+                }
+            }
+            for (CedarIssue is : issues) {
+                if (!generic(is)) {
+                    specific.add(is.statement());
+                }
+            }
+            for (CedarIssue is : issues) {
+                // Cedar's generic "no applicable action"/"impossible" follow from a more specific
+                // error in the same statement; showing both only adds noise.
+                if (generic(is) && specific.contains(is.statement())) {
+                    continue;
+                }
                 findings.add(cedarFinding(loc, statements, is, classify(is)));
             }
         }
@@ -196,11 +224,27 @@ public final class PolicyLoader {
             Statement st = statements.get(p.index());
             int line = src.line(st.start());
             PolicyRef ref = new PolicyRef(p.id(), src.name(), line, src.column(st.start()));
-            compiled.add(new CompiledPolicy(p, ref, Linter.literal(p, "header"), Linter.literal(p, "value")));
+            compiled.add(CompiledPolicy.of(p, ref, Linter.literal(p, "header"), Linter.literal(p, "value")));
         }
         CompiledSnapshot snap = new CompiledSnapshot(compiled, principals, args.type(), schema, src.text(), src.name(),
                 generation);
         return new LoadResult.Loaded(snap, findings);
+    }
+
+    private static boolean generic(CedarIssue is) {
+        return is.message().contains("unable to find an applicable action") || is.message().contains("impossible");
+    }
+
+    /** The statement a located finding falls in. */
+    private static int statementAt(List<Statement> statements, SourceText src, Finding f) {
+        for (Statement st : statements) {
+            int startLine = src.line(st.start());
+            int endLine = src.line(st.end());
+            if (f.line() >= startLine && f.line() <= endLine) {
+                return st.index();
+            }
+        }
+        return -1;
     }
 
     private static String classify(CedarIssue is) {

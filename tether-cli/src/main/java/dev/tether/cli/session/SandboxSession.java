@@ -6,12 +6,16 @@ import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.KernelFilesystems;
 import dev.tether.kernel.cgroup.MountTable;
 import dev.tether.kernel.cgroup.SandboxCgroup;
-import dev.tether.events.summary.SessionSummaryFormatter;
 import dev.tether.kernel.event.KernelEvent;
+import dev.tether.kernel.event.KernelEventMapper;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.MissingNativeLibraryException;
 import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.events.Event;
+import dev.tether.events.EventBus;
+import dev.tether.events.EventKind;
+import dev.tether.events.SessionDetail;
 import dev.tether.policy.Mode;
 import dev.tether.policy.Principal;
 import dev.tether.sandbox.CommandNotFoundException;
@@ -133,24 +137,31 @@ public final class SandboxSession {
         String cgroupPath = "/" + cgroups.mountPoint().relativize(cgroups.mountPoint().resolve(SandboxCgroup.PARENT).resolve(sessionId));
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              CrashWatchdog watchdog = CrashWatchdog.start();
-             SessionEventOutput log = new SessionEventOutput(sessionId, agentName, options.command(), options.eventsFile(),
-                     options.quiet() ? null : err);
+             EventBus bus = new EventBus();
+             SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
+                     options.eventsFile(), options.quiet() ? null : err);
+             SessionRecord record = SessionRecord.open(bus, log, err);
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
              SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
-                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), log::accept, err);
+                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
-            log.sessionStarted(engine.name(), enforcement == null ? null : options.mode().configName());
             monitor.register(cgroup, SLOT);
+            bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
+                    .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))
+                    .build());
             if (enforcement == null) {
                 err.println("tether: no policy given: monitoring only, nothing is enforced");
             } else {
-                enforcement.attachNetworkGuard(cgroup.dir());
+                enforcement.attachKernelGuards(cgroup);
                 err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ")");
             }
             int exit;
             PreparedSandbox sandbox = prepare(sessionId, enforcement);
             try (var signals = SignalForwarding.install(cgroup)) {
+                if (enforcement != null && sandbox.network().isPresent()) {
+                    enforcement.startProxy(sandbox.network().get(), bus);
+                }
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
@@ -161,6 +172,9 @@ public final class SandboxSession {
             } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
                 sandbox.close();
                 throw new UserError("cannot start the sandbox: " + e.getMessage(), EXIT_TETHER_ERROR);
+            } catch (java.io.IOException e) {
+                sandbox.close();
+                throw new UserError("cannot start the session's proxy: " + e.getMessage(), EXIT_TETHER_ERROR);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 exit = EXIT_TETHER_ERROR;
@@ -169,10 +183,12 @@ public final class SandboxSession {
             sandbox.close();
             cgroup.close();
             monitor.unregister(cgroup);
-            monitor.close(); // drains the ring into the output
+            monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
             long lost = monitor.eventsLost() + monitor.programMisses();
-            err.print("tether: " + new SessionSummaryFormatter().format(log.finish(exit, lost)));
-            err.flush();
+            bus.publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, agentName), lost));
+            bus.publish(Event.builder(EventKind.SESSION_END).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
+                    .detail(SessionDetail.end(exit)).build());
+            record.finish(sessionId, exit);
             return exit;
         }
     }

@@ -9,7 +9,6 @@ import dev.tether.events.EventLayer;
 import dev.tether.events.ExecDetail;
 import dev.tether.events.LossDetail;
 import dev.tether.events.NetworkDetail;
-import dev.tether.events.SessionDetail;
 import dev.tether.events.Subscription;
 import dev.tether.events.Verdict;
 import dev.tether.events.summary.EventsLost;
@@ -25,53 +24,54 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What {@code tether run} shows of a session's events. Every kernel record becomes an audit
- * {@link Event} ({@link KernelEventMapper}) and goes onto an {@link EventBus}; the JSON lines file
- * ({@code --events}) gets all of them, the console only what a person follows live (execs,
- * connects, denials, loss), and the end of the session prints counts by kind.
+ * What {@code tether run} shows of a session's events, and the door kernel records come in by.
+ * Every kernel record becomes an audit {@link Event} ({@link KernelEventMapper}) published on the
+ * session's {@link EventBus}, where the other layers (enforcement, proxy) publish too. From the
+ * bus, the JSON lines file ({@code --events}) gets every event and the console only what a person
+ * follows live (execs, connects, denials, kernel loss); both are subscribers, so a slow terminal
+ * never holds up the kernel consumer (the bus drops from it, counted).
  *
- * <p>{@link #accept} runs on the kernel consumer thread and never blocks: the bus drops, counted,
- * from a subscriber that falls behind, and those drops are reported as lost.
+ * <p>{@link #accept(KernelEvent)} runs on the kernel consumer thread and never blocks.
  */
 public final class SessionEventOutput implements AutoCloseable {
     private static final int FILE_QUEUE = 1 << 17;
     private static final int CONSOLE_QUEUE = 4096;
+    private static final int COUNT_QUEUE = 1 << 17;
     private static final int DENIALS_LISTED = 20;
 
     private final String sessionId;
     private final String principal;
     private final List<String> command;
-    private final long startNs;
+    private final long startNs = Event.nowNs();
     private final KernelEventMapper mapper;
-    private final EventBus bus = new EventBus();
+    private final EventBus bus;
     private final EventJson json = new EventJson();
-    private final BufferedWriter file;
-    private final Subscription fileSubscription;
-    private final Subscription consoleSubscription;
     private final PrintWriter console;
-    // Counted on the publishing side so they are exact whatever the subscribers drop.
+    private final BufferedWriter file;
+    private final List<Subscription> subscriptions = new ArrayList<>();
+    private final Subscription fileSubscription;
+    private final Subscription countSubscription;
+    private final AtomicLong malformed = new AtomicLong();
+    private volatile IOException fileError;
+    // Written by the counting subscriber's thread only; read after it is closed or drained.
     private final Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
-    private final Object countLock = new Object();
     private final List<Event> denials = new ArrayList<>();
     private long moreDenials;
-    private long observed;
-    private long malformed;
-    private volatile IOException fileError;
+    private long kernelLossReported;
 
-    /** @param principal the session's agent ({@code Agent::"<principal>"}), or null */
-    public SessionEventOutput(String sessionId, String principal, List<String> command, Path eventsFile,
-                              PrintWriter console) {
+    private SessionEventOutput(EventBus bus, String sessionId, String principal, List<String> command, Path eventsFile,
+                               PrintWriter console) {
+        this.bus = bus;
         this.sessionId = sessionId;
         this.principal = principal;
         this.command = List.copyOf(command);
-        this.startNs = Event.nowNs();
         this.console = console;
         KernelEventMapper.Attribution who = new KernelEventMapper.Attribution(sessionId, principal);
         this.mapper = new KernelEventMapper(slot -> who);
@@ -80,71 +80,75 @@ public final class SessionEventOutput implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write events to " + eventsFile, e);
         }
-        this.fileSubscription = file == null ? null
-                : bus.subscribeBatches("events-file", FILE_QUEUE, 4096, this::writeLines);
-        this.consoleSubscription = console == null ? null
-                : bus.subscribe("console", CONSOLE_QUEUE, this::printLine);
+        this.fileSubscription = file == null ? null : bus.subscribeBatches("events-file", FILE_QUEUE, 4096, this::writeLines);
+        if (fileSubscription != null) {
+            subscriptions.add(fileSubscription);
+        }
+        if (console != null) {
+            subscriptions.add(bus.subscribe("console", CONSOLE_QUEUE, this::printLine));
+        }
+        this.countSubscription = bus.subscribeBatches("session-counts", COUNT_QUEUE, 4096, this::count);
+        subscriptions.add(countSubscription);
     }
 
-    /** The session's first event; {@code mode} is null when nothing is enforced. */
-    public void sessionStarted(String sandbox, String mode) {
-        publish(Event.builder(EventKind.SESSION_START).timeNs(startNs).session(sessionId).principal(principal)
-                .detail(SessionDetail.start(command, mode, sandbox)).build());
+    /**
+     * Subscribes the events file and the console to {@code bus}.
+     *
+     * @param principal the session's agent ({@code Agent::"<principal>"}), or null
+     * @param eventsFile where every event goes as one JSON line, or null
+     * @param console where the live lines go, or null for none
+     */
+    public static SessionEventOutput attach(EventBus bus, String sessionId, String principal, List<String> command,
+                                            Path eventsFile, PrintWriter console) {
+        return new SessionEventOutput(bus, sessionId, principal, command, eventsFile, console);
     }
 
-    /** An event from another layer (an enforcement decision); any thread. */
-    public void accept(Event e) {
-        publish(e);
-    }
-
-    /** A kernel record, on the consumer thread. */
+    /** A kernel record, on the consumer thread: mapped and published. */
     public void accept(KernelEvent kernelEvent) {
         Event e = mapper.map(kernelEvent);
-        if (e.kind() == EventKind.EVENTS_LOST && e.detail() instanceof LossDetail l
-                && KernelEventMapper.LOSS_MALFORMED.equals(l.source())) {
-            synchronized (countLock) {
-                malformed++;
-            }
-        }
-        publish(e);
-    }
-
-    private void publish(Event e) {
-        synchronized (countLock) {
-            observed++;
-            counts.computeIfAbsent(e.kind(), k -> new long[Verdict.values().length])[e.decision().ordinal()]++;
-            if (e.decision() == Verdict.DENY || e.decision() == Verdict.WOULD_DENY) {
-                if (denials.size() < DENIALS_LISTED) {
-                    denials.add(e);
-                } else {
-                    moreDenials++;
-                }
-            }
+        if (e.detail() instanceof LossDetail l && KernelEventMapper.LOSS_MALFORMED.equals(l.source())) {
+            malformed.incrementAndGet();
         }
         bus.publish(e);
     }
 
+    /** Kernel records that could not be decoded (each also published as a 1-event loss). */
+    public long malformed() {
+        return malformed.get();
+    }
+
+    /** Events the bus dropped from the events file because its writer fell behind (missing from the file). */
+    public long fileDrops() {
+        return fileSubscription == null ? 0 : fileSubscription.dropped();
+    }
+
+    /** Waits until the file, the console and the counts have everything published so far. */
+    public void drain() {
+        try {
+            for (Subscription s : subscriptions) {
+                s.awaitDelivered(java.time.Duration.ofSeconds(30));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (file != null) {
+            synchronized (file) {
+                try {
+                    file.flush();
+                } catch (IOException e) {
+                    fileError = e;
+                }
+            }
+        }
+    }
+
     /**
-     * Ends the session: records the kernel's measured loss and the end, delivers what the
-     * subscribers still hold, and returns the summary.
-     *
-     * @param kernelLost records the kernel could not put in the ring, plus program runs it skipped
+     * The session's summary from what this output saw (for when the audit store is unavailable):
+     * call after the last event was published and {@link #drain()}ed.
      */
-    public SessionSummary finish(int exitCode, long kernelLost) {
-        publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, principal), kernelLost));
-        long endNs = Event.nowNs();
-        publish(Event.builder(EventKind.SESSION_END).timeNs(endNs).session(sessionId).principal(principal)
-                .detail(SessionDetail.end(exitCode)).build());
-        drain();
-        long fileDrops = fileSubscription == null ? 0 : fileSubscription.dropped();
-        long consoleDrops = consoleSubscription == null ? 0 : consoleSubscription.dropped();
+    public SessionSummary summary(int exitCode) {
         List<ActionCount> table = new ArrayList<>();
-        List<Event> denied;
-        long notListed;
-        long total;
-        synchronized (countLock) {
-            denied = List.copyOf(denials);
-            notListed = moreDenials;
+        synchronized (counts) {
             counts.forEach((kind, byVerdict) -> {
                 for (Verdict v : Verdict.values()) {
                     if (byVerdict[v.ordinal()] > 0) {
@@ -152,25 +156,10 @@ public final class SessionEventOutput implements AutoCloseable {
                     }
                 }
             });
-            total = observed;
-        }
-        // Lost: never reached Java (kernel), arrived unreadable, or not written to the record.
-        long lost = kernelLost + malformed + fileDrops + (fileError != null ? 1 : 0);
-        if (consoleDrops > 0 && console != null) {
-            console.println("tether: the console skipped " + consoleDrops + " event lines (all are in the events file)");
-        }
-        return new SessionSummary(sessionId, principal, command, startNs, endNs, exitCode,
-                fileSubscription == null ? total : fileSubscription.delivered(), table, denied, notListed,
-                EventsLost.measured(lost));
-    }
-
-    private void drain() {
-        try {
-            for (Subscription s : bus.subscriptions()) {
-                s.awaitDelivered(Duration.ofSeconds(30));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            long recorded = table.stream().mapToLong(ActionCount::count).sum();
+            long lost = kernelLossReported + countSubscription.dropped() + fileDrops();
+            return new SessionSummary(sessionId, principal, command, startNs, Event.nowNs(), exitCode, recorded, table,
+                    List.copyOf(denials), moreDenials, EventsLost.measured(lost));
         }
     }
 
@@ -180,13 +169,33 @@ public final class SessionEventOutput implements AutoCloseable {
         if (fileError != null) {
             return;
         }
-        try {
-            for (Event e : batch) {
-                file.write(json.write(e));
-                file.newLine();
+        synchronized (file) {
+            try {
+                for (Event e : batch) {
+                    file.write(json.write(e));
+                    file.newLine();
+                }
+            } catch (IOException e) {
+                fileError = e;
             }
-        } catch (IOException e) {
-            fileError = e;
+        }
+    }
+
+    private void count(List<Event> batch) {
+        synchronized (counts) {
+            for (Event e : batch) {
+                counts.computeIfAbsent(e.kind(), k -> new long[Verdict.values().length])[e.decision().ordinal()]++;
+                if (e.decision() == Verdict.DENY || e.decision() == Verdict.WOULD_DENY) {
+                    if (denials.size() < DENIALS_LISTED) {
+                        denials.add(e);
+                    } else {
+                        moreDenials++;
+                    }
+                }
+                if (e.detail() instanceof LossDetail l && e.session() != null && e.session().equals(sessionId)) {
+                    kernelLossReported += l.count();
+                }
+            }
         }
     }
 
@@ -197,11 +206,18 @@ public final class SessionEventOutput implements AutoCloseable {
         }
     }
 
-    /** The console's line for an event, or null when the console skips it (file opens and the like). */
+    /**
+     * The console's line for an event, or null when the console skips it: file opens and the
+     * like, and an enforcing layer's allow decisions (the kernel monitor's record of the same exec
+     * or connect already has its line).
+     */
     static String consoleLine(Event e) {
         if (e.decision() == Verdict.DENY || e.decision() == Verdict.WOULD_DENY) {
             return "tether: " + (e.decision() == Verdict.DENY ? "DENIED " : "would deny ")
                     + new EventLine(java.time.ZoneId.systemDefault()).format(e);
+        }
+        if (e.layer() != EventLayer.KERNEL) {
+            return null;
         }
         return switch (e.kind()) {
             case PROCESS_EXEC -> "tether: exec " + EventLine.escape(e.resource() == null ? "?" : e.resource()) + " "
@@ -211,7 +227,7 @@ public final class SessionEventOutput implements AutoCloseable {
                     + (e.detail() instanceof NetworkDetail n && n.protocol() != null ? " " + n.protocol().jsonName() : "")
                     + (e.errno() != null && e.errno() != 0 ? " failed " + Errno.name(e.errno()) : "")
                     + "  (" + EventLine.escape(String.valueOf(e.comm())) + ", pid " + e.pid() + ")";
-            case EVENTS_LOST -> e.detail() instanceof LossDetail l && l.count() > 0 && e.layer() == EventLayer.KERNEL
+            case EVENTS_LOST -> e.detail() instanceof LossDetail l && l.count() > 0
                     ? "tether: " + l.count() + " kernel events lost (" + l.source() + ")" : null;
             default -> null;
         };
@@ -234,10 +250,12 @@ public final class SessionEventOutput implements AutoCloseable {
         return b.toString();
     }
 
-    /** Stops the subscribers and closes the file (after {@link #finish}, or on an error path). */
+    /** Delivers what the subscribers hold, unsubscribes them and closes the file. */
     @Override
     public void close() {
-        bus.close();
+        for (Subscription s : subscriptions) {
+            s.close();
+        }
         if (file != null) {
             try {
                 file.close();

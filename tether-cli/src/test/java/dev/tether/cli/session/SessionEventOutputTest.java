@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.events.ActionCount;
 import dev.tether.events.Event;
+import dev.tether.events.EventBus;
 import dev.tether.events.EventJson;
 import dev.tether.events.EventKind;
 import dev.tether.events.EventLayer;
@@ -13,8 +14,11 @@ import dev.tether.events.LossDetail;
 import dev.tether.events.NetworkDetail;
 import dev.tether.events.Verdict;
 import dev.tether.events.summary.SessionSummary;
+import dev.tether.kernel.event.KernelEventDecoder;
+import dev.tether.kernel.event.KernelEventMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,6 +67,10 @@ class SessionEventOutputTest {
         assertThat(SessionEventOutput.consoleLine(lost)).isEqualTo("tether: 3 kernel events lost (kernel-ringbuf)");
         Event none = lost.toBuilder().detail(new LossDetail("kernel-ringbuf", 0)).build();
         assertThat(SessionEventOutput.consoleLine(none)).isNull();
+        // An enforcing layer's allow of the same exec: the kernel's record already has the line.
+        Event allowed = exec("/bin/echo", List.of("echo")).toBuilder().layer(EventLayer.FANOTIFY)
+                .decision(Verdict.ALLOW, List.of("p0"), "allowed").build();
+        assertThat(SessionEventOutput.consoleLine(allowed)).isNull();
     }
 
     @Test
@@ -70,21 +78,22 @@ class SessionEventOutputTest {
         Path file = dir.resolve("events.jsonl");
         StringWriter console = new StringWriter();
         SessionSummary summary;
-        try (SessionEventOutput out = new SessionEventOutput("s", "claude", List.of("sh", "-c", "x"), file,
-                new PrintWriter(console, true))) {
-            out.sessionStarted("builtin", null);
-            out.accept(exec("/bin/sh", List.of("sh", "-c", "x")));
-            out.accept(open("/etc/hosts"));
-            out.accept(open("/etc/passwd"));
-            out.accept(open("/w/.env").toBuilder().layer(EventLayer.FANOTIFY).decision(Verdict.DENY, List.of("p1"), "no").build());
-            summary = out.finish(3, 0);
+        try (EventBus bus = new EventBus();
+             SessionEventOutput out = SessionEventOutput.attach(bus, "s", "claude", List.of("sh", "-c", "x"), file,
+                     new PrintWriter(console, true))) {
+            bus.publish(exec("/bin/sh", List.of("sh", "-c", "x")));
+            bus.publish(open("/etc/hosts"));
+            bus.publish(open("/etc/passwd"));
+            bus.publish(open("/w/.env").toBuilder().layer(EventLayer.FANOTIFY).decision(Verdict.DENY, List.of("p1"), "no").build());
+            bus.publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution("s", "claude"), 0));
+            out.drain();
+            summary = out.summary(3);
         }
         List<Event> written = Files.readAllLines(file).stream().map(new EventJson()::read).toList();
-        assertThat(written).extracting(Event::kind).containsExactly(EventKind.SESSION_START, EventKind.PROCESS_EXEC,
+        assertThat(written).extracting(Event::kind).containsExactly(EventKind.PROCESS_EXEC,
                 EventKind.FILE_OPEN_READ_ONLY, EventKind.FILE_OPEN_READ_ONLY, EventKind.FILE_OPEN_READ_ONLY,
-                EventKind.EVENTS_LOST, EventKind.SESSION_END);
-        assertThat(written.getFirst().principal()).isEqualTo("claude");
-        assertThat(summary.events()).isEqualTo(7);
+                EventKind.EVENTS_LOST);
+        assertThat(summary.events()).isEqualTo(5);
         assertThat(summary.exitCode()).isEqualTo(3);
         assertThat(summary.principal()).isEqualTo("claude");
         assertThat(summary.lost().measured()).isTrue();
@@ -97,15 +106,23 @@ class SessionEventOutputTest {
     }
 
     @Test
-    void kernelLossIsReportedInTheSummaryAndAsAnEvent() throws Exception {
+    void kernelRecordsAreMappedOntoTheBusAndLossIsSummed() throws Exception {
         Path file = dir.resolve("events.jsonl");
         SessionSummary summary;
-        try (SessionEventOutput out = new SessionEventOutput("s", null, List.of("x"), file, null)) {
-            summary = out.finish(0, 42);
+        try (EventBus bus = new EventBus();
+             SessionEventOutput out = SessionEventOutput.attach(bus, "s", null, List.of("x"), file, null);
+             Arena a = Arena.ofConfined()) {
+            // A record too short to decode: published as a one-event loss, counted as malformed.
+            out.accept(new KernelEventDecoder(0).decode(a.allocate(4)));
+            bus.publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution("s", null), 42));
+            out.drain();
+            summary = out.summary(0);
+            assertThat(out.malformed()).isEqualTo(1);
         }
-        assertThat(summary.lost().counted()).isEqualTo(42);
-        Event loss = Files.readAllLines(file).stream().map(new EventJson()::read)
-                .filter(e -> e.kind() == EventKind.EVENTS_LOST).findFirst().orElseThrow();
-        assertThat(loss.detail()).isEqualTo(new LossDetail("kernel-ringbuf", 42));
+        assertThat(summary.lost().counted()).isEqualTo(43);
+        List<Event> lost = Files.readAllLines(file).stream().map(new EventJson()::read)
+                .filter(e -> e.kind() == EventKind.EVENTS_LOST).toList();
+        assertThat(lost).extracting(Event::detail).containsExactly(new LossDetail("kernel-malformed", 1),
+                new LossDetail("kernel-ringbuf", 42));
     }
 }

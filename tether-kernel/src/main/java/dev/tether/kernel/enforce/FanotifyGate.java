@@ -56,6 +56,8 @@ public final class FanotifyGate implements AutoCloseable {
     private final Consumer<Event> sink;
     private final SyscallTable syscalls = SyscallTable.forThisMachine();
     private final Map<Integer, FileKey> expectedLoader = new HashMap<>();
+    private final Map<Integer, List<String>> scriptArgv = new HashMap<>();
+    private volatile ExecGuard execGuard;
     private final Thread thread;
     private final AtomicLong decisions = new AtomicLong();
     private final AtomicLong denials = new AtomicLong();
@@ -111,6 +113,11 @@ public final class FanotifyGate implements AutoCloseable {
             }
         }
         return marked;
+    }
+
+    /** From now on every approved exec is also recorded for the kernel-side check at exec time. */
+    public void useExecGuard(ExecGuard guard) {
+        this.execGuard = guard;
     }
 
     public FanotifyGate start() {
@@ -237,14 +244,30 @@ public final class FanotifyGate implements AutoCloseable {
         }
         String[] sys = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "syscall")).strip().split(" ");
         long nr = Long.parseLong(sys[0]);
-        long argvPtr = nr == syscalls.execveat() ? OpenIntent.hex(sys, 3) : OpenIntent.hex(sys, 2);
-        List<String> argv = ProcessMemory.readArgv(tid, argvPtr);
+        boolean at = nr == syscalls.execveat();
+        // The interpreter of a script approved a moment ago runs with the argv the kernel built for it.
+        List<String> argv = scriptArgv.remove(tid);
+        if (argv == null) {
+            argv = ProcessMemory.readArgv(tid, at ? OpenIntent.hex(sys, 3) : OpenIntent.hex(sys, 2));
+        }
         FileAccessJudge.Judgment j = judge.exec(current, path, argv, key);
         decisions.incrementAndGet();
         publish(EventKind.PROCESS_EXEC, path, j, task, new ExecDetail(argv));
         if (j.blocks()) {
             denials.incrementAndGet();
             return false;
+        }
+        Optional<Shebang> script = Shebang.of(libc, fd);
+        if (script.isPresent()) {
+            String name = ProcessMemory.readString(tid, at ? OpenIntent.hex(sys, 2) : OpenIntent.hex(sys, 1));
+            scriptArgv.put(tid, script.get().interpreterArgv(name, argv));
+            return true; // the interpreter's own permission event comes next and records the approval
+        }
+        ExecGuard guard = execGuard;
+        if (guard != null) {
+            // Before we answer: the exec cannot get ahead of it. The identity is the kernel's own
+            // (superblock device, inode number), which stat does not always report (overlayfs).
+            guard.approve(tid, KernelFileId.of(fd, tid), argv);
         }
         ElfInterpreter.of(libc, fd).flatMap(interp -> keyInSandbox(tid, interp))
                 .ifPresent(k -> expectedLoader.put(tid, k));
@@ -253,7 +276,7 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */
     private static Optional<FileKey> keyInSandbox(int tid, String path) {
-        return ProtectedFiles.key(Path.of("/proc/" + tid + "/root" + path));
+        return SandboxPaths.resolve(tid, path).flatMap(resolved -> ProtectedFiles.key(resolved));
     }
 
     private void publish(EventKind kind, String path, FileAccessJudge.Judgment j, TaskInfo task,

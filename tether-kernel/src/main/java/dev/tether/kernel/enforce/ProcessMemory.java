@@ -59,6 +59,13 @@ final class ProcessMemory {
         }
     }
 
+    /** A NUL-terminated string at {@code address} in {@code tid}'s memory (execve's pathname). */
+    static String readString(int tid, long address) throws IOException {
+        try (FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(tid), "mem"), StandardOpenOption.READ)) {
+            return readCString(mem, address);
+        }
+    }
+
     private static String readCString(FileChannel mem, long address) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(4096);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();

@@ -28,7 +28,11 @@ import java.util.function.IntFunction;
  * fork) so file and network events carry {@code exe}. Not thread-safe: one per consumer thread.
  */
 public final class KernelEventMapper {
-    /** Which session (and principal) a sandbox slot belongs to; null when the slot is unknown. */
+    /**
+     * Which session (and principal) a sandbox slot belongs to. The function given to the mapper
+     * returns null for an unknown slot; it is also asked for slot -1, the slot of a record too
+     * short to carry a header (a monitor serving one session attributes those to it).
+     */
     public record Attribution(String session, String principal) {}
 
     /** Loss source name for records the kernel could not put in the ring. */
@@ -322,7 +326,7 @@ public final class KernelEventMapper {
     // ---- shared ----------------------------------------------------------------------------
 
     private Event.Builder common(EventKind kind, EventHeader h) {
-        Attribution who = h.sessionSlot() < 0 ? null : sessions.apply(h.sessionSlot());
+        Attribution who = sessions.apply(h.sessionSlot());
         Event.Builder b = Event.builder(kind)
                 .timeNs(h.wallTimeNs())
                 .layer(EventLayer.KERNEL)

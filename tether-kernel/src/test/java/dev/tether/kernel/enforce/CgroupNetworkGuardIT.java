@@ -49,7 +49,7 @@ class CgroupNetworkGuardIT {
         Path out = Path.of("target/test-bin").toAbsolutePath();
         Files.createDirectories(out);
         escape = out.resolve("escape");
-        Process cc = new ProcessBuilder("gcc", "-O2", "-o", escape.toString(), "../tether-cli/src/test/c/escape.c")
+        Process cc = new ProcessBuilder("gcc", "-O2", "-pthread", "-o", escape.toString(), "../tether-cli/src/test/c/escape.c")
                 .redirectErrorStream(true).start();
         String log = new String(cc.getInputStream().readAllBytes());
         assertThat(cc.waitFor()).as(log).isZero();

@@ -48,6 +48,31 @@ public final class CedarBridge {
     }
 
     /**
+     * Parses all statements in one call (one native round trip instead of one per statement).
+     * Returns each statement's EST by index, or null if any statement fails to parse (callers
+     * then use {@link #toEst} per statement to find which).
+     */
+    public JsonNode[] toEstAll(List<String> statements) {
+        Set<Policy> policies = new HashSet<>();
+        for (int i = 0; i < statements.size(); i++) {
+            policies.add(new Policy(statements.get(i), "s" + i));
+        }
+        try {
+            JsonNode all = json.readTree(new PolicySet(policies).toJson()).path("staticPolicies");
+            JsonNode[] out = new JsonNode[statements.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = all.get("s" + i);
+                if (out[i] == null) {
+                    return null;
+                }
+            }
+            return out;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
      * Validates statements against a schema. Parse errors come back too (with locations), which
      * is why callers use this to explain a statement {@link #toEst} refused.
      */

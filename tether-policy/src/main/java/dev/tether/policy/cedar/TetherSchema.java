@@ -26,8 +26,7 @@ public final class TetherSchema {
                   entity Server;
                   entity Tool in [Server];
                 }
-                action FileOpen appliesTo { principal: [Agent], resource: [File], context: {} };
-                action FileOpenReadOnly, FileOpenReadWrite in [FileOpen]
+                action FileOpen, FileOpenReadOnly, FileOpenReadWrite
                   appliesTo { principal: [Agent], resource: [File], context: {} };
                 action ProcessExec appliesTo {
                   principal: [Agent], resource: [File],

@@ -66,9 +66,19 @@ public final class CompiledSnapshot implements PolicySnapshot {
         this.principalMentions = List.copyOf(mentions);
     }
 
-    /** The same policy under another generation number (for {@code PolicyHolder}). */
-    public CompiledSnapshot withGeneration(long g) {
-        return new CompiledSnapshot(policies, directory, argumentTypes, schemaText, sourceText, sourceName, g);
+    /** The principals this snapshot has decided for so far (up to its cache limit). */
+    public java.util.Set<Principal> principalsSeen() {
+        return java.util.Set.copyOf(byPrincipal.keySet());
+    }
+
+    /**
+     * Compiles the views of these principals now, so their first decision does not pay for it
+     * (PolicyHolder does this before swapping a reloaded policy in).
+     */
+    public void prepare(java.util.Collection<Principal> principals) {
+        for (Principal p : principals) {
+            view(p);
+        }
     }
 
     public List<CompiledPolicy> policies() {
@@ -229,21 +239,22 @@ public final class CompiledSnapshot implements PolicySnapshot {
 
     private static Decision decision(Matches m, Action action, String what) {
         CompiledPolicy[] det = m.determining();
-        List<PolicyRef> refs = new ArrayList<>(det.length);
-        for (CompiledPolicy p : det) {
-            refs.add(p.ref());
+        if (det.length == 0) {
+            return new Decision(false, List.of(), "denied: no permit matched " + action.cedarName() + " " + what);
         }
-        if (m.anyForbid()) {
-            return new Decision(false, refs, "denied: " + det[0].describe() + " matched " + what + more(det));
+        List<PolicyRef> refs;
+        if (det.length == 1) {
+            refs = List.of(det[0].ref());
+        } else {
+            PolicyRef[] a = new PolicyRef[det.length];
+            for (int i = 0; i < det.length; i++) {
+                a[i] = det[i].ref();
+            }
+            refs = List.of(a);
         }
-        if (m.anyPermit()) {
-            return new Decision(true, refs, "allowed: " + det[0].describe() + " matched " + what + more(det));
-        }
-        return new Decision(false, refs, "denied: no permit matched " + action.cedarName() + " " + what);
-    }
-
-    private static String more(CompiledPolicy[] det) {
-        return det.length > 1 ? " (and " + (det.length - 1) + " more)" : "";
+        String reason = det.length == 1 ? det[0].explained() + what
+                : det[0].explained() + what + " (and " + (det.length - 1) + " more)";
+        return new Decision(!m.anyForbid(), refs, reason);
     }
 
     @Override

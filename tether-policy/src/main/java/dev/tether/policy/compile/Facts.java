@@ -24,12 +24,9 @@ record Facts(String agent, String session, Set<String> teams, Action action) {
         return e.type().equals("Action") && e.id().equals(action.cedarName());
     }
 
+    /** Actions form no groups in tether's schema, so membership is equality. */
     boolean actionIn(EntityRef e) {
-        if (actionEq(e)) {
-            return true;
-        }
-        return e.type().equals("Action") && e.id().equals(Action.FILE_OPEN.cedarName())
-                && (action == Action.FILE_OPEN_READ_ONLY || action == Action.FILE_OPEN_READ_WRITE);
+        return actionEq(e);
     }
 
     /** The attributes {@code context} has for this action. */

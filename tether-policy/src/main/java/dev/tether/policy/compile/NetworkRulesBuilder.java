@@ -14,7 +14,6 @@ import dev.tether.policy.model.NetTarget;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,59 +22,19 @@ import java.util.Set;
 
 /**
  * Builds {@link NetworkRules} from the compiled {@code NetworkConnect} statements of one view.
- * For each LPM entry every address atom is a constant (does the atom's prefix cover the entry?),
- * leaving conditions on port and protocol only; those become port sets per transport. Port
- * and protocol comparisons with literals are read structurally; any other sub-condition is
- * evaluated for all 65,536 ports of both transports at a representative address of the entry,
- * which is exact because nothing else varies within an entry when the hostname is unknown.
+ *
+ * <p>Exactness argument: with no hostname, a condition depends on the address only through
+ * prefix atoms, so it is constant across the addresses whose longest matching mentioned prefix
+ * is the same LPM entry; any such address (a representative) stands for all of them. It depends
+ * on the port only through comparisons with literals (there is no arithmetic in the compiled
+ * subset), so it is constant between consecutive literal values; one port per such interval
+ * stands for the interval. The builder therefore evaluates the real compiled condition at one
+ * address per entry, one port per interval and both transports.
  */
 final class NetworkRulesBuilder {
-    private static final int PORTS = 65536;
+    private static final int MAX_PORT = 65535;
 
     private NetworkRulesBuilder() {}
-
-    /** Port sets per transport. */
-    private record Region(BitSet tcp, BitSet udp) {
-        static Region all() {
-            BitSet a = new BitSet(PORTS);
-            a.set(0, PORTS);
-            BitSet b = new BitSet(PORTS);
-            b.set(0, PORTS);
-            return new Region(a, b);
-        }
-
-        static Region none() {
-            return new Region(new BitSet(PORTS), new BitSet(PORTS));
-        }
-
-        boolean isEmpty() {
-            return tcp.isEmpty() && udp.isEmpty();
-        }
-
-        Region and(Region o) {
-            BitSet a = (BitSet) tcp.clone();
-            a.and(o.tcp);
-            BitSet b = (BitSet) udp.clone();
-            b.and(o.udp);
-            return new Region(a, b);
-        }
-
-        Region or(Region o) {
-            BitSet a = (BitSet) tcp.clone();
-            a.or(o.tcp);
-            BitSet b = (BitSet) udp.clone();
-            b.or(o.udp);
-            return new Region(a, b);
-        }
-
-        Region not() {
-            BitSet a = (BitSet) tcp.clone();
-            a.flip(0, PORTS);
-            BitSet b = (BitSet) udp.clone();
-            b.flip(0, PORTS);
-            return new Region(a, b);
-        }
-    }
 
     static NetworkRules build(List<Candidate> candidatesWithDuplicates) {
         Map<CompiledPolicy, Candidate> unique = new IdentityHashMap<>();
@@ -93,10 +52,12 @@ final class NetworkRulesBuilder {
         boolean hostnamePermits = false;
         boolean hostnameForbids = false;
         Set<PolicyRef> hostnameSources = new LinkedHashSet<>();
+        List<int[]> intervals = new ArrayList<>();
         for (Candidate c : candidates) {
             Scan s = new Scan();
             s.cond(c.cond());
             mentioned.addAll(s.prefixes);
+            intervals.add(intervals(s.numbers));
             if (s.hostname) {
                 hostnameSources.add(c.policy().ref());
                 if (c.policy().permit()) {
@@ -118,35 +79,57 @@ final class NetworkRulesBuilder {
                 continue; // every address under k has a longer match
             }
             List<Rule> rules = new ArrayList<>();
-            for (Candidate c : candidates) {
-                Region r = new Evaluator(k, rep).cond(c.cond());
-                if (!r.isEmpty()) {
-                    addRules(rules, r, c.policy());
-                }
+            for (int i = 0; i < candidates.size(); i++) {
+                addRules(rules, candidates.get(i), rep, intervals.get(i));
             }
             entries.add(new LpmEntry(k, rules));
         }
         return new NetworkRules(entries, hostnamePermits, hostnameForbids, List.copyOf(hostnameSources));
     }
 
-    private static void addRules(List<Rule> out, Region r, CompiledPolicy p) {
-        Effect effect = p.permit() ? Effect.PERMIT : Effect.FORBID;
-        BitSet both = (BitSet) r.tcp().clone();
-        both.and(r.udp());
-        BitSet tcpOnly = (BitSet) r.tcp().clone();
-        tcpOnly.andNot(both);
-        BitSet udpOnly = (BitSet) r.udp().clone();
-        udpOnly.andNot(both);
-        ranges(out, both, effect, null, p.ref());
-        ranges(out, tcpOnly, effect, Transport.TCP, p.ref());
-        ranges(out, udpOnly, effect, Transport.UDP, p.ref());
+    /** Interval start points: 0 and, for every literal v in port range, v and v + 1. */
+    private static int[] intervals(Set<Long> numbers) {
+        java.util.TreeSet<Integer> starts = new java.util.TreeSet<>();
+        starts.add(0);
+        for (long v : numbers) {
+            if (v >= 0 && v <= MAX_PORT) {
+                starts.add((int) v);
+            }
+            if (v + 1 >= 0 && v + 1 <= MAX_PORT) {
+                starts.add((int) (v + 1));
+            }
+        }
+        return starts.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static void ranges(List<Rule> out, BitSet s, Effect e, Transport t, PolicyRef ref) {
-        for (int from = s.nextSetBit(0); from >= 0; ) {
-            int to = s.nextClearBit(from) - 1;
-            out.add(new Rule(e, from, to, t, ref));
-            from = to + 1 < PORTS ? s.nextSetBit(to + 1) : -1;
+    private static void addRules(List<Rule> out, Candidate c, InetAddress rep, int[] starts) {
+        Effect effect = c.policy().permit() ? Effect.PERMIT : Effect.FORBID;
+        boolean[][] hold = new boolean[2][starts.length];
+        for (Transport t : Transport.values()) {
+            for (int i = 0; i < starts.length; i++) {
+                NetTarget target = new NetTarget(null, rep, starts[i], t, Ips.format(rep));
+                boolean ok;
+                try {
+                    ok = c.cond().test(new Env.NetEnv(target, null, null));
+                } catch (EvalError e) {
+                    ok = false;
+                }
+                hold[t.ordinal()][i] = ok;
+            }
+        }
+        for (int i = 0; i < starts.length; ) {
+            boolean tcp = hold[0][i];
+            boolean udp = hold[1][i];
+            int j = i + 1;
+            while (j < starts.length && hold[0][j] == tcp && hold[1][j] == udp) {
+                j++;
+            }
+            if (tcp || udp) {
+                int to = j < starts.length ? starts[j] - 1 : MAX_PORT;
+                Transport t = tcp && udp ? null : tcp ? Transport.TCP : Transport.UDP;
+                out.add(new Rule(effect, starts[i], to, t, c.policy().ref()));
+            }
+            i = j;
         }
     }
 
@@ -206,14 +189,20 @@ final class NetworkRulesBuilder {
         return new Prefix(a, a.getAddress().length * 8);
     }
 
-    /** Collects mentioned prefixes and whether a condition depends on the hostname. */
+    /** Collects mentioned prefixes, number literals, and whether a condition tests the hostname. */
     private static final class Scan {
         final Set<Prefix> prefixes = new LinkedHashSet<>();
+        final Set<Long> numbers = new java.util.HashSet<>();
         boolean hostname;
 
         void cond(Cond c) {
             switch (c) {
-                case Cond.HostIp h -> prefixes.add(hostPrefix(h.address()));
+                case Cond.HostIp h -> {
+                    prefixes.add(hostPrefix(h.address()));
+                    if (h.port() >= 0) {
+                        numbers.add((long) h.port());
+                    }
+                }
                 case Cond.InNet n -> prefixes.add(new Prefix(n.network(), n.length()));
                 case Cond.HostPrimary p -> {
                     if (HostNames.parseHost(p.id()) instanceof HostId.Ip ip) {
@@ -263,6 +252,7 @@ final class NetworkRulesBuilder {
 
         void val(Val v) {
             switch (v) {
+                case Val.LitV l -> literal(l.value());
                 case Val.ContextV cv -> {
                     if (cv.attr().equals("hostname")) {
                         hostname = true;
@@ -283,139 +273,13 @@ final class NetworkRulesBuilder {
                 default -> {}
             }
         }
-    }
 
-    /** Evaluates a condition to the ports/transports it allows for one LPM entry. */
-    private static final class Evaluator {
-        private final Prefix key;
-        private final InetAddress rep;
-
-        Evaluator(Prefix key, InetAddress rep) {
-            this.key = key;
-            this.rep = rep;
-        }
-
-        Region cond(Cond c) {
-            return switch (c) {
-                case Cond.Const k -> k.value() ? Region.all() : Region.none();
-                case Cond.HostIp h -> {
-                    if (!hostPrefix(h.address()).covers(key)) {
-                        yield Region.none();
-                    }
-                    yield h.port() < 0 ? Region.all() : port(h.port(), h.port());
-                }
-                case Cond.InNet n -> new Prefix(n.network(), n.length()).covers(key) ? Region.all() : Region.none();
-                case Cond.HostPrimary p -> HostNames.parseHost(p.id()) instanceof HostId.Ip ip
-                        && hostPrefix(ip.address()).covers(key) ? Region.all() : Region.none();
-                case Cond.HostName h -> Region.none();
-                case Cond.HostWildcard h -> Region.none();
-                case Cond.Zone z -> Region.none();
-                case Cond.AndC a -> {
-                    Region r = Region.all();
-                    for (Cond x : a.args()) {
-                        r = r.and(cond(x));
-                        if (r.isEmpty()) {
-                            break;
-                        }
-                    }
-                    yield r;
-                }
-                case Cond.OrC o -> {
-                    Region r = Region.none();
-                    for (Cond x : o.args()) {
-                        r = r.or(cond(x));
-                    }
-                    yield r;
-                }
-                case Cond.NotC n -> cond(n.arg()).not();
-                case Cond.IfC i -> {
-                    Region c0 = cond(i.cond());
-                    yield c0.and(cond(i.then())).or(c0.not().and(cond(i.otherwise())));
-                }
-                default -> structural(c);
-            };
-        }
-
-        private Region structural(Cond c) {
-            if (c instanceof Cond.EqC e) {
-                Region r = portEq(e.left(), e.right());
-                if (r == null) {
-                    r = portEq(e.right(), e.left());
-                }
-                if (r != null) {
-                    return r;
-                }
+        private void literal(Object o) {
+            if (o instanceof Long n) {
+                numbers.add(n);
+            } else if (o instanceof Set<?> s) {
+                s.forEach(this::literal);
             }
-            if (c instanceof Cond.CmpC cmp) {
-                if (isPort(cmp.left()) && cmp.right() instanceof Val.LitV l && l.value() instanceof Long n) {
-                    return cmpRegion(cmp.op(), n, false);
-                }
-                if (isPort(cmp.right()) && cmp.left() instanceof Val.LitV l && l.value() instanceof Long n) {
-                    return cmpRegion(cmp.op(), n, true);
-                }
-            }
-            return bruteForce(c);
-        }
-
-        private static boolean isPort(Val v) {
-            return v instanceof Val.ContextV cv && cv.attr().equals("port");
-        }
-
-        private Region portEq(Val a, Val b) {
-            if (a instanceof Val.ContextV cv && b instanceof Val.LitV l) {
-                if (cv.attr().equals("port") && l.value() instanceof Long n) {
-                    return n >= 0 && n < PORTS ? port(n.intValue(), n.intValue()) : Region.none();
-                }
-                if (cv.attr().equals("protocol") && l.value() instanceof String s) {
-                    Region r = Region.all();
-                    if (!s.equals("tcp")) {
-                        r.tcp().clear();
-                    }
-                    if (!s.equals("udp")) {
-                        r.udp().clear();
-                    }
-                    return r;
-                }
-            }
-            return null;
-        }
-
-        /** Ports p with {@code p op n} ({@code n op p} when reversed). */
-        private static Region cmpRegion(dev.tether.policy.ir.Expr.CmpOp op, long n, boolean reversed) {
-            BitSet s = new BitSet(PORTS);
-            for (int p = 0; p < PORTS; p++) {
-                if (reversed ? op.test(n, p) : op.test(p, n)) {
-                    s.set(p);
-                }
-            }
-            return new Region(s, (BitSet) s.clone());
-        }
-
-        private static Region port(int from, int to) {
-            BitSet s = new BitSet(PORTS);
-            s.set(from, to + 1);
-            return new Region(s, (BitSet) s.clone());
-        }
-
-        /** Exact fallback: evaluate the condition for every port and transport. */
-        private Region bruteForce(Cond c) {
-            Region r = Region.none();
-            for (Transport t : Transport.values()) {
-                BitSet s = t == Transport.TCP ? r.tcp() : r.udp();
-                for (int p = 0; p < PORTS; p++) {
-                    NetTarget target = new NetTarget(null, rep, p, t, Ips.format(rep));
-                    boolean ok;
-                    try {
-                        ok = c.test(new Env.NetEnv(target, null, null));
-                    } catch (EvalError e) {
-                        ok = false;
-                    }
-                    if (ok) {
-                        s.set(p);
-                    }
-                }
-            }
-            return r;
         }
     }
 }

@@ -21,8 +21,7 @@ public final class EstReader {
         boolean permit = "permit".equals(est.path("effect").asText());
         Map<String, String> annotations = new LinkedHashMap<>();
         JsonNode ann = est.path("annotations");
-        for (Iterator<Map.Entry<String, JsonNode>> it = ann.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : ann.properties()) {
             annotations.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
         }
         String id = annotations.getOrDefault("id", "policy" + index);
@@ -96,7 +95,7 @@ public final class EstReader {
         if (!n.isObject() || n.size() != 1) {
             throw new Unsupported("TP020", "unexpected expression " + n, "", null);
         }
-        Map.Entry<String, JsonNode> e = n.fields().next();
+        Map.Entry<String, JsonNode> e = n.properties().iterator().next();
         String key = e.getKey();
         JsonNode b = e.getValue();
         return switch (key) {

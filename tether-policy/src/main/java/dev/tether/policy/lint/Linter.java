@@ -139,7 +139,7 @@ public final class Linter {
     }
 
     /** Walks every entity literal of a statement. */
-    static void entities(Expr e, Consumer<EntityRef> f) {
+    public static void entities(Expr e, Consumer<EntityRef> f) {
         switch (e) {
             case Expr.Lit l -> {
                 if (l.value() instanceof EntityRef r) {
@@ -286,12 +286,13 @@ public final class Linter {
     }
 
     private static void actions(ParsedPolicy p, List<Issue> out) {
-        if (p.actionScope() instanceof Expr.Eq q && q.right() instanceof Expr.Lit l
-                && new EntityRef("Action", Action.FILE_OPEN.cedarName()).equals(l.value())) {
+        Set<Action> opens = actionSet(p);
+        opens.retainAll(EnumSet.of(Action.FILE_OPEN, Action.FILE_OPEN_READ_ONLY, Action.FILE_OPEN_READ_WRITE));
+        if (opens.equals(EnumSet.of(Action.FILE_OPEN)) && p.actionScope() != Expr.TRUE) {
             out.add(Issue.warning("TP052", p.index(), "FileOpen",
-                    "action == Action::\"FileOpen\" only matches opens whose access mode is unknown; "
-                            + "FileOpenReadOnly and FileOpenReadWrite are members of FileOpen, not equal to it",
-                    "write action in Action::\"FileOpen\" to cover every open (Leash's meaning)"));
+                    "Action::\"FileOpen\" only matches opens whose access mode is unknown; reading is "
+                            + "FileOpenReadOnly and writing is FileOpenReadWrite",
+                    "list the modes you mean: action in [Action::\"FileOpenReadOnly\", Action::\"FileOpenReadWrite\"]"));
         }
         Set<Action> acts = actionSet(p);
         boolean unconditional = p.conditions().isEmpty() && p.principalScope() == Expr.TRUE
@@ -356,8 +357,6 @@ public final class Linter {
 
     private static boolean actionHolds(Expr scope, Action a) {
         EntityRef me = new EntityRef("Action", a.cedarName());
-        EntityRef group = new EntityRef("Action", Action.FILE_OPEN.cedarName());
-        boolean member = a == Action.FILE_OPEN_READ_ONLY || a == Action.FILE_OPEN_READ_WRITE;
         return switch (scope) {
             case Expr.Lit l -> Boolean.TRUE.equals(l.value());
             case Expr.Eq q -> q.right() instanceof Expr.Lit l && me.equals(l.value());
@@ -366,7 +365,7 @@ public final class Linter {
                     yield false;
                 }
                 Set<?> targets = l.value() instanceof Set<?> s ? s : Set.of(l.value());
-                yield targets.contains(me) || (member && targets.contains(group));
+                yield targets.contains(me);
             }
             default -> false;
         };

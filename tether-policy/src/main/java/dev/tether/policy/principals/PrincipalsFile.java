@@ -74,8 +74,7 @@ public final class PrincipalsFile {
                 errors.add(at(src, section, section + " must be a table", "write [" + section + ".NAME]"));
                 continue;
             }
-            for (Iterator<Map.Entry<String, JsonNode>> m = members.fields(); m.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = m.next();
+            for (Map.Entry<String, JsonNode> e : members.properties()) {
                 JsonNode body = e.getValue();
                 List<String> list = new ArrayList<>();
                 boolean ok = body.isObject();
@@ -109,7 +108,7 @@ public final class PrincipalsFile {
         }
         String cycle = findCycle(teams);
         if (cycle != null) {
-            errors.add(at(src, cycle, "team " + cycle + " is a member of itself (through its teams)",
+            errors.add(at(src, "[teams." + cycle + "]", "team " + cycle + " is a member of itself (through its teams)",
                     "remove one membership of the cycle"));
         }
         if (!errors.isEmpty()) {

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The second half of exec enforcement. The fanotify exec permission gate decides an exec with
+ * the argv it reads from the caller's memory and records what it approved here; when the new
+ * image is in place (sched_process_exec, before its first instruction) this program checks that
+ * the image is the approved file and its argv is the approved argv, and kills it otherwise. So a
+ * thread rewriting argv after the gate read it, or an exec the gate never saw (a memfd, a mount
+ * without marks), ends in SIGKILL instead of an unjudged program.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "scope.h"
+#include "exec_guard.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct exec_approval);
+} exec_approvals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_approval);
+} exec_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} exec_guard_events SEC(".maps");
+
+static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u32 reason,
+				   struct exec_approval *ok)
+{
+	bpf_send_signal(9);
+	struct exec_guard_event *e = bpf_ringbuf_reserve(&exec_guard_events, sizeof(*e), 0);
+	if (!e)
+		return;
+	e->boot_ns = bpf_ktime_get_boot_ns();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->old_tid = old_tid;
+	e->reason = reason;
+	e->reserved = 0;
+	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->approved_dev = ok ? ok->dev : 0;
+	e->approved_ino = ok ? ok->ino : 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	if (!sandbox_slot())
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 key = ctx->old_pid;
+	struct exec_approval *ok = bpf_map_lookup_elem(&exec_approvals, &key);
+	if (!ok) {
+		refuse(task, key, EXEC_GUARD_NO_APPROVAL, NULL);
+		return 0;
+	}
+
+	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (ino != ok->ino || dev != ok->dev) {
+		refuse(task, key, EXEC_GUARD_OTHER_PROGRAM, ok);
+		bpf_map_delete_elem(&exec_approvals, &key);
+		return 0;
+	}
+
+	__u32 zero = 0;
+	struct exec_approval *seen = bpf_map_lookup_elem(&exec_seen, &zero);
+	if (!seen)
+		return 0;
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 total = end > start ? end - start : 0;
+	__u32 len = total > EXEC_APPROVAL_ARGV ? EXEC_APPROVAL_ARGV : (__u32)total;
+	__u32 mismatch = total != ok->total || len != ok->len;
+	if (!mismatch && len > 0) {
+		if (bpf_probe_read_user(seen->argv, len & (EXEC_APPROVAL_ARGV - 1) ? len & (EXEC_APPROVAL_ARGV - 1) : EXEC_APPROVAL_ARGV,
+					(void *)start) < 0) {
+			mismatch = 1;
+		} else {
+			for (__u32 i = 0; i < EXEC_APPROVAL_ARGV; i++) {
+				if (i >= len)
+					break;
+				if (seen->argv[i] != ok->argv[i]) {
+					mismatch = 1;
+					break;
+				}
+			}
+		}
+	}
+	bpf_map_delete_elem(&exec_approvals, &key);
+	if (mismatch)
+		refuse(task, key, EXEC_GUARD_OTHER_ARGV, NULL);
+	return 0;
+}

@@ -1,0 +1,188 @@
+package dev.tether.kernel.enforce;
+
+import dev.tether.events.Event;
+import dev.tether.events.EventKind;
+import dev.tether.events.EventLayer;
+import dev.tether.events.Verdict;
+import dev.tether.kernel.bpf.BpfMap;
+import dev.tether.kernel.bpf.BpfObject;
+import dev.tether.kernel.ffm.LibBpf;
+import dev.tether.kernel.ffm.LibC;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The kernel half of exec enforcement (exec_guard.bpf.c): for every exec the fanotify gate
+ * approves, the program's identity and the argv the new image must have; at sched_process_exec
+ * the guard compares and SIGKILLs the new image before its first instruction when they differ or
+ * when no approval exists (an exec the gate never saw).
+ */
+public final class ExecGuard implements AutoCloseable {
+    static final int ARGV_BYTES = 8192;
+    private static final long APPROVAL_BYTES = 8 + 8 + 4 + 4 + ARGV_BYTES;
+
+    private final LibBpf libbpf;
+    private final BpfObject object;
+    private final BpfMap approvals;
+    private final Consumer<Event> sink;
+    private final String sessionId;
+    private final String principal;
+    private final long bootToWall;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment ring;
+    private final Thread consumer;
+    private volatile boolean running = true;
+
+    private ExecGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId, String principal) {
+        this.libbpf = libbpf;
+        this.object = object;
+        this.approvals = object.map("exec_approvals");
+        this.sink = sink;
+        this.sessionId = sessionId;
+        this.principal = principal;
+        this.bootToWall = libc.bootToWallOffsetNanos();
+        try {
+            MethodHandle target = MethodHandles.lookup().bind(this, "onEvent",
+                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
+            MemorySegment stub = Linker.nativeLinker().upcallStub(target, LibBpf.sampleCallbackDescriptor(), arena);
+            this.ring = libbpf.ringBufferNew(object.map("exec_guard_events").fd(), stub);
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        this.consumer = Thread.ofPlatform().name("tether-exec-guard-" + sessionId).daemon(true).unstarted(this::loop);
+    }
+
+    /**
+     * Loads and attaches the guard for session cgroups at cgroup2 level {@code sessionLevel}; it
+     * checks nothing until {@link #arm} names the session's cgroup.
+     */
+    public static ExecGuard attach(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<Event> sink,
+                                   String sessionId, String principal) {
+        BpfObject obj = BpfObject.open(libbpf, "exec_guard").load();
+        try {
+            try (Arena a = Arena.ofConfined()) {
+                obj.map("scope_config").put(a.allocateFrom(ValueLayout.JAVA_INT, 0), a.allocateFrom(ValueLayout.JAVA_INT, sessionLevel));
+            }
+            ExecGuard g = new ExecGuard(libbpf, libc, obj, sink, sessionId, principal);
+            obj.attach("guard_exec");
+            g.consumer.start();
+            return g;
+        } catch (RuntimeException e) {
+            obj.close();
+            throw e;
+        }
+    }
+
+    /**
+     * From now on every exec in the cgroup {@code cgroupId} (and below) must have been approved.
+     * Called once the permission gate watches the sandbox's mounts and before the command runs;
+     * what a container engine execs while building the sandbox happens before and is not judged.
+     */
+    public void arm(long cgroupId) {
+        object.map("sandbox_cgroups").putLongToInt(cgroupId, 1);
+    }
+
+    /** Records that thread {@code tid} may turn into {@code program} with exactly {@code argv}. */
+    public void approve(int tid, FileKey program, List<String> argv) {
+        byte[] bytes = joined(argv);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(APPROVAL_BYTES, 8);
+            v.set(ValueLayout.JAVA_LONG, 0, kernelDev(program.device()));
+            v.set(ValueLayout.JAVA_LONG, 8, program.inode());
+            int len = Math.min(bytes.length, ARGV_BYTES);
+            v.set(ValueLayout.JAVA_INT, 16, bytes.length);
+            v.set(ValueLayout.JAVA_INT, 20, len);
+            MemorySegment.copy(bytes, 0, v, ValueLayout.JAVA_BYTE, 24, len);
+            approvals.put(a.allocateFrom(ValueLayout.JAVA_INT, tid), v);
+        }
+    }
+
+    /** argv as the kernel lays it out in the new image: each argument followed by a NUL. */
+    static byte[] joined(List<String> argv) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String s : argv) {
+            out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+            out.write(0);
+        }
+        return out.toByteArray();
+    }
+
+    /** st_dev as glibc encodes it → the kernel's MKDEV (major << 20 | minor), as in struct super_block. */
+    static long kernelDev(long userDev) {
+        long major = ((userDev >>> 8) & 0xfff) | ((userDev >>> 32) & ~0xfffL);
+        long minor = (userDev & 0xff) | ((userDev >>> 12) & ~0xffL);
+        return (major << 20) | minor;
+    }
+
+    private void loop() {
+        while (running) {
+            int rc = libbpf.ringBufferPoll(ring, 100);
+            if (rc < 0 && rc != -4) {
+                break;
+            }
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
+        try {
+            MemorySegment r = data.reinterpret(size);
+            if (size < 24) {
+                return 0;
+            }
+            long bootNs = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+            int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
+            int oldTid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
+            int reason = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
+            long dev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 24) : 0;
+            long ino = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 32) : 0;
+            long approvedDev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 40) : 0;
+            long approvedIno = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 48) : 0;
+            String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
+            String why = switch (reason) {
+                case 1 -> "killed: an exec the permission gate never saw (e.g. a memfd or an unwatched mount)" + image;
+                case 2 -> "killed: the new image is not the program that was approved" + image + ", approved "
+                        + (approvedDev >>> 20) + ":" + (approvedDev & 0xfffff) + " inode " + approvedIno;
+                default -> "killed: argv changed between approval and exec (another thread rewrote it)";
+            };
+            sink.accept(Event.builder(EventKind.PROCESS_EXEC)
+                    .timeNs(bootNs + bootToWall)
+                    .session(sessionId)
+                    .principal(principal)
+                    .layer(EventLayer.KERNEL)
+                    .decision(Verdict.DENY, List.of(), why)
+                    .process(pid, 0, oldTid)
+                    .build());
+        } catch (RuntimeException ignored) {
+            // never throw into C
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        object.detachAll();
+        running = false;
+        try {
+            consumer.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!consumer.isAlive()) {
+            libbpf.ringBufferConsume(ring);
+            libbpf.ringBufferFree(ring);
+            arena.close();
+        }
+        object.close();
+    }
+}

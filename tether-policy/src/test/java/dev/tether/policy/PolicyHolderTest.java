@@ -1,0 +1,166 @@
+package dev.tether.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyHolderTest {
+    static final Principal P = new Principal("claude", "s1");
+    static final Request READ = new FileRequest(P, Action.FILE_OPEN_READ_ONLY, "/workspace/a");
+    static final Request WRITE = new FileRequest(P, Action.FILE_OPEN_READ_WRITE, "/workspace/a");
+    static final String READ_ONLY = "permit (principal, action == Action::\"FileOpenReadOnly\", resource in Dir::\"/workspace/\");\n";
+    static final String READ_WRITE = READ_ONLY
+            + "permit (principal, action == Action::\"FileOpenReadWrite\", resource in Dir::\"/workspace/\");\n";
+
+    @TempDir
+    Path dir;
+
+    /** Waits (not a timing assertion: up to 20 s on a loaded machine) for the next reload. */
+    private static PolicyHolder.Reload next(BlockingQueue<PolicyHolder.Reload> q) throws InterruptedException {
+        PolicyHolder.Reload r = q.poll(20, TimeUnit.SECONDS);
+        assertThat(r).as("a reload was reported").isNotNull();
+        return r;
+    }
+
+    @Test
+    void watchedFileChangesAreAppliedAndBadVersionsKept() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            BlockingQueue<PolicyHolder.Reload> q = new LinkedBlockingQueue<>();
+            h.addListener(q::add);
+            h.watch();
+            assertThat(h.current().generation()).isEqualTo(1);
+            assertThat(h.current().decide(WRITE).allowed()).isFalse();
+
+            Files.writeString(file, READ_WRITE);
+            PolicyHolder.Reload r = next(q);
+            assertThat(r).isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(h.current()).isSameAs(r.current());
+            assertThat(h.current().generation()).isEqualTo(2);
+            assertThat(h.current().decide(WRITE).allowed()).isTrue();
+
+            Files.writeString(file, "permit (principal, action == Action::\"FileOpenRW\", resource);\n");
+            PolicyHolder.Reload bad = next(q);
+            assertThat(bad).isInstanceOf(PolicyHolder.Kept.class);
+            assertThat(((PolicyHolder.Kept) bad).errors()).extracting(Finding::code).contains("TP010");
+            assertThat(h.current().generation()).isEqualTo(2);
+            assertThat(h.current().decide(WRITE).allowed()).isTrue();
+
+            // editors save by writing a temporary file and renaming it over the original
+            Path tmp = dir.resolve(".policy.cedar.swp");
+            Files.writeString(tmp, READ_ONLY);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PolicyHolder.Reload renamed = next(q);
+            assertThat(renamed).isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(h.current().generation()).isEqualTo(3);
+            assertThat(h.current().decide(WRITE).allowed()).isFalse();
+            assertThat(h.current().decide(READ).allowed()).isTrue();
+        }
+    }
+
+    @Test
+    void principalsFileChangesAreWatchedToo() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Path principals = dir.resolve("principals.toml");
+        Files.writeString(file, "permit (principal in Team::\"dev\", action == Action::\"FileOpenReadOnly\", resource);\n");
+        Files.writeString(principals, "[agents.codex]\nteams = [\"dev\"]\n");
+        try (PolicyHolder h = PolicyHolder.open(file, principals)) {
+            BlockingQueue<PolicyHolder.Reload> q = new LinkedBlockingQueue<>();
+            h.addListener(q::add);
+            h.watch();
+            assertThat(h.current().decide(READ).allowed()).isFalse();
+            Files.writeString(principals, "[agents.claude]\nteams = [\"dev\"]\n");
+            assertThat(next(q)).isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(h.current().decide(READ).allowed()).isTrue();
+        }
+    }
+
+    @Test
+    void replaceWritesOnlyAPolicyThatLoads() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            PolicyHolder.Reload bad = h.replace("permit (principal, action, resource) when { (((( };");
+            assertThat(bad).isInstanceOf(PolicyHolder.Kept.class);
+            assertThat(Files.readString(file)).isEqualTo(READ_ONLY);
+            assertThat(h.current().generation()).isEqualTo(1);
+
+            PolicyHolder.Reload ok = h.replace(READ_WRITE);
+            assertThat(ok).isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(Files.readString(file)).isEqualTo(READ_WRITE);
+            assertThat(h.current().sourceText()).isEqualTo(READ_WRITE);
+            assertThat(h.current().generation()).isEqualTo(2);
+            try (var files = Files.list(dir)) {
+                assertThat(files).as("no temporary file left behind").containsExactly(file);
+            }
+        }
+    }
+
+    @Test
+    void decidersSeeOneWholeSnapshotWhileItIsSwapped() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong inconsistent = new AtomicLong();
+            AtomicLong decisions = new AtomicLong();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    PolicySnapshot s = h.current();
+                    boolean w = s.decide(WRITE).allowed();
+                    boolean expected = s.sourceText().equals(READ_WRITE);
+                    if (w != expected || !s.decide(READ).allowed()) {
+                        inconsistent.incrementAndGet();
+                    }
+                    decisions.incrementAndGet();
+                }
+            });
+            for (int i = 0; i < 20; i++) {
+                assertThat(h.replace(i % 2 == 0 ? READ_WRITE : READ_ONLY)).isInstanceOf(PolicyHolder.Applied.class);
+            }
+            stop.set(true);
+            reader.join();
+            assertThat(decisions.get()).isPositive();
+            assertThat(inconsistent.get()).isZero();
+            assertThat(h.current().generation()).isEqualTo(21);
+        }
+    }
+
+    @Test
+    void aReloadedPolicyIsCompiledForKnownPrincipalsBeforeItGoesLive() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            h.current().decide(READ);
+            h.current().decide(new FileRequest(new Principal("codex", null), Action.FILE_OPEN_READ_ONLY, "/x"));
+            h.replace(READ_WRITE);
+            var fresh = (dev.tether.policy.compile.CompiledSnapshot) h.current();
+            assertThat(fresh.principalsSeen()).containsExactlyInAnyOrder(P, new Principal("codex", null));
+        }
+    }
+
+    @Test
+    void printingListenerReportsWhatStaysInForce() {
+        LoadResult r = PolicyLoader.parse(READ_ONLY, "mem.cedar");
+        PolicyHolder h = PolicyHolder.of(((LoadResult.Loaded) r).snapshot());
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        h.addListener(PolicyHolder.printingTo(new PrintStream(buf, true, StandardCharsets.UTF_8)));
+        h.replace("permit (principal, action == Action::\"Nope\", resource);");
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertThat(out).contains("policy change refused; generation 1 stays in force")
+                .contains("mem.cedar:1:30: error TP010");
+    }
+}
