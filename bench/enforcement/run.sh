@@ -13,12 +13,16 @@ OPENS=20000 EXECS=300 CONNECTS=5000
 work="$(mktemp -d /var/tmp/tether-enforcement-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/opbench" "$ROOT/bench/enforcement/opbench.c"
-echo cached > "$work/cached.txt"
+mkdir -p "$work/rw"
+echo cached > "$work/rw/cached.txt"
+echo uncached > "$work/read-only.txt"
+# read-only.txt may be read, not written, on a writable mount: every open is decided in user
+# space. rw/cached.txt may be read and written: after its first open the kernel skips it.
 cat > "$work/policy.cedar" <<POLICY
 permit (principal, action == Action::"FileOpenReadOnly", resource)
-when { resource in [Dir::"/usr/", Dir::"/etc/", Dir::"/dev/", Dir::"/proc/"] };
+when { resource in [Dir::"/usr/", Dir::"/etc/", Dir::"/dev/", Dir::"/proc/", Dir::"$work/"] };
 permit (principal, action in [Action::"FileOpenReadOnly", Action::"FileOpenReadWrite"], resource)
-when { resource in [Dir::"$work/", Dir::"/dev/null", Dir::"/tmp/"] };
+when { resource in [Dir::"$work/rw/", Dir::"/dev/null", Dir::"/tmp/"] };
 permit (principal, action == Action::"ProcessExec", resource)
 when { resource in [Dir::"/usr/bin/", Dir::"/bin/", Dir::"$work/"] };
 permit (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.1");
@@ -42,8 +46,8 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for op in open-uncached open-cached exec connect; do
     case $op in
-      open-uncached) args=(open /etc/hostname $OPENS) ;;  # read-only permit: never cached
-      open-cached) args=(open "$work/cached.txt" $OPENS) ;; # read-write permit: kernel-cached after the first
+      open-uncached) args=(open "$work/read-only.txt" $OPENS) ;;
+      open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
       exec) args=(exec $EXECS) ;;
       connect) args=(connect $CONNECTS) ;;
     esac
@@ -60,16 +64,16 @@ for i in $(seq 1 5); do
   echo secret > "$work/flip.txt"
   cp "$work/policy.cedar" "$work/reload.cedar"
   echo '@id("flip") forbid (principal, action == Action::"FileOpenReadOnly", resource == File::"'"$work"'/flip.txt");' >> "$work/reload.cedar"
-  rm -f "$work/allowed-at" "$work/ready"
+  rm -f "$work/rw/allowed-at" "$work/rw/ready"
   (cd "$work" && "$ROOT/tether" run -q --engine builtin --policy "$work/reload.cedar" -- sh -c \
-     'touch ready; until cat flip.txt >/dev/null 2>&1; do :; done; date +%s%N > allowed-at' >/dev/null 2>&1) &
+     'touch rw/ready; until cat flip.txt >/dev/null 2>&1; do :; done; date +%s%N > rw/allowed-at' >/dev/null 2>&1) &
   sb=$!
-  until [[ -e "$work/ready" ]]; do sleep 0.01; done
+  until [[ -e "$work/rw/ready" ]]; do sleep 0.01; done
   sleep 0.3
   t0=$(date +%s%N)
   grep -v '@id("flip")' "$work/reload.cedar" > "$work/reload.next" && mv "$work/reload.next" "$work/reload.cedar"
   wait $sb
-  reload_ms+=("$(( ($(cat "$work/allowed-at") - t0) / 1000000 ))")
+  reload_ms+=("$(( ($(cat "$work/rw/allowed-at") - t0) / 1000000 ))")
 done
 
 echo

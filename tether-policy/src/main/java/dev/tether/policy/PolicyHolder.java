@@ -49,7 +49,7 @@ public final class PolicyHolder implements AutoCloseable {
     }
 
     /** Debounce for file events: editors often write a file in several steps. */
-    static final long SETTLE_MILLIS = 75;
+    static final long SETTLE_MILLIS = 20;
 
     private final Path policyFile;
     private final Path principalsFile;

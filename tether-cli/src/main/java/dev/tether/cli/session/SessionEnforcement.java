@@ -55,6 +55,7 @@ public final class SessionEnforcement implements AutoCloseable {
     private final LibBpf libbpf;
     private final Consumer<Event> sink;
     private final String sessionId;
+    private final ProtectedFiles protectedFiles;
     private volatile CgroupNetworkGuard guard;
     private volatile ExecGuard execGuard;
     private volatile SessionProxy proxy;
@@ -63,7 +64,8 @@ public final class SessionEnforcement implements AutoCloseable {
 
     private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
                                FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
-                               String sessionId, PrintWriter err) {
+                               String sessionId, PrintWriter err, ProtectedFiles protectedFiles) {
+        this.protectedFiles = protectedFiles;
         this.libc = libc;
         this.libbpf = libbpf;
         this.sink = sink;
@@ -128,7 +130,7 @@ public final class SessionEnforcement implements AutoCloseable {
                     + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
         }
         SessionEnforcement enforcement = new SessionEnforcement(libc, libbpf, holder, policy, gate, judge, projectDir,
-                sink, sessionId, err);
+                sink, sessionId, err, protectedFiles);
         holder.addListener(enforcement::onReload);
         try {
             holder.watch();
@@ -165,9 +167,11 @@ public final class SessionEnforcement implements AutoCloseable {
      */
     public List<BindMount> readOnlyMounts(Path project) {
         List<Path> paths = new java.util.ArrayList<>();
-        Path policyDir = holder.policyFile().toAbsolutePath().normalize().getParent();
-        if (policyDir.startsWith(project) && !policyDir.equals(project)) {
-            paths.add(policyDir);
+        // The policy's directory, or the policy file itself when it sits at the project's top.
+        Path policyFile = holder.policyFile().toAbsolutePath().normalize();
+        Path policyDir = policyFile.getParent();
+        if (policyDir.startsWith(project)) {
+            paths.add(policyDir.equals(project) ? policyFile : policyDir);
         }
         paths.addAll(readOnlyPaths());
         List<BindMount> out = new java.util.ArrayList<>();
@@ -230,6 +234,8 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     private synchronized void onReload(PolicyHolder.Reload reload) {
+        protectedFiles.refresh(); // an edited policy file is a new inode
+
         switch (reload) {
             case PolicyHolder.Applied applied -> {
                 SessionPolicy before = policy.get();

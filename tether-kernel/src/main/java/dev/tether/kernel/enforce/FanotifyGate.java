@@ -56,6 +56,9 @@ public final class FanotifyGate implements AutoCloseable {
     private final Consumer<Event> sink;
     private final SyscallTable syscalls = SyscallTable.forThisMachine();
     private final Map<Integer, FileKey> expectedLoader = new HashMap<>();
+    private final TaskCache tasks = new TaskCache();
+    private final KernelFileId fileIds = new KernelFileId();
+    private final Map<String, Optional<FileKey>> loaders = new HashMap<>();
     private final Map<Integer, List<String>> scriptArgv = new HashMap<>();
     private volatile ExecGuard execGuard;
     private final Thread thread;
@@ -194,7 +197,7 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** @return true to allow */
     private boolean decide(long mask, int fd, int tid) throws IOException {
-        TaskInfo task = TaskInfo.read(tid);
+        TaskInfo task = tasks.get(tid);
         if (task == null) {
             return false; // the thread is gone; nobody waits for the answer
         }
@@ -223,8 +226,10 @@ public final class FanotifyGate implements AutoCloseable {
             return false;
         }
         if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
-                && judge.open(current, path, !write, key).verdict() == Verdict.ALLOW) {
-            // Both read and write are allowed under every name: let the kernel skip this file.
+                && (judge.open(current, path, !write, key).verdict() == Verdict.ALLOW
+                        || !write && libc.onReadOnlyMount(fd))) {
+            // Every open of this file the sandbox can make is allowed (both modes, or reads on a
+            // read-only mount, where a write open fails before it reaches us): the kernel skips it.
             synchronized (markLock) {
                 if (policy.get() == current) {
                     libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK
@@ -267,9 +272,10 @@ public final class FanotifyGate implements AutoCloseable {
         if (guard != null) {
             // Before we answer: the exec cannot get ahead of it. The identity is the kernel's own
             // (superblock device, inode number), which stat does not always report (overlayfs).
-            guard.approve(tid, KernelFileId.of(fd, tid), argv);
+            guard.approve(tid, fileIds.of(fd, tid), argv);
         }
-        ElfInterpreter.of(libc, fd).flatMap(interp -> keyInSandbox(tid, interp))
+        // The sandbox's file system is fixed for the session, so a loader path resolves once.
+        ElfInterpreter.of(libc, fd).flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)))
                 .ifPresent(k -> expectedLoader.put(tid, k));
         return true;
     }
@@ -325,8 +331,36 @@ public final class FanotifyGate implements AutoCloseable {
         libc.close(fanFd); // pending events are answered "allow" by the kernel: close only after the sandbox is gone
     }
 
+    /**
+     * What /proc says about recently seen threads. A thread's process, parent, name at exec and
+     * cgroup do not change in ways that matter here within a second, and a tid is not reused
+     * that fast; re-reading three /proc files for every open would double the cost of a decision.
+     */
+    static final class TaskCache {
+        private static final long TTL_NS = 1_000_000_000L;
+        private final java.util.LinkedHashMap<Integer, TaskInfo> byTid = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, TaskInfo> e) {
+                return size() > 4096;
+            }
+        };
+
+        TaskInfo get(int tid) {
+            long now = System.nanoTime();
+            TaskInfo t = byTid.get(tid);
+            if (t != null && now - t.readAtNs() < TTL_NS) {
+                return t;
+            }
+            t = TaskInfo.read(tid);
+            if (t != null) {
+                byTid.put(tid, t);
+            }
+            return t;
+        }
+    }
+
     /** The parts of /proc/TID/status and /proc/TID/cgroup a decision needs. */
-    record TaskInfo(int tid, int tgid, int ppid, String comm, String cgroup) {
+    record TaskInfo(int tid, int tgid, int ppid, String comm, String cgroup, long readAtNs) {
         static TaskInfo read(int tid) {
             try {
                 String status = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "status"));
@@ -357,7 +391,7 @@ public final class FanotifyGate implements AutoCloseable {
                     cg = line.substring(3);
                 }
             }
-            return new TaskInfo(tid, tgid, ppid, comm, cg);
+            return new TaskInfo(tid, tgid, ppid, comm, cg, System.nanoTime());
         }
 
         boolean inCgroup(String session) {

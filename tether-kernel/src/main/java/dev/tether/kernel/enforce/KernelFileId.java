@@ -12,10 +12,11 @@ import java.nio.file.Path;
  * sandbox's own mount table.
  */
 final class KernelFileId {
-    private KernelFileId() {}
+    /** mount id → device: a sandbox's mounts do not change once it runs (read again on a miss). */
+    private final java.util.Map<Long, Long> deviceOfMount = new java.util.HashMap<>();
 
     /** @return device in glibc's st_dev encoding (as {@link FileKey} holds it) and the inode number */
-    static FileKey of(int fd, int tid) throws IOException {
+    FileKey of(int fd, int tid) throws IOException {
         String info = ProcessMemory.readSmallFile(Path.of("/proc/self/fdinfo/" + fd));
         long ino = -1;
         long mntId = -1;
@@ -29,17 +30,22 @@ final class KernelFileId {
         if (ino < 0 || mntId < 0) {
             throw new IOException("fdinfo of the exec'd file has no ino/mnt_id");
         }
-        String mountinfo = java.nio.file.Files.readString(Path.of("/proc", Integer.toString(tid), "mountinfo"));
-        for (String line : mountinfo.split("\n")) {
-            String[] f = line.split(" ", 4);
-            if (f.length >= 3 && f[0].equals(Long.toString(mntId))) {
-                String[] mm = f[2].split(":");
-                long major = Long.parseLong(mm[0]);
-                long minor = Long.parseLong(mm[1]);
-                return new FileKey(userDev(major, minor), ino);
+        Long dev = deviceOfMount.get(mntId);
+        if (dev == null) {
+            String mountinfo = java.nio.file.Files.readString(Path.of("/proc", Integer.toString(tid), "mountinfo"));
+            for (String line : mountinfo.split("\n")) {
+                String[] f = line.split(" ", 4);
+                if (f.length >= 3) {
+                    String[] mm = f[2].split(":");
+                    deviceOfMount.put(Long.parseLong(f[0]), userDev(Long.parseLong(mm[0]), Long.parseLong(mm[1])));
+                }
             }
+            dev = deviceOfMount.get(mntId);
         }
-        throw new IOException("mount " + mntId + " of the exec'd file is not in the sandbox's mount table");
+        if (dev == null) {
+            throw new IOException("mount " + mntId + " of the exec'd file is not in the sandbox's mount table");
+        }
+        return new FileKey(dev, ino);
     }
 
     /** glibc's makedev, so {@link ExecGuard#kernelDev} turns it back into the kernel's MKDEV. */

@@ -3,27 +3,42 @@ package dev.tether.kernel.enforce;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Files the sandbox may never write (the policy in force, tether's config, its installation) or
  * never open at all (the CA private key), whatever the policy says: a sandbox that could edit the
  * policy would grant itself rights on the next reload. Matched by device and inode, so no other
- * name (hard link, bind mount, /proc path) gets around it.
+ * name (hard link, bind mount, /proc path) gets around it. Those files are replaced by rename when
+ * edited (a new inode; the old number may be reused by an unrelated file), so the identities are
+ * taken again by {@link #refresh} whenever one of them changes.
  */
 public final class ProtectedFiles {
-    private final Set<FileKey> noWrite = new HashSet<>();
-    private final Set<FileKey> noOpen = new HashSet<>();
+    private final List<Path> noWritePaths = new ArrayList<>();
+    private final List<Path> noOpenPaths = new ArrayList<>();
+    private volatile Set<FileKey> noWrite = Set.of();
+    private volatile Set<FileKey> noOpen = Set.of();
 
     public ProtectedFiles protectFromWrites(Path p) {
-        key(p).ifPresent(noWrite::add);
+        noWritePaths.add(p);
+        refresh();
         return this;
     }
 
     public ProtectedFiles protectFromOpens(Path p) {
-        key(p).ifPresent(noOpen::add);
+        noOpenPaths.add(p);
+        refresh();
         return this;
+    }
+
+    /** Takes the identities of the protected paths again (after one was replaced). */
+    public synchronized void refresh() {
+        noWrite = noWritePaths.stream().map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
+        noOpen = noOpenPaths.stream().map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Null when allowed; otherwise why not. */
@@ -41,16 +56,16 @@ public final class ProtectedFiles {
         return noWrite.isEmpty() && noOpen.isEmpty();
     }
 
-    static java.util.Optional<FileKey> key(Path p) {
+    static Optional<FileKey> key(Path p) {
         try {
             if (!Files.exists(p)) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             long dev = ((Number) Files.getAttribute(p, "unix:dev")).longValue();
             long ino = ((Number) Files.getAttribute(p, "unix:ino")).longValue();
-            return java.util.Optional.of(new FileKey(dev, ino));
+            return Optional.of(new FileKey(dev, ino));
         } catch (IOException | UnsupportedOperationException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 }

@@ -32,6 +32,7 @@ public final class LibC {
     private final MethodHandle write;
     private final MethodHandle pread;
     private final MethodHandle poll;
+    private final MethodHandle fstatvfs;
     private final MethodHandle fanotifyInit;
     private final MethodHandle fanotifyMark;
     private final MethodHandle mmap;
@@ -50,6 +51,7 @@ public final class LibC {
         read = Downcalls.findWithErrno(libc, "read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
         write = Downcalls.findWithErrno(libc, "write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
         pread = Downcalls.findWithErrno(libc, "pread", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
+        fstatvfs = Downcalls.find(libc, "fstatvfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
         poll = Downcalls.findWithErrno(libc, "poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
         fanotifyInit = Downcalls.findWithErrno(libc, "fanotify_init", FunctionDescriptor.of(C_INT, C_INT, C_INT));
         fanotifyMark = Downcalls.findWithErrno(libc, "fanotify_mark",
@@ -124,6 +126,19 @@ public final class LibC {
             MemorySegment state = Downcalls.newCallState(a);
             long n = (long) pread.invokeExact(state, fd, buf, count, offset);
             return n < 0 ? -Downcalls.errno(state) : n;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    private static final long ST_RDONLY = 1;
+
+    /** Whether the mount the open file {@code fd} lives on is read-only (fstatvfs f_flag & ST_RDONLY). */
+    public boolean onReadOnlyMount(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(112, 8); // struct statvfs on LP64: f_flag at 72
+            int rc = (int) fstatvfs.invokeExact(fd, st);
+            return rc == 0 && (st.get(java.lang.foreign.ValueLayout.JAVA_LONG, 72) & ST_RDONLY) != 0;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
