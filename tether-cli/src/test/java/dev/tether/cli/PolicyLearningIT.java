@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.events.Event;
 import dev.tether.events.EventFormatException;
 import dev.tether.events.EventJson;
+import dev.tether.events.store.AuditLocation;
 import dev.tether.events.store.AuditStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,12 +27,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Policy learning on recordings of real sandbox runs, as root against the real kernel: the same
- * workload runs three times in the built-in sandbox in permissive mode with {@code --events}
- * (once under a policy that permits little, so most decisions are recorded as would-deny; twice
- * under one that permits everything), the recordings are imported into an audit store, and then:
- * the policy suggested from the first two checks, replays against them with no new denial, is
- * the same text every time, and replayed against the third run — which also reached a new host
- * and wrote outside the project — denies exactly those two things.
+ * workload runs three times in the built-in sandbox in permissive mode (once under a policy that
+ * permits little, so most decisions are recorded as would-deny; twice under one that permits
+ * everything), each session recording into a test audit store ({@code TETHER_AUDIT_DB}) and an
+ * {@code --events} file. Then: the policy suggested from the first two checks, replays against
+ * them with no new denial, is the same text every time and from either recording, and replayed
+ * against the third run — which also reached a new host and wrote outside the project — denies
+ * exactly those two things.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyLearningIT {
@@ -83,6 +85,7 @@ class PolicyLearningIT {
         Path little = base.resolve("policies/little.cedar");
         Files.writeString(little, "permit (principal, action == Action::\"FileOpenReadOnly\", resource in Dir::\"/usr/\");\n");
         Path all = base.resolve("policies/all.cedar");
+        db = base.resolve("audit.db");
         Files.writeString(all, "permit (principal, action, resource);\n");
 
         sessionLittle = record(little, "little.jsonl");
@@ -91,19 +94,27 @@ class PolicyLearningIT {
         Files.writeString(project.resolve(".extra"), "");
         sessionExtra = record(all, "extra.jsonl");
 
-        db = base.resolve("audit.db");
-        try (AuditStore store = AuditStore.open(db)) {
-            for (String f : List.of("little.jsonl", "all.jsonl", "extra.jsonl")) {
-                assertThat(store.append(importable(base.resolve(f)))).isTrue();
+        // Every session recorded into the store what it wrote to its events file.
+        try (AuditStore store = AuditStore.openReadOnly(db)) {
+            for (String[] s : List.of(new String[] {sessionLittle, "little.jsonl"}, new String[] {sessionAll, "all.jsonl"},
+                    new String[] {sessionExtra, "extra.jsonl"})) {
+                assertThat(store.session(s[0])).as(s[0]).hasValueSatisfying(r -> {
+                    try {
+                        assertThat(r.events()).isEqualTo(importable(base.resolve(s[1])).size());
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
             }
         }
     }
 
-    /** One real run of the workload; returns its session id. */
+    /** One real run of the workload, recorded into the test store and an events file; returns its session id. */
     private static String record(Path policy, String eventsFile) throws Exception {
         Path events = base.resolve(eventsFile);
-        var r = TetherProcess.run(project, "run", "--engine", "builtin", "--mode", "permissive", "--quiet", "--policy",
-                policy.toString(), "--events", events.toString(), "--", "bash", "work.sh");
+        var r = TetherProcess.run(project, List.of("env", AuditLocation.OVERRIDE_ENV + "=" + db), "run", "--engine",
+                "builtin", "--mode", "permissive", "--quiet", "--policy", policy.toString(), "--events", events.toString(),
+                "--", "bash", "work.sh");
         assertThat(r.exit()).as(r.stderr()).isZero();
         Set<String> sessions = new TreeSet<>();
         for (String line : Files.readAllLines(events)) {

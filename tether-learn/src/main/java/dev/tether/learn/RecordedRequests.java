@@ -75,7 +75,24 @@ public final class RecordedRequests {
         return true;
     }
 
+    /** Why {@link #allowedByTether} events are not asked again. */
+    public static final String TETHER_ALLOWANCE = "let through by tether itself, not by a statement (TCP 80/443 handed to"
+            + " tether's proxy, which decides them by host name; DNS to the sandbox's resolver)";
+
+    /**
+     * Whether {@code e} is an allow no statement made. A policy's allow always names the permits
+     * that made it; an allow without any is tether's own: the kernel guard handing TCP 80/443 to
+     * the proxy (which records its own decision by host name) or letting DNS reach the sandbox's
+     * resolver. Replaying such an event with a policy would judge something no policy judged.
+     */
+    public static boolean allowedByTether(Event e) {
+        return e.decision() == Verdict.ALLOW && e.policies().isEmpty();
+    }
+
     public static RecordedRequest of(Event e) {
+        if (allowedByTether(e)) {
+            return new RecordedRequest.NotDecidable(TETHER_ALLOWANCE);
+        }
         if (e.principal() == null || e.principal().isEmpty()) {
             return new RecordedRequest.NotDecidable("no principal was recorded");
         }
@@ -118,7 +135,7 @@ public final class RecordedRequests {
      * (cut or escaped when recorded); null otherwise.
      */
     public static String execPath(Event e) {
-        return e.kind() == EventKind.PROCESS_EXEC && pathProblem(e) == null ? e.resource() : null;
+        return e.kind() == EventKind.PROCESS_EXEC && pathProblem(e) == null && !allowedByTether(e) ? e.resource() : null;
     }
 
     private static RecordedRequest exec(Event e, Principal who) {

@@ -64,7 +64,7 @@ class RecordedRequestsTest {
         assertThat(call.tool()).isEqualTo("read_file");
         assertThat(call.arguments().path("path").asText()).isEqualTo("/a");
         Event list = Event.builder(EventKind.MCP_MESSAGE).session("s1").principal("claude").layer(EventLayer.MCP)
-                .resource("fs").decision(Verdict.ALLOW)
+                .resource("fs").decision(Verdict.ALLOW, List.of("mcp-fs"), "allowed: permit mcp-fs")
                 .detail(new McpDetail("fs", "stdio", "request", "tools/list", null, "2", null)).build();
         assertThat(RecordedRequests.isDecision(list)).isTrue();
         assertThat(decidable(list)).isEqualTo(new McpRequest(who, "fs", null, null));
@@ -85,13 +85,27 @@ class RecordedRequestsTest {
                 .resource("socket(family 17, type 3)").decision(Verdict.DENY).build();
         assertThat(why(raw)).contains("is not host:port");
         Event unix = Event.builder(EventKind.NETWORK_CONNECT).session("s1").principal("claude").layer(EventLayer.KERNEL)
-                .resource("/run/docker.sock").decision(Verdict.ALLOW)
+                .resource("/run/docker.sock").decision(Verdict.NONE)
                 .detail(new NetworkDetail(NetworkDetail.Family.UNIX, NetworkDetail.Protocol.UNIX_STREAM, "/run/docker.sock", 0, null)).build();
         assertThat(why(unix)).contains("Unix socket");
         Event killed = Event.builder(EventKind.PROCESS_EXEC).session("s1").principal("claude").layer(EventLayer.KERNEL)
                 .decision(Verdict.DENY, List.of(), "killed: ...").build();
         assertThat(why(killed)).contains("no resource");
         assertThat(why(t.mcp("fs", "x", "{\"cut").toBuilder().flag(EventFlag.DETAIL_TRUNCATED).build())).contains("cut");
+    }
+
+    @Test
+    void anAllowNoStatementMadeIsTethersOwnNotThePolicys() {
+        // The kernel guard hands TCP 443 to the proxy: allowed, no determining statement.
+        Event handedToProxy = t.connect("93.184.216.34", 443, NetworkDetail.Protocol.TCP).toBuilder()
+                .decision(Verdict.ALLOW, List.of(), "allowed: TCP 443 goes to tether's proxy, which decides by hostname").build();
+        assertThat(RecordedRequests.allowedByTether(handedToProxy)).isTrue();
+        assertThat(why(handedToProxy)).contains("tether's proxy");
+        assertThat(RecordedRequests.allowedByTether(t.connect("10.0.0.1", 443, NetworkDetail.Protocol.TCP))).isFalse();
+        // A default deny has no determining statement either, and is the policy's decision.
+        Event defaultDeny = t.read("/x", Verdict.DENY);
+        assertThat(RecordedRequests.allowedByTether(defaultDeny)).isFalse();
+        assertThat(RecordedRequests.of(defaultDeny)).isInstanceOf(RecordedRequest.Decidable.class);
     }
 
     @Test

@@ -66,6 +66,7 @@ public final class ReplayBenchMain {
             }
         }
         prepare(db, events);
+        Path store = db;
         ProjectAliases aliases = new ProjectAliases(PROJECT);
         try (AuditStoreEvents recorded = AuditStoreEvents.openReadOnly(db)) {
             long t = System.nanoTime();
@@ -92,7 +93,7 @@ public final class ReplayBenchMain {
             double[] parallel = new double[runs];
             ReplayReport last = null;
             for (int r = 0; r < runs; r++) {
-                scan[r] = time(() -> scanOnly(db));
+                scan[r] = time(() -> scanOnly(store));
                 ReplayReport[] out = new ReplayReport[1];
                 serial[r] = time(() -> out[0] = new PolicyReplayer(aliases, 1).replay(recorded, EventSelection.all(), candidate,
                         Baseline.recorded(), 100));

@@ -96,7 +96,7 @@ public final class PolicySuggestCommand implements Callable<Integer> {
     }
 
     /** Home directories never granted as a whole: the invoking user's (sudo's too) and root's. */
-    static List<String> homes() {
+    public static List<String> homes() {
         List<String> h = new ArrayList<>();
         h.add(System.getProperty("user.home"));
         h.add(HostUser.home(System.getenv()).toString());

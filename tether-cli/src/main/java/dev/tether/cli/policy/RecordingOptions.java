@@ -26,7 +26,7 @@ final class RecordingOptions {
     List<String> sessions = new ArrayList<>();
 
     @Option(names = "--since", paramLabel = "T",
-            description = "Only events from T on: an instant (2026-11-27T05:29:51Z), a date, or a duration back from now (30m, 2h, 7d).")
+            description = "Only events from T on: a duration back from now (30m, 2h, 7d, 1w), an instant (2026-11-27T05:29:51Z), a local time (2026-11-27 05:29) or a date.")
     String since;
 
     @Option(names = "--until", paramLabel = "T", description = "Only events before T (same forms as --since).")
@@ -71,10 +71,10 @@ final class RecordingOptions {
         Long untilNs = null;
         try {
             if (since != null) {
-                sinceNs = TimeArguments.parse(since, now);
+                sinceNs = TimeArguments.parse(since, now, java.time.ZoneId.systemDefault());
             }
             if (until != null) {
-                untilNs = TimeArguments.parse(until, now);
+                untilNs = TimeArguments.parse(until, now, java.time.ZoneId.systemDefault());
             }
         } catch (IllegalArgumentException e) {
             throw new UserError("--since/--until: " + e.getMessage());

@@ -109,6 +109,7 @@ public final class PolicySuggester {
                 TreeSet<String> agents = obs.sessionAgents.get(id);
                 sessions.add(new RecordedSession(id, agents == null ? null : agents.first(), t.firstNs, t.lastNs, t.count));
             });
+            sessions.sort(java.util.Comparator.comparingLong(RecordedSession::firstNs).thenComparing(RecordedSession::id));
             return new Suggestion(cedar, statements, notPermitted, sessions, obs.read, obs.used, obs.unusable,
                     loaded.warnings());
         }
@@ -131,7 +132,10 @@ public final class PolicySuggester {
             comment(obs.read + " events read, " + obs.used + " used"
                     + (obs.unusable.isEmpty() ? "" : "; " + (obs.read - obs.used) + " not usable or not requests (see the end)") + ".");
             int shown = 0;
-            for (Map.Entry<String, Evidence.Tally> s : obs.sessions.entrySet()) {
+            List<Map.Entry<String, Evidence.Tally>> byTime = new ArrayList<>(obs.sessions.entrySet());
+            byTime.sort(java.util.Comparator.comparingLong((Map.Entry<String, Evidence.Tally> e) -> e.getValue().firstNs)
+                    .thenComparing(Map.Entry::getKey));
+            for (Map.Entry<String, Evidence.Tally> s : byTime) {
                 if (shown++ == 20) {
                     comment("  ... and " + (obs.sessions.size() - 20) + " more sessions");
                     break;
@@ -580,8 +584,8 @@ public final class PolicySuggester {
             if (obs.unusable.isEmpty()) {
                 return;
             }
-            section("Not usable");
-            comment("These events could not be used (they do not say enough to write a rule from):");
+            section("Not learned from");
+            comment("These events say nothing a rule could be written from:");
             obs.unusable.forEach((why, n) -> comment("  " + why + ": " + n));
             text.append('\n');
         }

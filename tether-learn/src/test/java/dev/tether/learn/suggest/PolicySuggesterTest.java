@@ -242,6 +242,22 @@ class PolicySuggesterTest {
     }
 
     @Test
+    void connectionsTetherHandedToItsProxyAreLearnedByHostNameNotByAddress() {
+        TestEvents t = new TestEvents("s1", "claude");
+        List<Event> events = List.of(
+                t.connect("93.184.216.34", 443, Protocol.TCP).toBuilder().decision(Verdict.ALLOW, List.of(),
+                        "allowed: TCP 443 goes to tether's proxy, which decides by hostname").build(),
+                t.http("api.example.com", 443));
+        Suggestion s = new PolicySuggester(OPTIONS).suggest(events);
+        assertThat(s.cedar()).contains("Host::\"api.example.com:443\"").doesNotContain("93.184.216.34")
+                .contains("---- Not learned from ----").contains("let through by tether itself");
+        assertThat(s.unusable()).containsValue(1L);
+        ReplayReport r = replay(s.cedar(), events);
+        assertThat(r.newlyDenied()).isZero();
+        assertThat(r.notReplayable()).containsOnlyKeys("NetworkConnect: " + dev.tether.learn.RecordedRequests.TETHER_ALLOWANCE);
+    }
+
+    @Test
     void nothingRecordedGivesAnEmptyButValidPolicy() {
         Suggestion s = new PolicySuggester(OPTIONS).suggest(List.of());
         assertThat(s.statements()).isEmpty();

@@ -219,17 +219,17 @@ final class LearningApi {
         Long untilNs = null;
         try {
             if (since != null) {
-                sinceNs = TimeArguments.parse(since, now);
+                sinceNs = TimeArguments.parse(since, now, java.time.ZoneId.systemDefault());
             }
             if (until != null) {
-                untilNs = TimeArguments.parse(until, now);
+                untilNs = TimeArguments.parse(until, now, java.time.ZoneId.systemDefault());
             }
             if (window != null && sinceNs == null) {
                 Duration d = TimeArguments.duration(window);
                 if (d == null) {
                     throw new IllegalArgumentException("'" + window + "' is not a duration (30m, 2h, 1h30m)");
                 }
-                sinceNs = TimeArguments.parse(window, now);
+                sinceNs = TimeArguments.parse(window, now, java.time.ZoneId.systemDefault());
             }
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
