@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.cli.log.LogCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RunCommand.class,
             DoctorCommand.class,
+            dev.tether.cli.mcp.McpRelayCommand.class,
             dev.tether.cli.ui.UiCommand.class,
             AgentCommand.Claude.class,
             AgentCommand.Codex.class,
@@ -26,6 +28,7 @@ import picocli.CommandLine.Spec;
             ImageCommand.class,
             SweepCommand.class,
             dev.tether.cli.policy.PolicyCommand.class,
+            LogCommand.class,
         })
 public final class TetherCommand implements Runnable {
     @Spec CommandSpec spec;

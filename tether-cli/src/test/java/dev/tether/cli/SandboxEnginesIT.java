@@ -47,11 +47,14 @@ class SandboxEnginesIT {
 
     /** Engine options for {@code engine}; skips podman only where podman is not installed. */
     private List<String> engine(String engine) {
+        // Engine tests: the project's starter policy is enforced by default, which would deny the
+        // network and image paths these tests exercise; permissive mode keeps every layer running
+        // (and recording) without blocking. EnforcementIT tests the blocking.
         if (engine.equals("podman")) {
             assumeTrue(minimalImage != null, "podman is not installed (/usr/bin/podman): podman tests skipped");
-            return List.of("--engine", "podman", "--image", minimalImage);
+            return List.of("--engine", "podman", "--image", minimalImage, "--mode", "permissive");
         }
-        return List.of("--engine", "builtin");
+        return List.of("--engine", "builtin", "--mode", "permissive");
     }
 
     private TetherProcess.Result tether(String engine, String... rest) throws Exception {

@@ -88,6 +88,7 @@ public record Event(
     public Builder toBuilder() {
         Builder b = new Builder(kind);
         b.timeNs = timeNs;
+        b.timeSet = true;
         b.session = session;
         b.principal = principal;
         b.layer = layer;
@@ -120,6 +121,7 @@ public record Event(
     public static final class Builder {
         private final EventKind kind;
         private long timeNs;
+        private boolean timeSet;
         private String session;
         private String principal;
         private EventLayer layer = EventLayer.DAEMON;
@@ -141,8 +143,10 @@ public record Event(
             this.kind = Objects.requireNonNull(kind, "kind");
         }
 
+        /** Wall-clock ns since the epoch; unset means "now" at {@link #build()}. */
         public Builder timeNs(long timeNs) {
             this.timeNs = timeNs;
+            this.timeSet = true;
             return this;
         }
 
@@ -268,7 +272,7 @@ public record Event(
                 more.addAll(truncationFlags(r.truncated(), x.truncated(), detail, d));
                 f = more;
             }
-            return new Event(timeNs == 0 ? nowNs() : timeNs, session, principal, layer, kind, r.text(), decision,
+            return new Event(timeSet ? timeNs : nowNs(), session, principal, layer, kind, r.text(), decision,
                     policies, why.text(), errno, pid, ppid, tid, comm, x.text(), cgroupId, f, d);
         }
 

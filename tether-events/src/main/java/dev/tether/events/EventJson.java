@@ -45,19 +45,15 @@ public final class EventJson {
     }
 
     public String write(Event event) {
-        try {
-            return mapper.writeValueAsString(event);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("event could not be written as JSON", e);
-        }
+        EventWriter w = new EventWriter(512);
+        w.write(event);
+        return new String(w.array(), 0, w.length(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public byte[] writeBytes(Event event) {
-        try {
-            return mapper.writeValueAsBytes(event);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("event could not be written as JSON", e);
-        }
+        EventWriter w = new EventWriter(512);
+        w.write(event);
+        return w.toByteArray();
     }
 
     /** Parses one event; {@link EventFormatException} says what is wrong with the input. */
@@ -140,155 +136,10 @@ public final class EventJson {
 
         @Override
         public void serialize(Event e, JsonGenerator g, SerializerProvider provider) throws IOException {
-            g.writeStartObject();
-            g.writeStringField("time", formatTime(e.timeNs()));
-            if (e.session() != null) {
-                g.writeStringField("session", e.session());
-            }
-            if (e.principal() != null) {
-                g.writeStringField("principal", e.principal());
-            }
-            g.writeStringField("layer", e.layer().jsonName());
-            g.writeStringField("action", e.kind().jsonName());
-            if (e.resource() != null) {
-                g.writeStringField("resource", e.resource());
-            }
-            g.writeStringField("decision", e.decision().jsonName());
-            if (!e.policies().isEmpty()) {
-                g.writeArrayFieldStart("policies");
-                for (String p : e.policies()) {
-                    g.writeString(p);
-                }
-                g.writeEndArray();
-            }
-            if (e.reason() != null) {
-                g.writeStringField("reason", e.reason());
-            }
-            if (e.errno() != null) {
-                g.writeNumberField("errno", e.errno());
-            }
-            if (e.pid() != 0) {
-                g.writeNumberField("pid", e.pid());
-            }
-            if (e.ppid() != 0) {
-                g.writeNumberField("ppid", e.ppid());
-            }
-            if (e.tid() != 0) {
-                g.writeNumberField("tid", e.tid());
-            }
-            if (e.comm() != null) {
-                g.writeStringField("comm", e.comm());
-            }
-            if (e.exe() != null) {
-                g.writeStringField("exe", e.exe());
-            }
-            if (e.cgroupId() != 0) {
-                g.writeNumberField("cgroup", e.cgroupId());
-            }
-            if (!e.flags().isEmpty()) {
-                g.writeArrayFieldStart("flags");
-                for (EventFlag f : e.flags()) {
-                    g.writeString(f.jsonName());
-                }
-                g.writeEndArray();
-            }
-            if (e.detail() != null) {
-                g.writeFieldName("detail");
-                writeDetail(e.detail(), g);
-            }
-            g.writeEndObject();
-        }
-
-        /**
-         * Details by hand rather than by reflection: this is the audit store's hot path. The
-         * output is what Jackson writes for the records (nulls omitted), which is how they are read.
-         */
-        private static void writeDetail(EventDetail detail, JsonGenerator g) throws IOException {
-            g.writeStartObject();
-            switch (detail) {
-                case FileDetail f -> {
-                    intField(g, "flags", f.flags());
-                    intField(g, "mode", f.mode());
-                    stringField(g, "target", f.target());
-                    intField(g, "uid", f.uid());
-                    intField(g, "gid", f.gid());
-                }
-                case ExecDetail x -> {
-                    stringArray(g, "argv", x.argv());
-                    g.writeNumberField("argc", x.argc());
-                    stringField(g, "cwd", x.cwd());
-                    intField(g, "uid", x.uid());
-                }
-                case ForkDetail f -> g.writeNumberField("childPid", f.childPid());
-                case ExitDetail x -> {
-                    g.writeNumberField("exitCode", x.exitCode());
-                    g.writeNumberField("signal", x.signal());
-                    g.writeBooleanField("coreDumped", x.coreDumped());
-                }
-                case NetworkDetail n -> {
-                    stringField(g, "family", n.family() == null ? null : n.family().jsonName());
-                    stringField(g, "protocol", n.protocol() == null ? null : n.protocol().jsonName());
-                    stringField(g, "address", n.address());
-                    g.writeNumberField("port", n.port());
-                    stringField(g, "hostname", n.hostname());
-                }
-                case HttpDetail h -> {
-                    stringField(g, "method", h.method());
-                    stringField(g, "url", h.url());
-                    intField(g, "status", h.status());
-                    stringField(g, "header", h.header());
-                }
-                case McpDetail m -> {
-                    stringField(g, "server", m.server());
-                    stringField(g, "transport", m.transport());
-                    stringField(g, "direction", m.direction());
-                    stringField(g, "method", m.method());
-                    stringField(g, "tool", m.tool());
-                    stringField(g, "id", m.id());
-                    stringField(g, "arguments", m.arguments());
-                }
-                case PolicyDetail p -> {
-                    g.writeNumberField("generation", p.generation());
-                    intField(g, "policies", p.policies());
-                    stringArray(g, "errors", p.errors());
-                }
-                case SessionDetail s -> {
-                    stringArray(g, "command", s.command());
-                    stringField(g, "mode", s.mode());
-                    stringField(g, "sandbox", s.sandbox());
-                    intField(g, "exitCode", s.exitCode());
-                }
-                case LossDetail l -> {
-                    stringField(g, "source", l.source());
-                    g.writeNumberField("count", l.count());
-                }
-                case GapDetail gap -> {
-                    stringField(g, "mechanism", gap.mechanism());
-                    stringField(g, "action", gap.action());
-                    stringField(g, "reason", gap.reason());
-                }
-            }
-            g.writeEndObject();
-        }
-
-        private static void stringField(JsonGenerator g, String name, String value) throws IOException {
-            if (value != null) {
-                g.writeStringField(name, value);
-            }
-        }
-
-        private static void intField(JsonGenerator g, String name, Integer value) throws IOException {
-            if (value != null) {
-                g.writeNumberField(name, value);
-            }
-        }
-
-        private static void stringArray(JsonGenerator g, String name, List<String> values) throws IOException {
-            g.writeArrayFieldStart(name);
-            for (String v : values) {
-                g.writeString(v);
-            }
-            g.writeEndArray();
+            // One encoder for every path, so the REST API, the store and exports cannot drift apart.
+            EventWriter w = new EventWriter(512);
+            w.write(e);
+            g.writeRawValue(new String(w.array(), 0, w.length(), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class EventJsonTest {
+public class EventJsonTest {
     private final EventJson json = new EventJson();
 
-    static List<Event> oneOfEachKind() {
+    public static List<Event> oneOfEachKind() {
         long t = 1_764_215_067_123_456_789L;
         return List.of(
                 Event.builder(EventKind.FILE_OPEN_READ_ONLY).timeNs(t).session("s1").principal("claude")

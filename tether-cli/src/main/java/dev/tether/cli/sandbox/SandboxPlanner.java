@@ -150,10 +150,12 @@ public final class SandboxPlanner {
         if (!ports.isEmpty() && options.noNetwork) {
             throw new UserError("--publish needs the sandbox network; drop --no-network");
         }
-        Path ca = options.caCertificate != null ? options.caCertificate : settings.caCertificate();
-        if (ca != null && !Files.isRegularFile(ca)) {
-            throw new UserError("CA certificate " + ca + " does not exist");
+        Path givenCa = options.caCertificate != null ? options.caCertificate : settings.caCertificate();
+        if (givenCa != null && !Files.isRegularFile(givenCa)) {
+            throw new UserError("CA certificate " + givenCa + " does not exist");
         }
+        // tether's proxy intercepts the sandbox's HTTPS: by default the sandbox trusts tether's CA.
+        Path ca = givenCa != null ? givenCa : options.noNetwork ? null : tetherCaCertificate();
         Map<String, String> env = environment(agent, settings, ca != null);
         boolean tty = options.tty != null ? options.tty : StdioTerminal.isInteractive();
         InetAddress dns = options.noNetwork ? null : SandboxNetwork.hostResolver(Path.of("/etc/resolv.conf")).orElse(null);
@@ -166,6 +168,16 @@ public final class SandboxPlanner {
             return new SandboxPlan(sessionId, command, project, project, e, hostname, chosenRoot, mounts, ports, tty, ca,
                     !options.noNetwork, dns);
         });
+    }
+
+    private static Path tetherCaCertificate() {
+        try {
+            return dev.tether.proxy.ca.CertificateAuthority.openOrCreate(
+                    dev.tether.cli.session.TetherDirs.certificateAuthority()).certificatePath();
+        } catch (java.io.IOException e) {
+            throw new UserError("cannot create tether's CA in " + dev.tether.cli.session.TetherDirs.certificateAuthority()
+                    + ": " + e.getMessage());
+        }
     }
 
     private Map<String, String> environment(Agent agent, Settings settings, boolean withCa) {

@@ -43,7 +43,7 @@ public final class ExecEventLog implements AutoCloseable {
             }
         }
         if (console != null) {
-            console.println("tether: exec " + e.filename() + " " + quoteArgv(e.argv())
+            console.println("tether: exec " + dev.tether.events.text.EventLine.escape(e.filename()) + " " + quoteArgv(e.argv())
                     + "  (pid " + e.header().pid() + ", parent " + e.header().ppid() + ")");
         }
     }
@@ -58,9 +58,13 @@ public final class ExecEventLog implements AutoCloseable {
                 throw new UncheckedIOException(ex);
             }
         }
-        if (console != null && e.decision() != dev.tether.events.Verdict.ALLOW) {
+        // The console shows what was refused (or would be, in shadow mode); everything is in the
+        // file and the audit store. Text from the sandbox is escaped: no terminal escapes get through.
+        if (console != null && (e.decision() == dev.tether.events.Verdict.DENY
+                || e.decision() == dev.tether.events.Verdict.WOULD_DENY)) {
             console.println("tether: " + e.decision().jsonName().toUpperCase(java.util.Locale.ROOT) + " "
-                    + e.kind().jsonName() + " " + e.resource() + "  (pid " + e.pid() + ", " + e.reason() + ")");
+                    + e.kind().jsonName() + " " + dev.tether.events.text.EventLine.escape(String.valueOf(e.resource()))
+                    + "  (pid " + e.pid() + ", " + dev.tether.events.text.EventLine.escape(String.valueOf(e.reason())) + ")");
         }
     }
 
@@ -96,7 +100,7 @@ public final class ExecEventLog implements AutoCloseable {
             if (!b.isEmpty()) {
                 b.append(' ');
             }
-            String visible = a.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r");
+            String visible = dev.tether.events.text.EventLine.escape(a);
             if (!visible.isEmpty() && visible.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_./=:,+@%".indexOf(c) >= 0)) {
                 b.append(visible);
             } else {

@@ -13,6 +13,11 @@ import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.MissingNativeLibraryException;
 import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.events.Event;
+import dev.tether.events.EventBus;
+import dev.tether.events.EventKind;
+import dev.tether.events.LossDetail;
+import dev.tether.events.SessionDetail;
 import dev.tether.policy.Mode;
 import dev.tether.policy.Principal;
 import dev.tether.sandbox.CommandNotFoundException;
@@ -137,13 +142,18 @@ public final class SandboxSession {
         String cgroupPath = "/" + cgroups.mountPoint().relativize(cgroups.mountPoint().resolve(SandboxCgroup.PARENT).resolve(sessionId));
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              CrashWatchdog watchdog = CrashWatchdog.start();
+             EventBus bus = new EventBus();
              ExecEventLog log = new ExecEventLog(sessionId, options.eventsFile(), options.quiet() ? null : err);
+             SessionRecord record = SessionRecord.open(bus, log, err);
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, event -> onEvent(event, log));
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
              SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
-                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), log::accept, err);
+                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
             monitor.register(cgroup, SLOT);
+            bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
+                    .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))
+                    .build());
             if (enforcement == null) {
                 err.println("tether: no policy given: monitoring only, nothing is enforced");
             } else {
@@ -153,6 +163,9 @@ public final class SandboxSession {
             int exit;
             PreparedSandbox sandbox = prepare(sessionId, enforcement);
             try (var signals = SignalForwarding.install(cgroup)) {
+                if (enforcement != null && sandbox.network().isPresent()) {
+                    enforcement.startProxy(sandbox.network().get(), bus);
+                }
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
@@ -163,6 +176,9 @@ public final class SandboxSession {
             } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
                 sandbox.close();
                 throw new UserError("cannot start the sandbox: " + e.getMessage(), EXIT_TETHER_ERROR);
+            } catch (java.io.IOException e) {
+                sandbox.close();
+                throw new UserError("cannot start the session's proxy: " + e.getMessage(), EXIT_TETHER_ERROR);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 exit = EXIT_TETHER_ERROR;
@@ -173,8 +189,11 @@ public final class SandboxSession {
             monitor.unregister(cgroup);
             long lost = monitor.eventsLost();
             monitor.close();
-            err.println("tether: session " + sessionId + " ended, exit " + exit + "; " + execs.get() + " exec events, "
-                    + lost + " events lost" + (malformed.get() > 0 ? ", " + malformed.get() + " malformed" : ""));
+            bus.publish(Event.builder(EventKind.EVENTS_LOST).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
+                    .detail(new LossDetail("kernel-ringbuf", lost)).build());
+            bus.publish(Event.builder(EventKind.SESSION_END).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
+                    .detail(SessionDetail.end(exit)).build());
+            record.finish(sessionId, malformed.get());
             return exit;
         }
     }

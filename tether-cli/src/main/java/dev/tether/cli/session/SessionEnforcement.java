@@ -3,7 +3,10 @@ package dev.tether.cli.session;
 import dev.tether.cli.UserError;
 import dev.tether.events.Event;
 import dev.tether.kernel.enforce.CgroupNetworkGuard;
+import dev.tether.events.EventBus;
 import dev.tether.kernel.enforce.ExecGuard;
+import dev.tether.proxy.ca.CertificateAuthority;
+import dev.tether.sandbox.net.SandboxNetwork;
 import dev.tether.kernel.enforce.FanotifyGate;
 import dev.tether.kernel.cgroup.SandboxCgroup;
 import dev.tether.kernel.enforce.UnenforceableNetworkPolicyException;
@@ -37,7 +40,8 @@ import java.util.function.Consumer;
 public final class SessionEnforcement implements AutoCloseable {
     /**
      * Sandboxes have a network namespace of their own (or none), so their loopback is not the
-     * host's; TCP 80/443 are decided by address like any port until the proxy takes them.
+     * host's; TCP 80/443 are decided by address like any port until the proxy takes them
+     * ({@link #startProxy}).
      */
     private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(false, false);
 
@@ -53,6 +57,8 @@ public final class SessionEnforcement implements AutoCloseable {
     private final String sessionId;
     private volatile CgroupNetworkGuard guard;
     private volatile ExecGuard execGuard;
+    private volatile SessionProxy proxy;
+    private volatile CgroupNetworkGuard.Options networkOptions = NETWORK;
     private long cgroupId;
 
     private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
@@ -107,7 +113,8 @@ public final class SessionEnforcement implements AutoCloseable {
         } catch (PolicyRejectedException e) {
             throw new UserError("the policy " + policyFile + " has errors, so nothing was started:\n" + render(e.errors()), 2);
         }
-        ProtectedFiles protectedFiles = new ProtectedFiles().protectFromWrites(policyFile);
+        ProtectedFiles protectedFiles = new ProtectedFiles().protectFromWrites(policyFile)
+                .protectFromOpens(TetherDirs.certificateAuthority().resolve("ca.key"));
         FileAccessJudge judge = new FileAccessJudge(PathAliases.project(projectDir.toString()), protectedFiles);
         SessionPolicy initial = new SessionPolicy(holder.current(), principal, mode);
         ForbiddenInodes forbidden = scan(projectDir, judge, initial, err);
@@ -175,6 +182,20 @@ public final class SessionEnforcement implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Starts the session's proxy on the sandbox's gateway and steers its TCP 80/443 there; only
+     * then does the kernel guard let those ports through to be decided by hostname.
+     */
+    public void startProxy(SandboxNetwork network, EventBus bus) throws java.io.IOException {
+        CertificateAuthority ca = CertificateAuthority.openOrCreate(TetherDirs.certificateAuthority());
+        proxy = SessionProxy.start(network, policy::get, bus, sessionId, ca);
+        networkOptions = new CgroupNetworkGuard.Options(false, true, List.of(network.gateway4(), network.gateway6()));
+        SessionPolicy p = policy.get();
+        if (guard != null) {
+            guard.apply(p.snapshot().networkRules(p.principal()), p.snapshot().generation(), p.mode(), networkOptions);
+        }
+    }
+
     /** The start hook: watch the sandbox's mounts, then start answering. */
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
@@ -198,7 +219,7 @@ public final class SessionEnforcement implements AutoCloseable {
                 try {
                     if (guard != null) {
                         guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
-                                before.mode(), NETWORK);
+                                before.mode(), networkOptions);
                     }
                 } catch (UnenforceableNetworkPolicyException e) {
                     err.println("tether: the edited policy's network rules cannot be enforced (" + e.getMessage()
@@ -234,6 +255,9 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
+        if (proxy != null) {
+            proxy.close();
+        }
         if (execGuard != null) {
             execGuard.close();
         }

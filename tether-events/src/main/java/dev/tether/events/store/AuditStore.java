@@ -6,6 +6,7 @@ import dev.tether.events.EventBus;
 import dev.tether.events.EventFormatException;
 import dev.tether.events.EventJson;
 import dev.tether.events.EventKind;
+import dev.tether.events.EventWriter;
 import dev.tether.events.LossDetail;
 import dev.tether.events.SessionDetail;
 import dev.tether.events.Subscription;
@@ -14,13 +15,10 @@ import dev.tether.events.summary.EventsLost;
 import dev.tether.events.summary.SessionSummary;
 import dev.tether.events.tree.ProcessStep;
 import dev.tether.events.tree.ProcessTree;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
-import com.fasterxml.jackson.databind.SequenceWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -77,23 +75,12 @@ public final class AuditStore implements AutoCloseable {
     private final boolean readOnly;
     private final RetentionPolicy retention;
     private final EventJson json = new EventJson();
-    private final ObjectWriter lineWriter = json.mapper().writerFor(Event.class).withRootValueSeparator("\n");
-    private final ChunkBuffer chunkBuffer = new ChunkBuffer(); // writer thread only
+    private final EventWriter chunkBuffer = new EventWriter(1 << 20); // writer thread only
     private final ZstdCompressCtx compressor = new ZstdCompressCtx().setLevel(1); // writer thread only
+    private byte[] compressed = new byte[0]; // writer thread only: a chunk-sized array per batch would churn the GC
     private final ZstdDecompressCtx decompressor = new ZstdDecompressCtx(); // guarded by readLock
     /** Decompressed chunks larger than this are refused as corrupt (a full chunk is a few MB). */
     private static final long MAX_CHUNK_BYTES = 256L << 20;
-
-    /** A byte buffer whose array the compressor reads in place. */
-    private static final class ChunkBuffer extends ByteArrayOutputStream {
-        ChunkBuffer() {
-            super(1 << 20);
-        }
-
-        byte[] array() {
-            return buf;
-        }
-    }
     private static final String NO_SESSION = new String("(none)"); // identity marker for the null session
     private final Object writeLock = new Object();
     private final Object readLock = new Object();
@@ -109,6 +96,10 @@ public final class AuditStore implements AutoCloseable {
     private final Map<String, PendingLoss> pendingLoss = new HashMap<>();
     private long sinceRetention;
     private boolean closed;
+    private final Thread checkpointer;
+    private volatile boolean stopCheckpointer;
+    /** How often the checkpointer runs; the WAL grows by about this much of writing meanwhile. */
+    private static final long CHECKPOINT_INTERVAL_MS = 500;
 
     private static final class PendingLoss {
         long count;
@@ -141,6 +132,9 @@ public final class AuditStore implements AutoCloseable {
             previousRunUnclean = !readOnly && markOpen();
             if (!readOnly) {
                 enforceRetention();
+                checkpointer = Thread.ofPlatform().daemon().name("tether-audit-checkpoint").start(this::checkpointLoop);
+            } else {
+                checkpointer = null;
             }
         } catch (SQLException e) {
             throw new AuditStoreException("cannot open the audit database " + file + ": " + e.getMessage(), e);
@@ -193,6 +187,9 @@ public final class AuditStore implements AutoCloseable {
             s.execute("PRAGMA synchronous=NORMAL");
             s.execute("PRAGMA journal_size_limit=67108864");
             s.execute("PRAGMA cache_size=-32768");
+            // The checkpointer thread moves the WAL into the database (and fsyncs): the writer
+            // then never waits on the disk, it only appends to the WAL.
+            s.execute("PRAGMA wal_autocheckpoint=0");
             s.execute("PRAGMA temp_store=MEMORY");
         }
         c.setAutoCommit(false);
@@ -280,6 +277,34 @@ public final class AuditStore implements AutoCloseable {
         }
         writer.commit();
         return unclean;
+    }
+
+    /**
+     * Copies committed WAL frames into the database every {@link #CHECKPOINT_INTERVAL_MS}, on its own
+     * connection (PASSIVE: it never blocks the writer or readers). A failure is retried next time;
+     * until then the WAL just grows.
+     */
+    private void checkpointLoop() {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout=1000");
+            }
+            while (!stopCheckpointer) {
+                try {
+                    Thread.sleep(CHECKPOINT_INTERVAL_MS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                } catch (SQLException e) {
+                    LOG.log(Level.DEBUG, "audit store " + file + ": checkpoint: " + e.getMessage());
+                }
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "audit store " + file + ": no checkpointer (" + e.getMessage()
+                    + "); checkpoints happen at retention and close only");
+        }
     }
 
     /** Whether the previous writer of this file stopped without closing it (crash, SIGKILL). */
@@ -401,16 +426,16 @@ public final class AuditStore implements AutoCloseable {
         long kinds = 0;
         long decisions = 0;
         chunkBuffer.reset();
-        try (SequenceWriter w = lineWriter.writeValues(chunkBuffer)) {
-            for (Event e : events) {
-                w.write(e);
-                first = Math.min(first, e.timeNs());
-                last = Math.max(last, e.timeNs());
-                kinds |= 1L << e.kind().ordinal();
-                decisions |= 1L << e.decision().ordinal();
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            if (i > 0) {
+                chunkBuffer.newline();
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("events could not be written as JSON", e);
+            chunkBuffer.write(e);
+            first = Math.min(first, e.timeNs());
+            last = Math.max(last, e.timeNs());
+            kinds |= 1L << e.kind().ordinal();
+            decisions |= 1L << e.decision().ordinal();
         }
         ins.setString(1, session);
         ins.setLong(2, first);
@@ -418,10 +443,17 @@ public final class AuditStore implements AutoCloseable {
         ins.setInt(4, events.size());
         ins.setLong(5, kinds);
         ins.setLong(6, decisions);
-        byte[] out = new byte[(int) Zstd.compressBound(chunkBuffer.size())];
-        int n = compressor.compressByteArray(out, 0, out.length, chunkBuffer.array(), 0, chunkBuffer.size());
-        ins.setBytes(7, Arrays.copyOf(out, n));
+        int bound = (int) Zstd.compressBound(chunkBuffer.length());
+        if (compressed.length < bound) {
+            compressed = new byte[bound];
+        }
+        int n = compressor.compressByteArray(compressed, 0, bound, chunkBuffer.array(), 0, chunkBuffer.length());
+        ins.setBytes(7, Arrays.copyOf(compressed, n));
     }
+
+    private static final EventKind[] KINDS = EventKind.values();
+    private static final Verdict[] VERDICT_VALUES = Verdict.values();
+    private static final int VERDICTS = VERDICT_VALUES.length;
 
     /** What one batch changes for one session. */
     private static final class SessionDelta {
@@ -436,7 +468,8 @@ public final class AuditStore implements AutoCloseable {
         Event start;
         Event end;
         final List<Event> lossReports = new ArrayList<>();
-        final Map<String, Long> counts = new HashMap<>();
+        /** Events per (kind, verdict): index kind.ordinal() * VERDICTS + verdict.ordinal(). */
+        final long[] counts = new long[EventKind.values().length * VERDICTS];
 
         void add(Event e) {
             events++;
@@ -445,7 +478,7 @@ public final class AuditStore implements AutoCloseable {
             if (e.principal() != null) {
                 principal = e.principal();
             }
-            counts.merge(e.kind().jsonName() + '\0' + e.decision().jsonName(), 1L, Long::sum);
+            counts[e.kind().ordinal() * VERDICTS + e.decision().ordinal()]++;
             switch (e.kind()) {
                 case SESSION_START -> start = e;
                 case SESSION_END -> end = e;
@@ -498,12 +531,14 @@ public final class AuditStore implements AutoCloseable {
                 upsert.setLong(6, d.lost);
                 upsert.setInt(7, d.measured ? 1 : 0);
                 upsert.addBatch();
-                for (Map.Entry<String, Long> c : d.counts.entrySet()) {
-                    int sep = c.getKey().indexOf('\0');
+                for (int i = 0; i < d.counts.length; i++) {
+                    if (d.counts[i] == 0) {
+                        continue;
+                    }
                     count.setString(1, id);
-                    count.setString(2, c.getKey().substring(0, sep));
-                    count.setString(3, c.getKey().substring(sep + 1));
-                    count.setLong(4, c.getValue());
+                    count.setString(2, KINDS[i / VERDICTS].jsonName());
+                    count.setString(3, VERDICT_VALUES[i % VERDICTS].jsonName());
+                    count.setLong(4, d.counts[i]);
                     count.addBatch();
                 }
                 if (d.start != null && d.start.detail() instanceof SessionDetail s) {
@@ -722,9 +757,29 @@ public final class AuditStore implements AutoCloseable {
             for (long i = 0; i < free; i++) {
                 s.execute("PRAGMA incremental_vacuum");
             }
-            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            truncateWal(s);
         } finally {
             writer.setAutoCommit(false);
+        }
+    }
+
+    /**
+     * Checkpoints everything and truncates the WAL. A checkpoint the checkpointer thread is running
+     * at that moment makes SQLite answer "busy" at once (no busy handler), so retry a little.
+     */
+    private static void truncateWal(Statement s) throws SQLException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                if (!rs.next() || rs.getInt(1) == 0) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -1067,6 +1122,21 @@ public final class AuditStore implements AutoCloseable {
             s.close();
             append(List.of());
         }
+        if (checkpointer != null) {
+            stopCheckpointer = true;
+            checkpointer.interrupt();
+            boolean interrupted = false;
+            while (checkpointer.isAlive()) {
+                try {
+                    checkpointer.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         synchronized (writeLock) {
             if (closed) {
                 return;
@@ -1078,6 +1148,10 @@ public final class AuditStore implements AutoCloseable {
                         st.execute("INSERT OR REPLACE INTO meta VALUES('writer_open', '0')");
                     }
                     writer.commit();
+                    writer.setAutoCommit(true);
+                    try (Statement st = writer.createStatement()) {
+                        truncateWal(st);
+                    }
                     writer.close();
                 }
             } catch (SQLException e) {

@@ -2,6 +2,7 @@ package dev.tether.events.summary;
 
 import dev.tether.events.ActionCount;
 import dev.tether.events.Event;
+import dev.tether.events.EventFamily;
 import dev.tether.events.EventKind;
 import dev.tether.events.Verdict;
 import dev.tether.events.text.EventLine;
@@ -68,12 +69,15 @@ public final class SessionSummaryFormatter {
     }
 
     private static void appendCounts(StringBuilder out, SessionSummary s) {
-        if (s.counts().isEmpty()) {
-            return;
-        }
         Map<EventKind, Map<Verdict, Long>> table = new TreeMap<>();
         for (ActionCount c : s.counts()) {
+            if (c.action().family() == EventFamily.SESSION || c.action().family() == EventFamily.MONITOR) {
+                continue; // start/end and loss reports have their own lines
+            }
             table.computeIfAbsent(c.action(), k -> new EnumMap<>(Verdict.class)).merge(c.decision(), c.count(), Long::sum);
+        }
+        if (table.isEmpty()) {
+            return;
         }
         int width = "action".length();
         for (EventKind k : table.keySet()) {

@@ -98,6 +98,62 @@ class AuditStoreTest {
     }
 
     @Test
+    void pagesAcrossManyChunksAndSessionsInBothDirections() {
+        try (AuditStore store = AuditStore.open(dir.resolve("audit.db"))) {
+            List<Event> s1 = new ArrayList<>();
+            for (int b = 0; b < 7; b++) {
+                List<Event> batch = new ArrayList<>();
+                for (int i = 0; i < 13; i++) {
+                    Event e = open(i % 3 == 0 ? "s2" : "s1", T0 + b * 100L + i, "/w/" + b + "/" + i, Verdict.ALLOW);
+                    batch.add(e);
+                    if (e.session().equals("s1")) {
+                        s1.add(e);
+                    }
+                }
+                store.append(batch);
+            }
+            List<Event> forward = new ArrayList<>();
+            AuditQuery q = AuditQuery.all().withSession("s1").withLimit(4);
+            AuditPage page = store.query(q);
+            while (true) {
+                page.events().forEach(e -> forward.add(e.event()));
+                if (page.nextCursor().isEmpty()) {
+                    break;
+                }
+                page = store.query(q.after(page.nextCursor().getAsLong()));
+            }
+            assertThat(forward).containsExactlyElementsOf(s1);
+
+            List<Event> backward = new ArrayList<>();
+            AuditQuery back = AuditQuery.all().withSession("s1").withLimit(5).before(0);
+            page = store.query(back);
+            while (true) {
+                page.events().forEach(e -> backward.add(e.event()));
+                if (page.nextCursor().isEmpty()) {
+                    break;
+                }
+                page = store.query(back.before(page.nextCursor().getAsLong()));
+            }
+            java.util.Collections.reverse(backward);
+            assertThat(backward).containsExactlyElementsOf(s1);
+            assertThat(store.count(AuditQuery.all())).isEqualTo(91);
+        }
+    }
+
+    @Test
+    void aDetailFieldNamedLikeAFilterDoesNotFoolTheQuery() {
+        try (AuditStore store = AuditStore.open(dir.resolve("audit.db"))) {
+            Event gap = Event.builder(EventKind.ENFORCEMENT_GAP).timeNs(T0).session("s1")
+                    .detail(new dev.tether.events.GapDetail("bpf-lsm", "FileOpenReadOnly", "no BPF LSM")).build();
+            Event trick = open("s1", T0 + 1, "/w/\"action\":\"ProcessExec\",\"decision\":\"deny\"", Verdict.ALLOW);
+            store.append(List.of(gap, trick));
+            assertThat(store.count(AuditQuery.all().withActions(Set.of(EventKind.FILE_OPEN_READ_ONLY)))).isEqualTo(1);
+            assertThat(store.count(AuditQuery.all().withActions(Set.of(EventKind.PROCESS_EXEC)))).isZero();
+            assertThat(store.count(AuditQuery.all().withDecisions(Set.of(Verdict.DENY)))).isZero();
+        }
+    }
+
+    @Test
     void sessionsTableTracksStartEndCountsAndLoss() {
         try (AuditStore store = AuditStore.open(dir.resolve("audit.db"))) {
             store.append(List.of(start("s1", T0, "claude", "-p", "fix tests"), open("s1", T0 + 1, "/w/a", Verdict.ALLOW)));

@@ -25,7 +25,7 @@ class BusToStoreFloodTest {
     @Test
     void writtenPlusRecordedLossEqualsPublished() throws Exception {
         int publishers = 2;
-        int perPublisher = 400_000;
+        int perPublisher = 600_000; // 1.2 million in all
         try (EventBus bus = new EventBus(); AuditStore store = AuditStore.open(dir.resolve("audit.db"))) {
             // A small queue, so the flood outruns the writer and the loss path is exercised too.
             Subscription sub = store.attach(bus, 4096);

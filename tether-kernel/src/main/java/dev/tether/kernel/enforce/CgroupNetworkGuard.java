@@ -44,8 +44,18 @@ public final class CgroupNetworkGuard implements AutoCloseable {
      * @param hostLoopback true when the sandbox shares the host's network namespace: then the
      *     host's loopback (and 0.0.0.0, which reaches it) is refused unless a rule names it
      * @param proxyPorts true when TCP 80/443 are redirected to tether's proxy, which decides them
+     * @param dnsServers the sandbox's resolvers (its gateway): port 53 there is let through, since
+     *     every name rule depends on resolving names (forbids covering them still win)
      */
-    public record Options(boolean hostLoopback, boolean proxyPorts) {}
+    public record Options(boolean hostLoopback, boolean proxyPorts, List<InetAddress> dnsServers) {
+        public Options {
+            dnsServers = List.copyOf(dnsServers);
+        }
+
+        public Options(boolean hostLoopback, boolean proxyPorts) {
+            this(hostLoopback, proxyPorts, List.of());
+        }
+    }
 
     private final LibBpf libbpf;
     private final LibC libc;
@@ -123,7 +133,8 @@ public final class CgroupNetworkGuard implements AutoCloseable {
      *     rules in force stay as they were
      */
     public synchronized void apply(NetworkRules rules, long generation, Mode mode, Options options) {
-        List<NetworkRules.LpmEntry> entries = withLoopbackGuard(rules.entries(), options.hostLoopback());
+        List<NetworkRules.LpmEntry> entries = withDns(withLoopbackGuard(rules.entries(), options.hostLoopback()),
+                rules, options.dnsServers());
         if (entries.size() > MAX_PREFIXES) {
             throw new UnenforceableNetworkPolicyException("the policy names " + entries.size()
                     + " address prefixes; the kernel guard holds " + MAX_PREFIXES);
@@ -200,6 +211,34 @@ public final class CgroupNetworkGuard implements AutoCloseable {
                 out.add(new NetworkRules.LpmEntry(p,
                         List.of(new NetworkRules.Rule(NetworkRules.Effect.FORBID, 0, 65535, null, null))));
             }
+        }
+        return out;
+    }
+
+    /**
+     * An entry for each resolver address holding the rules that covered it plus a permit of port
+     * 53 (TCP and UDP): the policy's forbids on it still match first.
+     */
+    static List<NetworkRules.LpmEntry> withDns(List<NetworkRules.LpmEntry> entries, NetworkRules rules,
+                                               List<InetAddress> dnsServers) {
+        if (dnsServers.isEmpty()) {
+            return entries;
+        }
+        List<NetworkRules.LpmEntry> out = new ArrayList<>(entries);
+        for (InetAddress dns : dnsServers) {
+            NetworkRules.Prefix host = new NetworkRules.Prefix(dns, dns.getAddress().length * 8);
+            NetworkRules.LpmEntry covering = null;
+            for (NetworkRules.LpmEntry e : out) {
+                if (e.prefix().contains(dns) && (covering == null || e.prefix().length() > covering.prefix().length())) {
+                    covering = e;
+                }
+            }
+            List<NetworkRules.Rule> merged = new ArrayList<>(covering == null ? List.of() : covering.rules());
+            merged.add(new NetworkRules.Rule(NetworkRules.Effect.PERMIT, 53, 53, null, null));
+            if (covering != null && covering.prefix().equals(host)) {
+                out.remove(covering);
+            }
+            out.add(new NetworkRules.LpmEntry(host, merged));
         }
         return out;
     }

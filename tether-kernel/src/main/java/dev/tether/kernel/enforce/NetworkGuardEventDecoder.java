@@ -82,7 +82,8 @@ public final class NetworkGuardEventDecoder {
             }
             reason = switch (verdict) {
                 case 4 -> "allowed: TCP " + port + " goes to tether's proxy, which decides by hostname";
-                case 1 -> "allowed: permit " + String.join(", ", ids) + " matched " + resource;
+                case 1 -> ids.isEmpty() ? "allowed: DNS to the sandbox's resolver"
+                        : "allowed: permit " + String.join(", ", ids) + " matched " + resource;
                 default -> policy < table.size() ? "denied: forbid " + ids.getFirst() + " matched " + resource
                         : policy == CgroupNetworkGuard.NO_POLICY && loopbackGuarded && isLoopbackGuard(family, addr)
                                 ? "denied: the host's loopback is unreachable unless a rule names it"

@@ -58,8 +58,8 @@ final class ContainerGate {
             sleep();
         }
         hook.beforeCommand(pid);
-        // A reader is waiting in open(), so this open does not block.
-        try (FileChannel w = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
+        // O_RDWR never blocks on a FIFO; the shell's pending open-for-read completes with it.
+        try (FileChannel w = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             w.write(ByteBuffer.wrap(new byte[] {'\n'}));
         }
     }
@@ -74,7 +74,11 @@ final class ContainerGate {
                         continue;
                     }
                     long pid = Long.parseLong(line.strip());
-                    if ("fifo_open".equals(read(Path.of("/proc", line.strip(), "wchan")))) {
+                    // Our gate shell, sleeping in open() of the FIFO: wait_for_partner (fifo_open when
+                    // inlined). runc init sleeps the same way on its exec.fifo, hence the cmdline check.
+                    String wchan = read(Path.of("/proc", line.strip(), "wchan"));
+                    if ((wchan.equals("wait_for_partner") || wchan.equals("fifo_open"))
+                            && read(Path.of("/proc", line.strip(), "cmdline")).contains(ContainerEngine.GATE)) {
                         return Optional.of(pid);
                     }
                 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# JMH micro-benchmarks of the proxy's hot paths (leaf minting, MCP judging/filtering, SSE splitting).
+# Usage: bench/proxy/jmh.sh [JMH options]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+cp_file="$(mktemp)"
+trap 'rm -f "$cp_file"' EXIT
+./mvnw -B -q -pl tether-bench -am compile dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null
+cp="tether-bench/target/classes:tether-proxy/target/classes:tether-policy/target/classes:tether-events/target/classes:$(cat "$cp_file")"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main 'dev.tether.bench.proxy.ProxyHotPathBenchmark' "$@"
