@@ -34,7 +34,8 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } exec_guard_events SEC(".maps");
 
-static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u32 reason)
+static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u32 reason,
+				   struct exec_approval *ok)
 {
 	bpf_send_signal(9);
 	struct exec_guard_event *e = bpf_ringbuf_reserve(&exec_guard_events, sizeof(*e), 0);
@@ -45,6 +46,11 @@ static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u3
 	e->old_tid = old_tid;
 	e->reason = reason;
 	e->reserved = 0;
+	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->approved_dev = ok ? ok->dev : 0;
+	e->approved_ino = ok ? ok->ino : 0;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -57,7 +63,7 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 	__u32 key = ctx->old_pid;
 	struct exec_approval *ok = bpf_map_lookup_elem(&exec_approvals, &key);
 	if (!ok) {
-		refuse(task, key, EXEC_GUARD_NO_APPROVAL);
+		refuse(task, key, EXEC_GUARD_NO_APPROVAL, NULL);
 		return 0;
 	}
 
@@ -65,8 +71,8 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 	__u64 ino = BPF_CORE_READ(inode, i_ino);
 	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	if (ino != ok->ino || dev != ok->dev) {
+		refuse(task, key, EXEC_GUARD_OTHER_PROGRAM, ok);
 		bpf_map_delete_elem(&exec_approvals, &key);
-		refuse(task, key, EXEC_GUARD_OTHER_PROGRAM);
 		return 0;
 	}
 
@@ -96,6 +102,6 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 	}
 	bpf_map_delete_elem(&exec_approvals, &key);
 	if (mismatch)
-		refuse(task, key, EXEC_GUARD_OTHER_ARGV);
+		refuse(task, key, EXEC_GUARD_OTHER_ARGV, NULL);
 	return 0;
 }

@@ -30,6 +30,10 @@ struct exec_guard_event {
 	__u32 old_tid;
 	__u32 reason;
 	__u32 reserved;
+	__u64 dev;        /* the image the kernel is about to run */
+	__u64 ino;
+	__u64 approved_dev;
+	__u64 approved_ino;
 };
 
 #endif

@@ -17,13 +17,27 @@ record Coverage(String action, String layer, String mechanism) {
         out.add(new Coverage("ProcessExec", "monitor", tracepoints
                 ? "tracepoint sched/sched_process_exec, scoped to the sandbox cgroup"
                 : "NONE: BPF tracepoints do not load here"));
-        out.add(new Coverage("ProcessExec", "enforce", "not yet implemented"));
+        boolean fanotify = works(probes, "fanotify permission events");
+        boolean lsm = works(probes, "BPF LSM");
+        boolean signal = works(probes, "bpf_send_signal from tracepoints");
+        out.add(new Coverage("ProcessExec", "enforce", !fanotify ? "NONE: fanotify permission events are refused here"
+                : "fanotify FAN_OPEN_EXEC_PERM on the sandbox's mounts (path, argv)"
+                + (tracepoints && signal ? " + exec guard at sched_process_exec (argv re-check, SIGKILL)"
+                        : "; NO exec guard (tracepoints or bpf_send_signal refused): argv races not caught")
+                + (lsm ? "; BPF LSM loads here but is not used yet" : "")));
         out.add(new Coverage("FileOpen*", "monitor", "not yet implemented"));
-        out.add(new Coverage("FileOpen*", "enforce", "not yet implemented"));
+        out.add(new Coverage("FileOpen*", "enforce", fanotify
+                ? "fanotify FAN_OPEN_PERM on the sandbox's mounts, read/write from the syscall; forbidden inodes; read-only mounts"
+                : "NONE: fanotify permission events are refused here (tether refuses to start with a policy)"));
         out.add(new Coverage("NetworkConnect", "monitor", "not yet implemented"));
-        out.add(new Coverage("NetworkConnect", "enforce", "not yet implemented"));
-        out.add(new Coverage("HttpRewrite", "proxy", "not yet implemented"));
-        out.add(new Coverage("McpCall", "proxy", "not yet implemented"));
+        boolean connect = works(probes, "cgroup-BPF connect4") && works(probes, "cgroup-BPF connect6");
+        out.add(new Coverage("NetworkConnect", "enforce", connect
+                ? "cgroup-BPF connect4/6, sendmsg4/6, sock_create on the session cgroup (addresses, CIDR, ports, TCP/UDP)"
+                : "NONE: cgroup-BPF socket programs are refused here"));
+        out.add(new Coverage("NetworkConnect", "hostnames", "TCP 80/443: tether's proxy (SNI/Host); other ports: not yet"
+                + " (DNS-aware pinning), so a hostname permit opens nothing there"));
+        out.add(new Coverage("HttpRewrite", "proxy", "tether's MITM proxy on the sandbox's gateway (secrets resolved on the host)"));
+        out.add(new Coverage("McpCall", "proxy", "MCP observer in the proxy (HTTP, SSE) and 'tether mcp-relay' for stdio servers"));
         String sandbox = engines.stream().filter(EngineStatus::usable).map(EngineStatus::engine).findFirst()
                 .map(e -> e + " (first usable engine)").orElse("NONE: no engine usable");
         out.add(new Coverage("sandbox", "engine", sandbox));

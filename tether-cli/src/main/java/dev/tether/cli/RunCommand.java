@@ -50,8 +50,13 @@ public final class RunCommand implements Callable<Integer> {
         SandboxPlanner.Planned planned = new SandboxPlanner(options, env, err, prompt).plan(command, agent, agentName);
         dev.tether.policy.Mode mode = dev.tether.policy.Mode.fromConfigName(options.mode).orElseThrow(() -> new UserError(
                 "--mode must be enforce, shadow or permissive, not '" + options.mode + "'"));
-        Path policy = options.policy != null ? options.policy : planned.settings().policy();
-        if (policy != null) {
+        Path policy = options.monitorOnly ? null : options.policy != null ? options.policy : planned.settings().policy();
+        if (options.monitorOnly && options.policy != null) {
+            throw new UserError("--monitor-only and --policy contradict each other: choose one");
+        }
+        if (options.monitorOnly) {
+            err.println("tether: --monitor-only: nothing is enforced in this session");
+        } else if (policy != null) {
             policy = policy.toAbsolutePath().normalize();
             if (!java.nio.file.Files.isRegularFile(policy)) {
                 throw new UserError("policy file " + policy + " does not exist");

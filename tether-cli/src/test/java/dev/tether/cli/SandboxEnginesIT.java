@@ -237,8 +237,15 @@ class SandboxEnginesIT {
         String tables = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         nft.waitFor();
         assertThat(tables).doesNotContain("tether_" + session.replace('-', '_'));
+        // No process of this session survives (other sessions' or other tools' processes are not ours).
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            assertThat(all.filter(ph -> ph.info().commandLine().orElse("").contains("sleep 300")).toList()).isEmpty();
+            assertThat(all.filter(ph -> {
+                try {
+                    return Files.readString(Path.of("/proc", Long.toString(ph.pid()), "cgroup")).contains(session);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }).map(ProcessHandle::pid).toList()).isEmpty();
         }
     }
 }

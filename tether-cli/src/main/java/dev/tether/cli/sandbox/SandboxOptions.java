@@ -46,6 +46,9 @@ public final class SandboxOptions {
     @Option(names = "--policy", paramLabel = "FILE", description = "Cedar policy to enforce, hot-reloaded when the file changes (default: config 'policy').")
     public Path policy;
 
+    @Option(names = "--monitor-only", description = "Watch and record only: no policy, nothing enforced (for measuring and discovery).")
+    public boolean monitorOnly;
+
     @Option(names = "--mode", paramLabel = "MODE", description = "enforce (default), shadow (record would-deny, allow) or permissive.")
     public String mode = "enforce";
 }

@@ -211,7 +211,25 @@ public final class SessionEnforcement implements AutoCloseable {
         return policy.get();
     }
 
-    private void onReload(PolicyHolder.Reload reload) {
+    /** The holder of the policy file in force (for the control plane: text, replace, persist). */
+    public PolicyHolder holder() {
+        return holder;
+    }
+
+    /**
+     * Switches the session's mode live: the kernel network guard flips to the new mode, the gate
+     * forgets its cached allows, the proxy reads the new mode on its next decision.
+     */
+    public synchronized void setMode(Mode mode) {
+        SessionPolicy next = policy.updateAndGet(p -> p.withMode(mode));
+        if (guard != null) {
+            guard.apply(next.snapshot().networkRules(next.principal()), next.snapshot().generation(), mode, networkOptions);
+        }
+        gate.policyChanged();
+        err.println("tether: mode is now " + mode.configName());
+    }
+
+    private synchronized void onReload(PolicyHolder.Reload reload) {
         switch (reload) {
             case PolicyHolder.Applied applied -> {
                 SessionPolicy before = policy.get();

@@ -144,9 +144,15 @@ public final class ExecGuard implements AutoCloseable {
             int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
             int oldTid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
             int reason = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
+            long dev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 24) : 0;
+            long ino = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 32) : 0;
+            long approvedDev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 40) : 0;
+            long approvedIno = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 48) : 0;
+            String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
             String why = switch (reason) {
-                case 1 -> "killed: an exec the permission gate never saw (e.g. a memfd or an unwatched mount)";
-                case 2 -> "killed: the new image is not the program that was approved";
+                case 1 -> "killed: an exec the permission gate never saw (e.g. a memfd or an unwatched mount)" + image;
+                case 2 -> "killed: the new image is not the program that was approved" + image + ", approved "
+                        + (approvedDev >>> 20) + ":" + (approvedDev & 0xfffff) + " inode " + approvedIno;
                 default -> "killed: argv changed between approval and exec (another thread rewrote it)";
             };
             sink.accept(Event.builder(EventKind.PROCESS_EXEC)

@@ -264,8 +264,10 @@ public final class FanotifyGate implements AutoCloseable {
             return true; // the interpreter's own permission event comes next and records the approval
         }
         ExecGuard guard = execGuard;
-        if (guard != null && key != null) {
-            guard.approve(tid, key, argv); // before we answer: the exec cannot get ahead of it
+        if (guard != null) {
+            // Before we answer: the exec cannot get ahead of it. The identity is the kernel's own
+            // (superblock device, inode number), which stat does not always report (overlayfs).
+            guard.approve(tid, KernelFileId.of(fd, tid), argv);
         }
         ElfInterpreter.of(libc, fd).flatMap(interp -> keyInSandbox(tid, interp))
                 .ifPresent(k -> expectedLoader.put(tid, k));
@@ -274,7 +276,7 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */
     private static Optional<FileKey> keyInSandbox(int tid, String path) {
-        return ProtectedFiles.key(Path.of("/proc/" + tid + "/root" + path));
+        return SandboxPaths.resolve(tid, path).flatMap(resolved -> ProtectedFiles.key(resolved));
     }
 
     private void publish(EventKind kind, String path, FileAccessJudge.Judgment j, TaskInfo task,
