@@ -1,6 +1,7 @@
 package dev.tether.cli.control;
 
 import dev.tether.cli.session.SessionLock;
+import dev.tether.learn.PolicyLearning;
 import dev.tether.policy.Mode;
 import dev.tether.policy.PolicyHolder;
 import dev.tether.policy.PolicyRejectedException;
@@ -33,9 +34,11 @@ public final class HostControlPlane implements AutoCloseable {
     /**
      * Loads the policy (a policy with errors is refused: {@link PolicyRejectedException} carries the
      * located findings), then binds. The audit database may not exist yet: it is read once it does.
+     *
+     * @param learning suggestions and "what would change" over the recorded activity, or null for none
      */
-    public static HostControlPlane start(ControlPlaneConfig config, Path policyFile, Path auditDatabase)
-            throws PolicyRejectedException, IOException {
+    public static HostControlPlane start(ControlPlaneConfig config, Path policyFile, Path auditDatabase,
+            PolicyLearning learning) throws PolicyRejectedException, IOException {
         List<AutoCloseable> parts = new ArrayList<>();
         try {
             PolicyHolder holder = PolicyHolder.open(policyFile, null);
@@ -49,7 +52,7 @@ public final class HostControlPlane implements AutoCloseable {
             parts.add(events);
             HostSessions sessions = new HostSessions(reader, SessionLock.DIR, Mode.ENFORCE);
             parts.add(events.subscribe("sessions", sessions::observe));
-            ControlPlane plane = ControlPlane.start(config, policy, events, sessions);
+            ControlPlane plane = ControlPlane.start(config, policy, events, sessions, learning);
             parts.add(plane);
             return new HostControlPlane(plane, parts);
         } catch (PolicyRejectedException | IOException | RuntimeException e) {

@@ -3,6 +3,11 @@ package dev.tether.cli.ui;
 import dev.tether.cli.UserError;
 import dev.tether.cli.control.HostControlPlane;
 import dev.tether.events.store.AuditLocation;
+import dev.tether.learn.AuditStoreEvents;
+import dev.tether.learn.PolicyLearning;
+import dev.tether.learn.ProjectAliases;
+import dev.tether.learn.RecordedEventsException;
+import dev.tether.learn.suggest.SuggestOptions;
 import dev.tether.policy.Finding;
 import dev.tether.policy.PolicyRejectedException;
 import dev.tether.server.ControlPlane;
@@ -43,13 +48,18 @@ public final class UiCommand implements Callable<Integer> {
                     + " else ./policy.cedar).")
     Path policyFile;
 
-    @Option(names = "--db", paramLabel = "FILE",
-            description = "Audit database (default: $" + AuditLocation.OVERRIDE_ENV
+    @Option(names = {"--audit", "--db"}, paramLabel = "DB",
+            description = "Audit database: the activity and sessions shown, and what suggestions and \"what would change\""
+                    + " learn from (default: $" + AuditLocation.OVERRIDE_ENV
                     + ", else $XDG_DATA_HOME/tether/audit.db, else ~/.local/share/tether/audit.db).")
-    Path db;
+    Path audit;
 
     @Option(names = "--open", description = "Open the URL in the desktop's browser (xdg-open).")
     boolean open;
+
+    @Option(names = {"-C", "--project"}, paramLabel = "DIR",
+            description = "The project the recorded sessions ran in (default: the policy's project, for <DIR>/.tether/policy.cedar, else the current directory).")
+    Path project;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -74,10 +84,11 @@ public final class UiCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         Path file = policyFile().toAbsolutePath().normalize();
-        Path database = db != null ? db : AuditLocation.defaultDatabase();
+        Path database = audit != null ? audit : AuditLocation.defaultDatabase();
+        PolicyLearning learning = learning(file, database, spec.commandLine().getErr());
         HostControlPlane served;
         try {
-            served = HostControlPlane.start(config, file, database);
+            served = HostControlPlane.start(config, file, database, learning);
         } catch (PolicyRejectedException e) {
             throw new UserError("the policy " + file + " has errors:\n"
                     + e.errors().stream().map(Finding::render).collect(Collectors.joining("\n")));
@@ -113,6 +124,35 @@ public final class UiCommand implements Callable<Integer> {
             }
         }
         throw new UserError("no policy file here (looked for .tether/policy.cedar and policy.cedar): pass --policy FILE");
+    }
+
+    /** Learning over the audit store, or null (said on stderr) when there is none to read. */
+    private PolicyLearning learning(Path policyFile, Path db, PrintWriter err) {
+        if (!Files.isRegularFile(db)) {
+            if (audit != null) {
+                throw new UserError("no audit database at " + db);
+            }
+            err.println("tether: no audit store at " + db + " yet: suggestions and \"what would change\" are off until"
+                    + " sessions are recorded (tether run)");
+            return null;
+        }
+        Path dir = project != null ? project.toAbsolutePath().normalize() : projectOf(policyFile);
+        try {
+            return new PolicyLearning(AuditStoreEvents.openReadOnly(db), SuggestOptions.defaults(
+                    new ProjectAliases(dir.toString()), dev.tether.cli.policy.PolicySuggestCommand.homes()));
+        } catch (RecordedEventsException | IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** {@code P} for a policy at {@code P/.tether/policy.cedar} (where tether run keeps it), else the current directory. */
+    static Path projectOf(Path policyFile) {
+        Path parent = policyFile.getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(".tether")
+                && parent.getParent() != null) {
+            return parent.getParent();
+        }
+        return Path.of("").toAbsolutePath();
     }
 
     private static void openBrowser(ControlPlane plane, PrintWriter err) {
