@@ -1,9 +1,14 @@
 package dev.tether.cli.control;
 
+import dev.tether.cli.policy.PolicySuggestCommand;
 import dev.tether.cli.session.SessionEnforcement;
 import dev.tether.cli.session.SessionLock;
 import dev.tether.events.EventBus;
 import dev.tether.kernel.cgroup.SandboxCgroup;
+import dev.tether.learn.AuditStoreEvents;
+import dev.tether.learn.PolicyLearning;
+import dev.tether.learn.ProjectAliases;
+import dev.tether.learn.suggest.SuggestOptions;
 import dev.tether.policy.Mode;
 import dev.tether.policy.Principal;
 import dev.tether.server.ControlPlane;
@@ -12,6 +17,7 @@ import dev.tether.server.spi.PolicyControl;
 import io.javalin.util.JavalinBindException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,14 +63,14 @@ public final class SessionControlPlane implements AutoCloseable {
      * @param cgroup      the session's cgroup: stopping the session kills everything in it
      */
     public static SessionControlPlane start(ControlPlaneSettings settings, String sessionId, Principal principal,
-            List<String> command, String sandbox, SessionEnforcement enforcement, SandboxCgroup cgroup, EventBus bus,
-            PrintWriter err) {
+            List<String> command, String sandbox, Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup,
+            EventBus bus, PrintWriter err) {
         if (!settings.enabled()) {
             return none();
         }
         SessionControlPlane cp = new SessionControlPlane();
-        Governed governed = new Governed(sessionId, principal, List.copyOf(command), sandbox, Instant.now(), enforcement,
-                cgroup);
+        Governed governed = new Governed(sessionId, principal, List.copyOf(command), sandbox, Instant.now(),
+                projectDir.toAbsolutePath().normalize(), enforcement, cgroup);
         Thread.ofPlatform().daemon().name("tether-control-plane")
                 .start(() -> cp.serve(settings, governed, bus, err));
         return cp;
@@ -100,11 +106,24 @@ public final class SessionControlPlane implements AutoCloseable {
                 built.add(holderPolicy);
                 policy = holderPolicy;
             }
+            PolicyLearning learning = null;
+            if (reader.store().isPresent()) {
+                // Suggestions and "what would change" over the same store, project paths as this session's.
+                // Without it (the store cannot be read that way) they answer 503; the rest still serves.
+                try {
+                    AuditStoreEvents recorded = AuditStoreEvents.openReadOnly(settings.auditDatabase());
+                    built.add(recorded);
+                    learning = new PolicyLearning(recorded, SuggestOptions.defaults(
+                            new ProjectAliases(governed.projectDir().toString()), PolicySuggestCommand.homes()));
+                } catch (RuntimeException e) {
+                    learning = null;
+                }
+            }
             Mode initial = enforcement == null ? Mode.ENFORCE : enforcement.current().mode();
             HostSessions directory = new HostSessions(reader, SessionLock.DIR, initial);
             directory.register(governed);
             built.add(events.subscribe("sessions", directory::observe));
-            ControlPlane started = ControlPlane.start(settings.config(), policy, events, directory);
+            ControlPlane started = ControlPlane.start(settings.config(), policy, events, directory, learning);
             built.add(started);
             synchronized (lock) {
                 if (closed) {
@@ -190,7 +209,7 @@ public final class SessionControlPlane implements AutoCloseable {
 
     /** This session as the directory controls it. */
     private record Governed(String id, Principal principal, List<String> command, String sandbox, Instant startedAt,
-            SessionEnforcement enforcement, SandboxCgroup cgroup) implements HostSessions.GovernedSession {
+            Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup) implements HostSessions.GovernedSession {
         @Override
         public Mode mode() {
             return enforcement == null ? null : enforcement.current().mode();

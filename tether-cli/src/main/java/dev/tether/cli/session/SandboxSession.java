@@ -156,7 +156,7 @@ public final class SandboxSession {
                      options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
              SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
-                     engine.name(), enforcement, cgroup, bus, err)) {
+                     engine.name(), options.projectDir(), enforcement, cgroup, bus, err)) {
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
                     .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))

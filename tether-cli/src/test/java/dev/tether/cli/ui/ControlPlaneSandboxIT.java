@@ -126,8 +126,20 @@ class ControlPlaneSandboxIT {
                 "return [...document.querySelectorAll(\"[data-testid='event-row']\")].map(r => r.innerText)");
     }
 
+    /**
+     * Waits for a row holding every part. The table is virtualised (only the rows in view are in the
+     * page) and a session's shell loops make thousands of events, so the text filter narrows it to
+     * the resource (the second part) first, as a user would.
+     */
     private void waitForRow(String... parts) {
+        filterText(parts.length > 1 ? parts[1] : parts[0]);
         wait.until(drv -> rowTexts().stream().anyMatch(r -> Stream.of(parts).allMatch(r::contains)));
+        filterText("");
+    }
+
+    private void filterText(String text) {
+        d.executeScript("const f = document.querySelector(\"[data-testid='f-text']\"); f.value = arguments[0];"
+                + " f.dispatchEvent(new Event('input', {bubbles: true}));", text);
     }
 
     private static void touch(Path p) throws IOException {
@@ -163,8 +175,10 @@ class ControlPlaneSandboxIT {
         browser.screenshot("sandbox-events-live");
 
         // The denied read, in detail: the deciding reason and the process chain up to the shell.
+        filterText("/workspace/secret.txt");
+        wait.until(drv -> rowTexts().stream().anyMatch(r -> r.contains("/workspace/secret.txt") && r.contains("deny")));
         d.executeScript("[...document.querySelectorAll(\"[data-testid='event-row']\")]"
-                + ".find(r => r.innerText.includes('/workspace/secret.txt')).click()");
+                + ".find(r => r.innerText.includes('/workspace/secret.txt') && r.innerText.includes('deny')).click()");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='detail-title']"),
                 "FileOpenReadOnly"));
         assertThat(byTest("detail-reason").getText()).contains("denied");
@@ -178,12 +192,14 @@ class ControlPlaneSandboxIT {
                 .anyMatch(r -> r.getText().contains(session) && r.getText().contains("RUNNING")));
         assertThat(byTest("session-row").getText()).contains("Agent::\"sh\"");
         assertThat(api(url, "/api/sessions/" + session).get("sandbox").asText()).isEqualTo("builtin");
+        // Suggestions learn from the same audit store the session records to.
+        assertThat(api(url, "/api/suggestions?session=" + session).toString()).contains("cedar");
         assertThat(d.findElements(By.cssSelector("[data-testid='stop-session']"))).hasSize(1);
         browser.screenshot("sandbox-session-listed");
 
         touch(project.resolve("done"));
         assertThat(tether.awaitExit(SESSION)).as(tether.stderr()).isZero();
-        assertThat(tether.stderr()).contains("DENY FileOpenReadOnly /workspace/secret.txt");
+        assertThat(tether.stderr()).containsPattern("DENIED .* FileOpenReadOnly /workspace/secret.txt");
     }
 
     @Test
@@ -210,6 +226,12 @@ class ControlPlaneSandboxIT {
                 "edited"));
         browser.screenshot("policy-edited");
         byTest("save").click();
+        // Before applying, the UI replays the session's recorded decisions with the new text: the
+        // denied reads of the secret are shown as newly allowed; apply.
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='whatif']")));
+        wait.until(drv -> byTest("whatif").getText().contains("/workspace/secret.txt"));
+        browser.screenshot("policy-what-would-change");
+        byTest("whatif-apply").click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='policy-status']"),
                 "is in force"));
 
