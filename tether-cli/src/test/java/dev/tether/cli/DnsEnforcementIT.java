@@ -78,8 +78,9 @@ class DnsEnforcementIT {
         Path events = project.resolve("events.jsonl");
         try (LabNetwork lab = LabNetwork.create(escapeBinary, "dns", "10.251.0.", "fd00:7e7d::");
              TestDnsServer dns = TestDnsServer.start(InetAddress.getLoopbackAddress())
-                     .name("allowed.test", "10.251.0.1").name("other.test", "10.251.0.2")) {
+                     .name("allowed.test", "10.251.0.1", "fd00:7e7d::1").name("other.test", "10.251.0.2")) {
             lab.http("10.251.0.1", 8080);
+            lab.http("fd00:7e7d::1", 8080);
             String upstream = "TETHER_DNS_UPSTREAM=127.0.0.1:" + dns.address().getPort();
             var r = TetherProcess.run(project, List.of("env", upstream), "run", "--engine", "builtin",
                     "--events", events.toString(), "--policy", project.resolve(".tether/policy.cedar").toString(),
@@ -87,7 +88,8 @@ class DnsEnforcementIT {
                             "bin/escape connect 10.251.0.1 8080",
                             "getent ahostsv4 allowed.test | head -1 | cut -d' ' -f1",
                             "bin/escape connect 10.251.0.1 8080",
-                            "curl --noproxy '*' -sS -o /dev/null -w 'http=%{http_code}\\n' http://allowed.test:8080/; echo curl-allowed=$?",
+                            "curl -4 --noproxy '*' -sS -o /dev/null -w 'http=%{http_code}\\n' http://allowed.test:8080/; echo curl-allowed=$?",
+                            "curl -6 --noproxy '*' -sS -o /dev/null -w 'http=%{http_code}\\n' http://allowed.test:8080/; echo curl6-allowed=$?",
                             "bin/escape connect 10.251.0.1 7777",
                             "curl --noproxy '*' -sS -o /dev/null http://other.test:7777/ 2>/dev/null; echo curl-other=$?",
                             "bin/escape connect 10.251.0.2 7777",
@@ -98,6 +100,8 @@ class DnsEnforcementIT {
                     "connected",                // pinned with allowed.test's rules
                     "http=200",
                     "curl-allowed=0",
+                    "http=200",                 // the AAAA answer is pinned too
+                    "curl6-allowed=0",
                     "denied: EPERM (connect)",  // pinned, but the permit is for port 8080 only
                     "curl-other=7",             // other.test resolves, its address is pinned with no permit
                     "denied: EPERM (connect)",
@@ -108,5 +112,49 @@ class DnsEnforcementIT {
             assertThat(decisions(events, "deny")).extracting(n -> n.path("resource").asText())
                     .contains("10.251.0.2:7777", "10.251.0.1:7777");
         }
+    }
+
+    @Test
+    void aReloadRecomputesThePinsOfAddressesAlreadyResolved() throws Exception {
+        Path project = project("dnsPinReload");
+        Path events = project.resolve("events.jsonl");
+        Path out1 = project.resolve("src/out1");
+        Path out2 = project.resolve("src/out2");
+        try (LabNetwork lab = LabNetwork.create(escapeBinary, "dns", "10.251.0.", "fd00:7e7d::");
+             TestDnsServer dns = TestDnsServer.start(InetAddress.getLoopbackAddress()).name("allowed.test", "10.251.0.1")) {
+            lab.http("10.251.0.1", 8080);
+            Process tether = new ProcessBuilder(withEnv("TETHER_DNS_UPSTREAM=127.0.0.1:" + dns.address().getPort(),
+                    "run", "--engine", "builtin", "--events", events.toString(),
+                    "--policy", project.resolve(".tether/policy.cedar").toString(), "--", "sh", "-c",
+                    "getent ahostsv4 allowed.test > /dev/null; bin/escape connect 10.251.0.1 8080 > src/out1;"
+                            + " while [ ! -e src/go ]; do sleep 0.05; done;"
+                            + " n=0; until bin/escape connect 10.251.0.1 8080 | grep -q denied; do n=$((n+1));"
+                            + " [ $n -gt 200 ] && break; sleep 0.05; done; bin/escape connect 10.251.0.1 8080 > src/out2"))
+                    .directory(project.toFile()).redirectErrorStream(true)
+                    .redirectOutput(project.resolve("run.log").toFile()).start();
+            try {
+                EnforcementIT.await(() -> Files.exists(out1) && Files.size(out1) > 0);
+                assertThat(Files.readString(out1)).isEqualTo("connected\n");
+                // The permit moves to another port: the pinned address must follow at once,
+                // although the sandbox does not resolve the name again.
+                Files.writeString(project.resolve(".tether/policy.cedar"),
+                        EnforcementIT.POLICY + DNS_POLICY.replace("allowed.test:8080", "allowed.test:9090"));
+                Files.writeString(project.resolve("src/go"), "");
+                assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } finally {
+                tether.destroyForcibly();
+            }
+            assertThat(Files.readString(out2)).as(Files.readString(project.resolve("run.log")))
+                    .isEqualTo("denied: EPERM (connect)\n");
+            assertThat(Files.readString(project.resolve("run.log"))).contains("policy reloaded");
+            assertThat(dns.queries()).as("no second resolution was needed").isEqualTo(1);
+        }
+    }
+
+    private static List<String> withEnv(String assignment, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("env", assignment));
+        cmd.addAll(TetherProcess.command());
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 }
