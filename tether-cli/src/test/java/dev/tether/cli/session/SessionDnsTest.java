@@ -249,6 +249,30 @@ class SessionDnsTest {
     }
 
     @Test
+    void tcpQueriesAreForwardedOverTcpAndPinnedAlike() throws Exception {
+        FakeTarget t = new FakeTarget();
+        DnsPins pins = new DnsPins(t, () -> policy(Map.of("a.test", 443)), now::get, Duration.ofSeconds(300));
+        try (TestDnsServer upstream = TestDnsServer.start(LOOPBACK).name("a.test", "192.0.2.1", "192.0.2.2");
+             SessionDns dns = SessionDns.start(List.of(LOOPBACK), upstream.address(), pins, new PrintWriter(new StringWriter()));
+             java.net.Socket s = new java.net.Socket(LOOPBACK, dns.port())) {
+            s.setSoTimeout(5000);
+            var out = new java.io.DataOutputStream(s.getOutputStream());
+            var in = new java.io.DataInputStream(s.getInputStream());
+            for (int i = 0; i < 2; i++) { // two queries on one connection
+                byte[] q = Message.newQuery(Record.newRecord(Name.fromString("a.test."), Type.A, DClass.IN)).toWire();
+                out.writeShort(q.length);
+                out.write(q);
+                out.flush();
+                byte[] r = new byte[in.readUnsignedShort()];
+                in.readFully(r);
+                assertThat(new Message(r).getSection(Section.ANSWER)).hasSize(2);
+            }
+            assertThat(t.pinned.get(InetAddress.ofLiteral("192.0.2.1"))).containsExactly(permit(443));
+            assertThat(t.pinned.get(InetAddress.ofLiteral("192.0.2.2"))).containsExactly(permit(443));
+        }
+    }
+
+    @Test
     void upstreamComesFromTheEnvironmentOrResolvConf(@TempDir Path dir) throws Exception {
         Path resolv = dir.resolve("resolv.conf");
         Files.writeString(resolv, "# comment\nsearch example\nnameserver 127.0.0.53\nnameserver 10.0.0.1\n");

@@ -33,14 +33,49 @@ public final class TestDnsServer implements AutoCloseable {
     private final AtomicInteger queries = new AtomicInteger();
     private volatile long ttl = 60;
     private final Thread thread;
+    private final java.net.ServerSocket tcp;
 
-    private TestDnsServer(DatagramSocket socket) {
+    private TestDnsServer(DatagramSocket socket, java.net.ServerSocket tcp) {
         this.socket = socket;
+        this.tcp = tcp;
         this.thread = Thread.ofPlatform().daemon(true).name("test-dns").start(this::loop);
+        Thread.ofPlatform().daemon(true).name("test-dns-tcp").start(this::tcpLoop);
     }
 
+    /** UDP and TCP on the same port of {@code bind}. */
     public static TestDnsServer start(InetAddress bind) throws IOException {
-        return new TestDnsServer(new DatagramSocket(new InetSocketAddress(bind, 0)));
+        for (int attempt = 0; ; attempt++) {
+            DatagramSocket udp = new DatagramSocket(new InetSocketAddress(bind, 0));
+            try {
+                java.net.ServerSocket tcp = new java.net.ServerSocket();
+                tcp.bind(new InetSocketAddress(bind, udp.getLocalPort()));
+                return new TestDnsServer(udp, tcp);
+            } catch (IOException e) {
+                udp.close();
+                if (attempt > 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void tcpLoop() {
+        while (!tcp.isClosed()) {
+            try (java.net.Socket s = tcp.accept()) {
+                s.setSoTimeout(2000);
+                var in = new java.io.DataInputStream(s.getInputStream());
+                var out = new java.io.DataOutputStream(s.getOutputStream());
+                byte[] q = new byte[in.readUnsignedShort()];
+                in.readFully(q);
+                queries.incrementAndGet();
+                byte[] r = respond(new Message(q)).toWire();
+                out.writeShort(r.length);
+                out.write(r);
+                out.flush();
+            } catch (IOException e) {
+                // closed, or garbage
+            }
+        }
     }
 
     public TestDnsServer name(String name, String... ips) {
@@ -119,6 +154,11 @@ public final class TestDnsServer implements AutoCloseable {
     @Override
     public void close() {
         socket.close();
+        try {
+            tcp.close();
+        } catch (IOException e) {
+            // closing
+        }
         try {
             thread.join(1000);
         } catch (InterruptedException e) {
