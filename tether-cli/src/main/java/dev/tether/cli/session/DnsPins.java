@@ -86,11 +86,28 @@ public final class DnsPins {
         Map<String, Instant> next = names == null ? new HashMap<>() : new HashMap<>(names);
         Instant old = next.get(n);
         next.put(n, old != null && old.isAfter(expiry) ? old : expiry);
-        if (!target.pin(address, union(address, next.keySet()))) {
+        if (!tryPin(address, next.keySet())) {
             return false;
         }
         live.put(address, next);
         return true;
+    }
+
+    /** The kernel's answer; a failing map update counts as a refusal. */
+    private boolean tryPin(InetAddress address, Set<String> names) {
+        try {
+            return target.pin(address, union(address, names));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void tryUnpin(InetAddress address) {
+        try {
+            target.unpin(address);
+        } catch (RuntimeException e) {
+            // gone already, or the guard is closing: nothing left to decide with it
+        }
     }
 
     private List<NetworkRules.Rule> union(InetAddress address, Set<String> names) {
@@ -115,12 +132,12 @@ public final class DnsPins {
             var e = it.next();
             boolean changed = e.getValue().values().removeIf(t -> !t.isAfter(now));
             if (e.getValue().isEmpty()) {
-                target.unpin(e.getKey());
+                tryUnpin(e.getKey());
                 it.remove();
                 unpinned++;
-            } else if (changed && !target.pin(e.getKey(), union(e.getKey(), e.getValue().keySet()))) {
+            } else if (changed && !tryPin(e.getKey(), e.getValue().keySet())) {
                 // The narrower union did not fit: rather no pin (address rules) than a stale wider one.
-                target.unpin(e.getKey());
+                tryUnpin(e.getKey());
                 it.remove();
                 unpinned++;
             }
@@ -138,8 +155,8 @@ public final class DnsPins {
         int n = 0;
         for (var it = live.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!target.pin(e.getKey(), union(e.getKey(), e.getValue().keySet()))) {
-                target.unpin(e.getKey());
+            if (!tryPin(e.getKey(), e.getValue().keySet())) {
+                tryUnpin(e.getKey());
                 it.remove();
             } else {
                 n++;
@@ -151,7 +168,7 @@ public final class DnsPins {
     /** Removes every pin (the session ends). */
     public synchronized void clear() {
         for (InetAddress a : live.keySet()) {
-            target.unpin(a);
+            tryUnpin(a);
         }
         live.clear();
     }

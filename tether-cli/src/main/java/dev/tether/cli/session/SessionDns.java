@@ -63,6 +63,7 @@ public final class SessionDns implements AutoCloseable {
 
     private final InetSocketAddress upstream;
     private final DnsPins pins;
+    private final java.util.function.BooleanSupplier failClosed;
     private final PrintWriter err;
     private final List<DatagramSocket> udp = new ArrayList<>();
     private final List<ServerSocket> tcp = new ArrayList<>();
@@ -78,9 +79,10 @@ public final class SessionDns implements AutoCloseable {
     private volatile boolean running = true;
     private int port;
 
-    private SessionDns(InetSocketAddress upstream, DnsPins pins, PrintWriter err) {
+    private SessionDns(InetSocketAddress upstream, DnsPins pins, java.util.function.BooleanSupplier failClosed, PrintWriter err) {
         this.upstream = upstream;
         this.pins = pins;
+        this.failClosed = failClosed;
         this.err = err;
         this.janitor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).name("tether-dns-janitor").factory());
     }
@@ -92,7 +94,17 @@ public final class SessionDns implements AutoCloseable {
      */
     public static SessionDns start(List<InetAddress> addresses, InetSocketAddress upstream, DnsPins pins, PrintWriter err)
             throws IOException {
-        SessionDns dns = new SessionDns(upstream, pins, err);
+        return start(addresses, upstream, pins, () -> true, err);
+    }
+
+    /**
+     * @param failClosed whether an answer whose pin failed becomes SERVFAIL (enforce mode); when
+     *     false (shadow, permissive) the answer goes through and the address is decided, and
+     *     recorded, by the address rules
+     */
+    public static SessionDns start(List<InetAddress> addresses, InetSocketAddress upstream, DnsPins pins,
+                                   java.util.function.BooleanSupplier failClosed, PrintWriter err) throws IOException {
+        SessionDns dns = new SessionDns(upstream, pins, failClosed, err);
         try {
             dns.bind(addresses);
         } catch (IOException | RuntimeException e) {
@@ -339,6 +351,11 @@ public final class SessionDns implements AutoCloseable {
                 ok = false;
             }
             if (!ok) {
+                if (!failClosed.getAsBoolean()) {
+                    err.println("tether: could not pin " + address.getHostAddress() + " for " + name
+                            + " in the kernel guard; not enforcing, so the answer goes through");
+                    continue;
+                }
                 err.println("tether: could not pin " + address.getHostAddress() + " for " + name
                         + " in the kernel guard; answering SERVFAIL");
                 return false;

@@ -235,7 +235,8 @@ public final class SessionEnforcement implements AutoCloseable {
         });
         SessionDns started = null;
         try {
-            started = SessionDns.start(List.of(network.gateway4(), network.gateway6()), upstream.get(), pins, err);
+            started = SessionDns.start(List.of(network.gateway4(), network.gateway6()), upstream.get(), pins,
+                    () -> policy.get().mode() == Mode.ENFORCE, err);
             network.redirectDns(new java.net.InetSocketAddress(network.gateway4(), started.port()));
             dns = started;
         } catch (IOException | RuntimeException e) {

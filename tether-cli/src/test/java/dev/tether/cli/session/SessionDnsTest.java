@@ -205,6 +205,41 @@ class SessionDnsTest {
     }
 
     @Test
+    void whenNotEnforcingAFailedPinDoesNotBreakResolution() throws Exception {
+        FakeTarget t = new FakeTarget();
+        t.refuse.set(true);
+        DnsPins pins = new DnsPins(t, () -> policy(Map.of()), now::get, Duration.ofSeconds(300));
+        try (TestDnsServer upstream = TestDnsServer.start(LOOPBACK).name("a.test", "192.0.2.1");
+             SessionDns dns = SessionDns.start(List.of(LOOPBACK), upstream.address(), pins, () -> false,
+                     new PrintWriter(new StringWriter()));
+             DatagramSocket client = new DatagramSocket()) {
+            client.setSoTimeout(5000);
+            Message r = query(client, dns.port(), "a.test.", Type.A);
+            assertThat(r.getRcode()).isEqualTo(Rcode.NOERROR);
+            assertThat(r.getSection(Section.ANSWER)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aKernelErrorCountsAsARefusal() {
+        DnsPins.Target broken = new DnsPins.Target() {
+            @Override
+            public boolean pin(InetAddress address, List<NetworkRules.Rule> rules) {
+                throw new IllegalStateException("bpf_map_update_elem: E2BIG");
+            }
+
+            @Override
+            public void unpin(InetAddress address) {
+                throw new IllegalStateException("bpf_map_delete_elem: ENOENT");
+            }
+        };
+        DnsPins pins = new DnsPins(broken, () -> policy(Map.of()), now::get, Duration.ofSeconds(300));
+        assertThat(pins.pin("a.test", InetAddress.ofLiteral("192.0.2.1"), 60)).isFalse();
+        assertThat(pins.recompute()).isZero();
+        pins.clear();
+    }
+
+    @Test
     void malformedQueriesGetFormerrOrAreDroppedAndTheForwarderKeepsAnswering() throws Exception {
         FakeTarget t = new FakeTarget();
         DnsPins pins = new DnsPins(t, () -> policy(Map.of()), now::get, Duration.ofSeconds(300));
