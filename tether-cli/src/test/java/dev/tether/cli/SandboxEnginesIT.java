@@ -81,7 +81,7 @@ class SandboxEnginesIT {
         assertThat(Files.readString(project.resolve("own-path.txt"))).isEqualTo("same\n");
         assertThat(r.stdout()).contains("exec-marker").contains("session=" + session(r.stderr()));
         // The exec inside the sandbox (container included) was seen by the BPF monitor.
-        assertThat(Files.readString(events)).contains("\"filename\":\"/bin/echo\"").contains("exec-marker");
+        assertThat(Files.readString(events)).contains("\"action\":\"ProcessExec\",\"resource\":\"/bin/echo\"").contains("exec-marker");
         assertThat(r.stderr()).contains("(" + engine + ", principal Agent::\"sh\")");
         assertNothingLeft(session(r.stderr()));
     }

@@ -1,10 +1,6 @@
 package dev.tether.kernel.enforce;
 
 import dev.tether.events.Event;
-import dev.tether.events.EventKind;
-import dev.tether.events.EventLayer;
-import dev.tether.events.NetworkDetail;
-import dev.tether.events.Verdict;
 import dev.tether.kernel.bpf.BpfMap;
 import dev.tether.kernel.bpf.BpfObject;
 import dev.tether.kernel.ffm.LibBpf;
@@ -79,9 +75,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     private final List<PolicyRef> pinTable = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<PolicyRef, Integer> pinIndex = new HashMap<>();
     private final Consumer<Event> sink;
-    private final String sessionId;
-    private final String principal;
-    private final long bootToWall;
+    private final NetworkGuardEventDecoder decoder;
     private final Arena ringArena = Arena.ofShared();
     private final MemorySegment ring;
     private final Thread consumer;
@@ -107,9 +101,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             freePinSlots.add(i);
         }
         this.sink = sink;
-        this.sessionId = sessionId;
-        this.principal = principal;
-        this.bootToWall = libc.bootToWallOffsetNanos();
+        this.decoder = new NetworkGuardEventDecoder(sessionId, principal, libc.bootToWallOffsetNanos());
         try {
             MethodHandle target = MethodHandles.lookup().bind(this, "onEvent",
                     MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
@@ -360,7 +352,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     @SuppressWarnings("unused")
     private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
         try {
-            Event e = decode(data.reinterpret(size));
+            Event e = decoder.decode(data.reinterpret(size), g -> policyTables.getOrDefault(g, List.of()), pinTable, loopbackGuarded);
             if (e != null) {
                 sink.accept(e);
             }
@@ -368,93 +360,6 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             // never throw into C; a bad record is dropped (the guard already decided)
         }
         return 0;
-    }
-
-    private Event decode(MemorySegment r) {
-        if (r.byteSize() < 72) {
-            return null;
-        }
-        long bootNs = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
-        int tid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 20);
-        long generation = Integer.toUnsignedLong(r.get(ValueLayout.JAVA_INT_UNALIGNED, 24));
-        int port = Short.toUnsignedInt(r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 28));
-        int policy = Short.toUnsignedInt(r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 30));
-        int family = Byte.toUnsignedInt(r.get(ValueLayout.JAVA_BYTE, 32));
-        int transport = r.get(ValueLayout.JAVA_BYTE, 33);
-        int verdict = r.get(ValueLayout.JAVA_BYTE, 34);
-        int hook = r.get(ValueLayout.JAVA_BYTE, 35);
-        int sockType = r.get(ValueLayout.JAVA_INT_UNALIGNED, 36);
-        byte[] addr = new byte[16];
-        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 40, addr, 0, 16);
-        byte[] comm = new byte[16];
-        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 56, comm, 0, 16);
-        int commLen = 0;
-        while (commLen < 16 && comm[commLen] != 0) {
-            commLen++;
-        }
-        Verdict v = switch (verdict) {
-            case 1, 4 -> Verdict.ALLOW;
-            case 3 -> Verdict.WOULD_DENY;
-            default -> Verdict.DENY;
-        };
-        List<PolicyRef> table = policyTables.getOrDefault(generation, List.of());
-        boolean pinned = policy != NO_POLICY && (policy & PIN_POLICY) != 0;
-        if (pinned) {
-            table = pinTable;
-            policy &= ~PIN_POLICY;
-        }
-        List<String> ids = policy < table.size() ? List.of(table.get(policy).id()) : List.of();
-        String resource;
-        String reason;
-        String ip = null;
-        if (hook == 3) {
-            resource = "socket(family " + family + ", type " + sockType + ")";
-            reason = "denied: tether never allows raw or packet sockets in a sandbox (they bypass address rules)";
-        } else {
-            try {
-                InetAddress a = InetAddress.getByAddress(family == 2 ? java.util.Arrays.copyOf(addr, 4) : addr);
-                ip = a.getHostAddress();
-                resource = (family == 2 ? ip : "[" + ip + "]") + ":" + port;
-            } catch (UnknownHostException e) {
-                return null;
-            }
-            reason = switch (verdict) {
-                case 4 -> "allowed: TCP " + port + " goes to tether's proxy, which decides by hostname";
-                case 1 -> ids.isEmpty() ? "allowed: DNS to the sandbox's resolver" : "allowed: permit " + String.join(", ", ids) + " matched " + resource;
-                default -> policy < table.size() ? "denied: forbid " + ids.getFirst() + " matched " + resource
-                        : policy == NO_POLICY && loopbackGuarded && isLoopbackGuard(family, addr)
-                                ? "denied: the host's loopback is unreachable unless a rule names it"
-                                : "denied: no permit matched " + resource;
-            };
-        }
-        return Event.builder(EventKind.NETWORK_CONNECT)
-                .timeNs(bootNs + bootToWall)
-                .session(sessionId)
-                .principal(principal)
-                .layer(EventLayer.CGROUP_BPF)
-                .resource(resource)
-                .decision(v, ids, reason)
-                .errno(v == Verdict.DENY ? 1 : null)
-                .process(pid, 0, tid)
-                .comm(new String(comm, 0, commLen, java.nio.charset.StandardCharsets.UTF_8))
-                .detail(hook == 3 ? null : new NetworkDetail(family == 2 ? NetworkDetail.Family.INET : NetworkDetail.Family.INET6,
-                        transport == 1 ? NetworkDetail.Protocol.TCP : transport == 2 ? NetworkDetail.Protocol.UDP
-                                : NetworkDetail.Protocol.OTHER, ip, port, null))
-                .build();
-    }
-
-    /** Whether a refusal with no policy came from the host-loopback guard (127/8, 0/8, ::1, ::). */
-    private static boolean isLoopbackGuard(int family, byte[] addr) {
-        if (family == 2) {
-            return addr[0] == 127 || addr[0] == 0;
-        }
-        for (int i = 0; i < 15; i++) {
-            if (addr[i] != 0) {
-                return false;
-            }
-        }
-        return addr[15] == 0 || addr[15] == 1;
     }
 
     @Override
