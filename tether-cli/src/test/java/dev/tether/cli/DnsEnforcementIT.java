@@ -107,8 +107,9 @@ class DnsEnforcementIT {
                     "denied: EPERM (connect)",
                     "done");
             assertThat(dns.queries()).as("the sandbox's queries reached the upstream through tether").isGreaterThanOrEqualTo(2);
-            assertThat(decisions(events, "allow")).extracting(n -> n.path("reason").asText())
-                    .anyMatch(x -> x.contains("permit allowed-host"));
+            assertThat(decisions(events, "allow")).filteredOn(n -> n.path("resource").asText().equals("10.251.0.1:8080"))
+                    .extracting(n -> n.path("reason").asText() + " | " + n.path("detail").path("hostname").asText())
+                    .contains("allowed: permit allowed-host matched 10.251.0.1:8080 (resolved from allowed.test) | allowed.test");
             assertThat(decisions(events, "deny")).extracting(n -> n.path("resource").asText())
                     .contains("10.251.0.2:7777", "10.251.0.1:7777");
         }

@@ -28,8 +28,11 @@ public final class DnsPins {
 
     /** Where pins go: the kernel guard ({@code CgroupNetworkGuard::pin} / {@code ::unpin}). */
     public interface Target {
-        /** @return false when the rules do not fit or the table is full */
-        boolean pin(InetAddress address, List<NetworkRules.Rule> rules);
+        /**
+         * @param names the live names the address was resolved from (for the guard's events)
+         * @return false when the rules do not fit or the table is full
+         */
+        boolean pin(InetAddress address, List<NetworkRules.Rule> rules, Set<String> names);
 
         void unpin(InetAddress address);
     }
@@ -96,7 +99,7 @@ public final class DnsPins {
     /** The kernel's answer; a failing map update counts as a refusal. */
     private boolean tryPin(InetAddress address, Set<String> names) {
         try {
-            return target.pin(address, union(address, names));
+            return target.pin(address, union(address, names), Set.copyOf(names));
         } catch (RuntimeException e) {
             return false;
         }

@@ -221,8 +221,9 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         DnsPins pins = new DnsPins(new DnsPins.Target() {
             @Override
-            public boolean pin(java.net.InetAddress address, List<dev.tether.policy.NetworkRules.Rule> rules) {
-                return g.pin(address, rules);
+            public boolean pin(java.net.InetAddress address, List<dev.tether.policy.NetworkRules.Rule> rules,
+                               java.util.Set<String> names) {
+                return g.pin(address, rules, names);
             }
 
             @Override

@@ -71,7 +71,7 @@ class SessionDnsBench {
         Principal who = new Principal("bench", "s1");
         DnsPins.Target noop = new DnsPins.Target() {
             @Override
-            public boolean pin(InetAddress address, List<NetworkRules.Rule> rules) {
+            public boolean pin(InetAddress address, List<NetworkRules.Rule> rules, java.util.Set<String> names) {
                 return true;
             }
 

@@ -42,7 +42,7 @@ class SessionDnsTest {
         final AtomicBoolean refuse = new AtomicBoolean();
 
         @Override
-        public synchronized boolean pin(InetAddress address, List<NetworkRules.Rule> rules) {
+        public synchronized boolean pin(InetAddress address, List<NetworkRules.Rule> rules, java.util.Set<String> names) {
             if (refuse.get()) {
                 return false;
             }
@@ -224,7 +224,7 @@ class SessionDnsTest {
     void aKernelErrorCountsAsARefusal() {
         DnsPins.Target broken = new DnsPins.Target() {
             @Override
-            public boolean pin(InetAddress address, List<NetworkRules.Rule> rules) {
+            public boolean pin(InetAddress address, List<NetworkRules.Rule> rules, java.util.Set<String> names) {
                 throw new IllegalStateException("bpf_map_update_elem: E2BIG");
             }
 
