@@ -266,61 +266,142 @@ public final class SessionDns implements AutoCloseable {
         return b;
     }
 
+    /** What to do with a query from the sandbox, decided without any I/O. */
+    public sealed interface Inspected {
+        /** Answer at once with {@code bytes} (FORMERR, NOTIMP). */
+        record Reply(byte[] bytes, int rcode) implements Inspected {}
+
+        /** Not even a DNS query: no answer. */
+        record Drop() implements Inspected {}
+
+        /** A well-formed query for one IN question: forward it. */
+        record Forward(Message query) implements Inspected {}
+    }
+
+    /** Where {@link #complete} pins: {@link DnsPins#pin(String, InetAddress, long)}. */
+    public interface Pinner {
+        boolean pin(String name, InetAddress address, long ttlSeconds);
+    }
+
+    /** The reply for the sandbox and how many addresses it pinned; {@code rcode} SERVFAIL when refused. */
+    public record Completed(byte[] bytes, int pinned, boolean servfail, String problem) {}
+
     /**
      * The reply to one query from the sandbox, or null to drop it (not even a DNS header, or a
      * response sent to us). Never throws for what the sandbox sends.
      */
     byte[] answer(byte[] query, boolean tcp) {
         queries.incrementAndGet();
-        if (query.length < 12) {
-            dropped.incrementAndGet();
-            return null;
-        }
+        Inspected inspected = inspect(query);
         Message q;
-        try {
-            q = new Message(query);
-        } catch (IOException | RuntimeException e) {
-            return headerOnly(query, Rcode.FORMERR);
-        }
-        if (q.getHeader().getFlag(Flags.QR)) {
-            dropped.incrementAndGet();
-            return null;
-        }
-        if (q.getHeader().getOpcode() != Opcode.QUERY) {
-            return error(q, Rcode.NOTIMP);
-        }
-        Record question = q.getQuestion();
-        if (q.getHeader().getCount(Section.QUESTION) != 1 || question == null || question.getDClass() != DClass.IN
-                || q.getHeader().getCount(Section.ANSWER) != 0) {
-            formerr.incrementAndGet();
-            return error(q, Rcode.FORMERR);
+        switch (inspected) {
+            case Inspected.Drop d -> {
+                dropped.incrementAndGet();
+                return null;
+            }
+            case Inspected.Reply r -> {
+                if (r.rcode() == Rcode.FORMERR) {
+                    formerr.incrementAndGet();
+                }
+                return r.bytes();
+            }
+            case Inspected.Forward f -> q = f.query();
         }
         byte[] raw;
         try {
             raw = tcp ? forwardTcp(query) : forwardUdp(query, q.getHeader().getID());
         } catch (IOException e) {
+            servfail.incrementAndGet();
             return error(q, Rcode.SERVFAIL);
         }
+        Completed c = complete(q, raw, pins::pin, failClosed.getAsBoolean());
+        if (c.problem() != null) {
+            err.println("tether: " + c.problem());
+        }
+        pinned.addAndGet(c.pinned());
+        if (c.servfail()) {
+            servfail.incrementAndGet();
+        } else {
+            answered.incrementAndGet();
+        }
+        return c.bytes();
+    }
+
+    /**
+     * Classifies bytes from the sandbox: FORMERR for what does not parse or is not one IN
+     * question (a header-only reply when even the question cannot be read), NOTIMP for other
+     * opcodes, nothing for fewer than 12 bytes or a response; else the query to forward.
+     */
+    public static Inspected inspect(byte[] query) {
+        if (query.length < 12) {
+            return new Inspected.Drop();
+        }
+        Message q;
+        try {
+            q = new Message(query);
+        } catch (IOException | RuntimeException e) {
+            return new Inspected.Reply(headerOnly(query, Rcode.FORMERR), Rcode.FORMERR);
+        }
+        if (q.getHeader().getFlag(Flags.QR)) {
+            return new Inspected.Drop();
+        }
+        if (q.getHeader().getOpcode() != Opcode.QUERY) {
+            return new Inspected.Reply(error(q, Rcode.NOTIMP), Rcode.NOTIMP);
+        }
+        Record question = q.getQuestion();
+        if (q.getHeader().getCount(Section.QUESTION) != 1 || question == null || question.getDClass() != DClass.IN
+                || q.getHeader().getCount(Section.ANSWER) != 0) {
+            return new Inspected.Reply(error(q, Rcode.FORMERR), Rcode.FORMERR);
+        }
+        return new Inspected.Forward(q);
+    }
+
+    /**
+     * The reply for {@code q} given the upstream's {@code raw} answer: the answer unchanged once
+     * every A/AAAA record of the queried name's CNAME chain is pinned; SERVFAIL when the answer
+     * does not parse, does not match the query, or (with {@code failClosed}) a pin was refused.
+     */
+    public static Completed complete(Message q, byte[] raw, Pinner pins, boolean failClosed) {
+        Record question = q.getQuestion();
         Message r;
         try {
             r = new Message(raw);
         } catch (IOException | RuntimeException e) {
-            return error(q, Rcode.SERVFAIL);
+            return new Completed(error(q, Rcode.SERVFAIL), 0, true, null);
         }
         Record rq = r.getQuestion();
         if (r.getHeader().getID() != q.getHeader().getID() || !r.getHeader().getFlag(Flags.QR) || rq == null
                 || !rq.getName().equals(question.getName()) || rq.getType() != question.getType()) {
-            return error(q, Rcode.SERVFAIL);
+            return new Completed(error(q, Rcode.SERVFAIL), 0, true, null);
         }
-        if (!pinAnswers(question.getName(), r)) {
-            return error(q, Rcode.SERVFAIL);
+        Name qname = question.getName();
+        String name = qname.toString(true);
+        int count = 0;
+        String problem = null;
+        for (Record rec : chainAddresses(qname, r)) {
+            InetAddress address = rec instanceof ARecord a ? a.getAddress() : ((AAAARecord) rec).getAddress();
+            boolean ok;
+            try {
+                ok = pins.pin(name, address, rec.getTTL());
+            } catch (RuntimeException e) {
+                ok = false;
+            }
+            if (!ok) {
+                if (failClosed) {
+                    return new Completed(error(q, Rcode.SERVFAIL), count, true, "could not pin " + address.getHostAddress()
+                            + " for " + name + " in the kernel guard; answering SERVFAIL");
+                }
+                problem = "could not pin " + address.getHostAddress() + " for " + name
+                        + " in the kernel guard; not enforcing, so the answer goes through";
+                continue;
+            }
+            count++;
         }
-        answered.incrementAndGet();
-        return raw;
+        return new Completed(raw, count, false, problem);
     }
 
-    /** Pins the A/AAAA records of the answer that belong to {@code qname} (directly or by CNAME). */
-    private boolean pinAnswers(Name qname, Message r) {
+    /** The A/AAAA records of the answer section owned by {@code qname} or a name its CNAME chain reaches. */
+    public static List<Record> chainAddresses(Name qname, Message r) {
         List<Record> answers = r.getSection(Section.ANSWER);
         Set<Name> chain = new HashSet<>();
         chain.add(qname);
@@ -335,34 +416,13 @@ public final class SessionDns implements AutoCloseable {
                 break;
             }
         }
-        String name = qname.toString(true);
+        List<Record> out = new ArrayList<>();
         for (Record rec : answers) {
-            if (!chain.contains(rec.getName())) {
-                continue;
+            if ((rec instanceof ARecord || rec instanceof AAAARecord) && chain.contains(rec.getName())) {
+                out.add(rec);
             }
-            InetAddress address = rec instanceof ARecord a ? a.getAddress() : rec instanceof AAAARecord a6 ? a6.getAddress() : null;
-            if (address == null) {
-                continue;
-            }
-            boolean ok;
-            try {
-                ok = pins.pin(name, address, rec.getTTL());
-            } catch (RuntimeException e) {
-                ok = false;
-            }
-            if (!ok) {
-                if (!failClosed.getAsBoolean()) {
-                    err.println("tether: could not pin " + address.getHostAddress() + " for " + name
-                            + " in the kernel guard; not enforcing, so the answer goes through");
-                    continue;
-                }
-                err.println("tether: could not pin " + address.getHostAddress() + " for " + name
-                        + " in the kernel guard; answering SERVFAIL");
-                return false;
-            }
-            pinned.incrementAndGet();
         }
-        return true;
+        return out;
     }
 
     private byte[] forwardUdp(byte[] query, int id) throws IOException {
@@ -405,10 +465,7 @@ public final class SessionDns implements AutoCloseable {
         }
     }
 
-    private byte[] error(Message q, int rcode) {
-        if (rcode == Rcode.SERVFAIL) {
-            servfail.incrementAndGet();
-        }
+    private static byte[] error(Message q, int rcode) {
         Message m = new Message(q.getHeader().getID());
         m.getHeader().setFlag(Flags.QR);
         m.getHeader().setOpcode(q.getHeader().getOpcode());
@@ -425,8 +482,7 @@ public final class SessionDns implements AutoCloseable {
     }
 
     /** A header-only reply for a query that does not parse: its id and opcode, QR set, no sections. */
-    private byte[] headerOnly(byte[] query, int rcode) {
-        formerr.incrementAndGet();
+    private static byte[] headerOnly(byte[] query, int rcode) {
         byte[] b = new byte[12];
         b[0] = query[0];
         b[1] = query[1];
