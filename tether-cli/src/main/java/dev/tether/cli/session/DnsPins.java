@@ -46,6 +46,7 @@ public final class DnsPins {
     private final Supplier<Rules> rules;
     private final Supplier<Instant> clock;
     private final Duration minLifetime;
+    private volatile Set<InetAddress> reserved = Set.of();
     /** address -> (name -> expiry) */
     private final Map<InetAddress, Map<String, Instant>> live = new HashMap<>();
 
@@ -63,6 +64,16 @@ public final class DnsPins {
         this(target, rules, Instant::now, MIN_LIFETIME);
     }
 
+    /**
+     * Addresses never pinned (the sandbox's gateway, where its DNS goes): an answer naming them
+     * goes through and they stay decided by the address rules, so a name cannot take the
+     * resolver's port-53 permit away (or add rules to it).
+     */
+    public DnsPins reserve(java.util.Collection<InetAddress> addresses) {
+        this.reserved = Set.copyOf(addresses);
+        return this;
+    }
+
     /** The policy's spelling of a DNS name: lower case, no trailing dot. */
     static String normalize(String name) {
         String n = name.toLowerCase(Locale.ROOT);
@@ -78,6 +89,9 @@ public final class DnsPins {
      *     what was pinned before for the address stays
      */
     public synchronized boolean pin(String name, InetAddress address, long ttlSeconds) {
+        if (reserved.contains(address)) {
+            return true;
+        }
         String n = normalize(name);
         Instant now = clock.get();
         Instant expiry = now.plus(Duration.ofSeconds(Math.max(0, Math.min(ttlSeconds, 7 * 86400L))));

@@ -233,7 +233,7 @@ public final class SessionEnforcement implements AutoCloseable {
         }, () -> {
             SessionPolicy p = policy.get();
             return (name, address) -> p.snapshot().networkRules(p.principal(), name, address);
-        });
+        }).reserve(List.of(network.gateway4(), network.gateway6()));
         SessionDns started = null;
         try {
             started = SessionDns.start(List.of(network.gateway4(), network.gateway6()), upstream.get(), pins,

@@ -149,6 +149,16 @@ class SessionDnsTest {
     }
 
     @Test
+    void theGatewayIsNeverPinned() {
+        FakeTarget t = new FakeTarget();
+        InetAddress gateway = InetAddress.ofLiteral("100.96.0.1");
+        DnsPins pins = new DnsPins(t, () -> policy(Map.of()), now::get, Duration.ofSeconds(300)).reserve(List.of(gateway));
+        assertThat(pins.pin("evil.test", gateway, 60)).isTrue();
+        assertThat(t.pinned).isEmpty();
+        assertThat(pins.size()).isZero();
+    }
+
+    @Test
     void aRefusedPinIsNotRecorded() {
         FakeTarget t = new FakeTarget();
         t.refuse.set(true);
