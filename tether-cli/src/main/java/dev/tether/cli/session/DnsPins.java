@@ -100,9 +100,13 @@ public final class DnsPins {
             expiry = floor;
         }
         Map<String, Instant> names = live.get(address);
+        if (names != null && names.containsKey(n)) {
+            // Same names, same policy (a reload recomputes every pin): the kernel has the rules already.
+            names.merge(n, expiry, (a, b) -> a.isAfter(b) ? a : b);
+            return true;
+        }
         Map<String, Instant> next = names == null ? new HashMap<>() : new HashMap<>(names);
-        Instant old = next.get(n);
-        next.put(n, old != null && old.isAfter(expiry) ? old : expiry);
+        next.put(n, expiry);
         if (!tryPin(address, next.keySet())) {
             return false;
         }

@@ -149,6 +149,28 @@ class SessionDnsTest {
     }
 
     @Test
+    void aRepeatedAnswerOnlyExtendsThePin() {
+        FakeTarget t = new FakeTarget();
+        java.util.concurrent.atomic.AtomicInteger computed = new java.util.concurrent.atomic.AtomicInteger();
+        DnsPins pins = new DnsPins(t, () -> (name, address) -> {
+            computed.incrementAndGet();
+            return List.of(permit(443));
+        }, now::get, Duration.ofSeconds(300));
+        InetAddress ip = InetAddress.ofLiteral("192.0.2.1");
+        pins.pin("a.test", ip, 60);
+        advance(200);
+        pins.pin("a.test", ip, 60);
+        assertThat(t.log).hasSize(1);
+        assertThat(computed).hasValue(1);
+        advance(200); // 400 s after the first answer, 200 s after the second
+        pins.expire();
+        assertThat(t.pinned).containsKey(ip);
+        advance(101);
+        pins.expire();
+        assertThat(t.pinned).isEmpty();
+    }
+
+    @Test
     void theGatewayIsNeverPinned() {
         FakeTarget t = new FakeTarget();
         InetAddress gateway = InetAddress.ofLiteral("100.96.0.1");
