@@ -22,23 +22,33 @@ final class LabNetwork implements AutoCloseable {
     }
 
     static LabNetwork create(Path escape) throws Exception {
+        return create(escape, "", "10.254.0.", "fd00:7e7e::");
+    }
+
+    /**
+     * A lab of its own, for tests that may run while others use theirs: namespace
+     * {@code tether-lab-TAG-PID}, addresses {@code PREFIX4 1}, {@code PREFIX4 2}, {@code PREFIX6 1}
+     * (e.g. "10.251.0.", "fd00:7e7d::"), host side {@code .254} / {@code ::fe}.
+     */
+    static LabNetwork create(Path escape, String tag, String prefix4, String prefix6) throws Exception {
         long id = ProcessHandle.current().pid() % 100000;
-        LabNetwork lab = new LabNetwork("tether-lab-" + id, "tlab" + id);
+        LabNetwork lab = tag.isEmpty() ? new LabNetwork("tether-lab-" + id, "tlab" + id)
+                : new LabNetwork("tether-lab-" + tag + "-" + id, "t" + tag + id);
         lab.cleanup();
         try {
             lab.ip("netns", "add", lab.ns);
             lab.ip("link", "add", lab.hostIf, "type", "veth", "peer", "name", "eth0", "netns", lab.ns);
-            lab.ip("addr", "add", "10.254.0.254/24", "dev", lab.hostIf);
-            lab.ip("-6", "addr", "add", "fd00:7e7e::fe/64", "dev", lab.hostIf, "nodad");
+            lab.ip("addr", "add", prefix4 + "254/24", "dev", lab.hostIf);
+            lab.ip("-6", "addr", "add", prefix6 + "fe/64", "dev", lab.hostIf, "nodad");
             lab.ip("link", "set", lab.hostIf, "up");
             lab.ip("-n", lab.ns, "link", "set", "lo", "up");
-            lab.ip("-n", lab.ns, "addr", "add", "10.254.0.1/24", "dev", "eth0");
-            lab.ip("-n", lab.ns, "addr", "add", "10.254.0.2/24", "dev", "eth0");
-            lab.ip("-n", lab.ns, "-6", "addr", "add", "fd00:7e7e::1/64", "dev", "eth0", "nodad");
+            lab.ip("-n", lab.ns, "addr", "add", prefix4 + "1/24", "dev", "eth0");
+            lab.ip("-n", lab.ns, "addr", "add", prefix4 + "2/24", "dev", "eth0");
+            lab.ip("-n", lab.ns, "-6", "addr", "add", prefix6 + "1/64", "dev", "eth0", "nodad");
             lab.ip("-n", lab.ns, "link", "set", "eth0", "up");
-            lab.ip("-n", lab.ns, "route", "add", "default", "via", "10.254.0.254");
-            lab.ip("-n", lab.ns, "-6", "route", "add", "default", "via", "fd00:7e7e::fe");
-            for (String a : List.of("10.254.0.1", "10.254.0.2", "fd00:7e7e::1")) {
+            lab.ip("-n", lab.ns, "route", "add", "default", "via", prefix4 + "254");
+            lab.ip("-n", lab.ns, "-6", "route", "add", "default", "via", prefix6 + "fe");
+            for (String a : List.of(prefix4 + "1", prefix4 + "2", prefix6 + "1")) {
                 Process p = new ProcessBuilder("ip", "netns", "exec", lab.ns, escape.toString(), "listen", a, "7777")
                         .redirectErrorStream(true).start();
                 lab.listeners.add(p);
@@ -50,6 +60,15 @@ final class LabNetwork implements AutoCloseable {
             lab.close();
             throw e;
         }
+    }
+
+    /** An HTTP server (python3 http.server, answering 200 for "/") at {@code address}:{@code port} in the lab. */
+    void http(String address, int port) throws IOException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "python3", "-u", "-m", "http.server", "--bind", address,
+                Integer.toString(port)).redirectErrorStream(true).start();
+        listeners.add(p);
+        String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+        assertThat(first).as("http server on " + address).startsWith("Serving HTTP");
     }
 
     private void ip(String... args) throws IOException, InterruptedException {

@@ -172,6 +172,7 @@ public final class SandboxSession {
             try (var signals = SignalForwarding.install(cgroup)) {
                 if (enforcement != null && sandbox.network().isPresent()) {
                     enforcement.startProxy(sandbox.network().get(), bus);
+                    enforcement.startDns(sandbox.network().get());
                 }
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
