@@ -186,7 +186,8 @@ public final class FanotifyGate implements AutoCloseable {
             answer = decide(mask, fd, tid) ? LibC.FAN_ALLOW : LibC.FAN_DENY;
         } catch (RuntimeException | IOException e) {
             failures.incrementAndGet();
-            answer = LibC.FAN_DENY; // fail closed
+            answer = LibC.FAN_DENY; // fail closed, and say so: a refusal is never silent
+            publishFailure(mask, fd, tid, e);
         } finally {
             response.set(ValueLayout.JAVA_INT, 0, fd);
             response.set(ValueLayout.JAVA_INT, 4, answer);
@@ -322,6 +323,31 @@ public final class FanotifyGate implements AutoCloseable {
             sink.accept(e);
         } catch (RuntimeException ignored) {
             // the bus never blocks; a failing sink must not stop decisions
+        }
+    }
+
+    private void publishFailure(long mask, int fd, int tid, Exception cause) {
+        try {
+            String path;
+            try {
+                path = pathOf(fd);
+            } catch (IOException e) {
+                path = "(unknown: " + e.getMessage() + ")";
+            }
+            Event e = Event.builder((mask & LibC.FAN_OPEN_EXEC_PERM) != 0 ? EventKind.PROCESS_EXEC : EventKind.FILE_OPEN)
+                    .timeNs(Event.nowNs())
+                    .session(sessionId)
+                    .principal(policy.get().principal().agent())
+                    .layer(EventLayer.FANOTIFY)
+                    .resource(path)
+                    .decision(Verdict.DENY, List.of(), "denied: tether could not judge this operation ("
+                            + cause.getClass().getSimpleName() + ": " + cause.getMessage() + "); refused, failing closed")
+                    .errno(Errno.EPERM)
+                    .process(tid, 0, tid)
+                    .build();
+            sink.accept(e);
+        } catch (RuntimeException ignored) {
+            // reporting must never stop decisions
         }
     }
 
