@@ -212,7 +212,7 @@ public final class FanotifyGate implements AutoCloseable {
         if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
             return decideExec(fd, tid, task, path, key, current);
         }
-        OpenIntent intent = OpenIntent.fromProcSyscall(ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "syscall")), syscalls);
+        OpenIntent intent = OpenIntent.fromProcSyscall(ProcessMemory.blockedSyscall(tid), syscalls);
         if (intent.kind() == OpenIntent.Kind.EXEC) {
             return true; // the open that accompanies an exec: the exec permission event decided it
         }
@@ -247,7 +247,7 @@ public final class FanotifyGate implements AutoCloseable {
         if (loader != null && loader.equals(key)) {
             return true; // the ELF interpreter of the program just approved
         }
-        String[] sys = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "syscall")).strip().split(" ");
+        String[] sys = ProcessMemory.blockedSyscall(tid).strip().split(" ");
         long nr = Long.parseLong(sys[0]);
         boolean at = nr == syscalls.execveat();
         // The interpreter of a script approved a moment ago runs with the argv the kernel built for it.
