@@ -22,34 +22,82 @@ final class LabNetwork implements AutoCloseable {
     }
 
     static LabNetwork create(Path escape) throws Exception {
-        long id = ProcessHandle.current().pid() % 100000;
-        LabNetwork lab = new LabNetwork("tether-lab-" + id, "tlab" + id);
-        lab.cleanup();
+        LabNetwork lab = withoutListeners();
         try {
-            lab.ip("netns", "add", lab.ns);
-            lab.ip("link", "add", lab.hostIf, "type", "veth", "peer", "name", "eth0", "netns", lab.ns);
-            lab.ip("addr", "add", "10.254.0.254/24", "dev", lab.hostIf);
-            lab.ip("-6", "addr", "add", "fd00:7e7e::fe/64", "dev", lab.hostIf, "nodad");
-            lab.ip("link", "set", lab.hostIf, "up");
-            lab.ip("-n", lab.ns, "link", "set", "lo", "up");
-            lab.ip("-n", lab.ns, "addr", "add", "10.254.0.1/24", "dev", "eth0");
-            lab.ip("-n", lab.ns, "addr", "add", "10.254.0.2/24", "dev", "eth0");
-            lab.ip("-n", lab.ns, "-6", "addr", "add", "fd00:7e7e::1/64", "dev", "eth0", "nodad");
-            lab.ip("-n", lab.ns, "link", "set", "eth0", "up");
-            lab.ip("-n", lab.ns, "route", "add", "default", "via", "10.254.0.254");
-            lab.ip("-n", lab.ns, "-6", "route", "add", "default", "via", "fd00:7e7e::fe");
             for (String a : List.of("10.254.0.1", "10.254.0.2", "fd00:7e7e::1")) {
-                Process p = new ProcessBuilder("ip", "netns", "exec", lab.ns, escape.toString(), "listen", a, "7777")
-                        .redirectErrorStream(true).start();
-                lab.listeners.add(p);
-                String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
-                assertThat(first).as("listener on " + a).isEqualTo("listening");
+                lab.start(List.of(escape.toString(), "listen", a, "7777"), "listening");
             }
             return lab;
         } catch (Exception e) {
             lab.close();
             throw e;
         }
+    }
+
+    /** The lab's namespace and addresses with nothing listening yet ({@link #start} runs servers in it). */
+    static LabNetwork withoutListeners() throws Exception {
+        return withoutListeners("tether-lab-", "tlab", "10.254.0", "fd00:7e7e::");
+    }
+
+    /**
+     * The same with names and subnets of the caller's choosing, so suites that may run at the same
+     * time on one host (each with its own lab) do not route the same subnet twice: the namespace is
+     * {@code nsPrefix + pid}, the host interface {@code ifPrefix + pid}, the lab has {@code v4.1},
+     * {@code v4.2} and {@code v6 + 1}, the host side {@code v4.254} and {@code v6 + fe}.
+     */
+    static LabNetwork withoutListeners(String nsPrefix, String ifPrefix, String v4, String v6) throws Exception {
+        long id = ProcessHandle.current().pid() % 100000;
+        LabNetwork lab = new LabNetwork(nsPrefix + id, ifPrefix + id);
+        lab.cleanup();
+        try {
+            lab.ip("netns", "add", lab.ns);
+            lab.ip("link", "add", lab.hostIf, "type", "veth", "peer", "name", "eth0", "netns", lab.ns);
+            lab.ip("addr", "add", v4 + ".254/24", "dev", lab.hostIf);
+            lab.ip("-6", "addr", "add", v6 + "fe/64", "dev", lab.hostIf, "nodad");
+            lab.ip("link", "set", lab.hostIf, "up");
+            lab.ip("-n", lab.ns, "link", "set", "lo", "up");
+            lab.ip("-n", lab.ns, "addr", "add", v4 + ".1/24", "dev", "eth0");
+            lab.ip("-n", lab.ns, "addr", "add", v4 + ".2/24", "dev", "eth0");
+            lab.ip("-n", lab.ns, "-6", "addr", "add", v6 + "1/64", "dev", "eth0", "nodad");
+            lab.ip("-n", lab.ns, "link", "set", "eth0", "up");
+            lab.ip("-n", lab.ns, "route", "add", "default", "via", v4 + ".254");
+            lab.ip("-n", lab.ns, "-6", "route", "add", "default", "via", v6 + "fe");
+            return lab;
+        } catch (Exception e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code argv} inside the lab's namespace until the lab closes; waits for its first output
+     * line to be {@code ready} (when not null). Its output goes on to a log file next to the
+     * working directory's target/.
+     */
+    Process start(List<String> argv, String ready) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        cmd.addAll(argv);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        listeners.add(p);
+        if (ready != null) {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            String first = out.readLine();
+            assertThat(first).as("first line of " + argv).isEqualTo(ready);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (out.readLine() != null) {
+                        // drained so the server never blocks on a full pipe
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+        return p;
+    }
+
+    String namespace() {
+        return ns;
     }
 
     private void ip(String... args) throws IOException, InterruptedException {
