@@ -52,6 +52,31 @@ LPM_MAP(net_v6_1, lpm_v6_key);
 SET_MAP(net_sets_0);
 SET_MAP(net_sets_1);
 
+/*
+ * DNS-aware pins: addresses the sandbox learnt from a name through tether's DNS server, each with
+ * the complete rule list for that name at that address. They take precedence over the prefix
+ * maps; user space adds and removes them one by one (their lifetime is the DNS answer's).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NET_MAX_PINS);
+	__type(key, __u32);
+	__type(value, __u32);
+} net_pin_v4 SEC(".maps");
+
+struct net_v6_addr {
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NET_MAX_PINS);
+	__type(key, struct net_v6_addr);
+	__type(value, __u32);
+} net_pin_v6 SEC(".maps");
+
+SET_MAP(net_pin_sets);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
@@ -99,6 +124,13 @@ static __always_inline __u8 judge(struct net_rule_set *set, __u16 port, __u8 tra
 
 static __always_inline struct net_rule_set *lookup_v4(__u32 active, const __u8 *addr)
 {
+	__u32 ip;
+	__builtin_memcpy(&ip, addr, 4);
+	__u32 *pin = bpf_map_lookup_elem(&net_pin_v4, &ip);
+	if (pin) {
+		__u32 p = *pin;
+		return bpf_map_lookup_elem(&net_pin_sets, &p);
+	}
 	struct lpm_v4_key key = { .prefixlen = 32 };
 	__builtin_memcpy(key.addr, addr, 4);
 	__u32 *idx = active ? bpf_map_lookup_elem(&net_v4_1, &key) : bpf_map_lookup_elem(&net_v4_0, &key);
@@ -110,6 +142,13 @@ static __always_inline struct net_rule_set *lookup_v4(__u32 active, const __u8 *
 
 static __always_inline struct net_rule_set *lookup_v6(__u32 active, const __u8 *addr)
 {
+	struct net_v6_addr a6;
+	__builtin_memcpy(a6.addr, addr, 16);
+	__u32 *pin = bpf_map_lookup_elem(&net_pin_v6, &a6);
+	if (pin) {
+		__u32 p = *pin;
+		return bpf_map_lookup_elem(&net_pin_sets, &p);
+	}
 	struct lpm_v6_key key = { .prefixlen = 128 };
 	__builtin_memcpy(key.addr, addr, 16);
 	__u32 *idx = active ? bpf_map_lookup_elem(&net_v6_1, &key) : bpf_map_lookup_elem(&net_v6_0, &key);

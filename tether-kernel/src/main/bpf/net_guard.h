@@ -14,6 +14,8 @@ enum net_mode { NET_ENFORCE = 0, NET_SHADOW = 1, NET_PERMISSIVE = 2 };
 enum net_verdict { NET_ALLOW = 1, NET_DENY = 2, NET_WOULD_DENY = 3, NET_PASS_TO_PROXY = 4 };
 enum net_hook { NET_HOOK_CONNECT = 1, NET_HOOK_SENDMSG = 2, NET_HOOK_SOCK_CREATE = 3 };
 #define NET_NO_POLICY 0xffff
+#define NET_PIN_POLICY 0x8000   /* policy indices at or above this are in the pin table */
+#define NET_MAX_PINS 8192
 
 struct lpm_v4_key {
 	__u32 prefixlen;

@@ -17,6 +17,14 @@ struct {
 	__type(value, __u64);
 } events_lost SEC(".maps");
 
+static __always_inline void count_lost_event(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&events_lost, &zero);
+	if (lost)
+		(*lost)++;
+}
+
 static __always_inline void fill_header(struct event_header *h, __u32 kind, __u32 slot,
 					struct task_struct *task)
 {
@@ -44,12 +52,8 @@ static __always_inline void emit_event(void *data, __u64 size, __u64 max)
 	__u64 flags = BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_RINGBUF_BYTES / 4)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, data, size, flags) != 0) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&events_lost, &zero);
-		if (lost)
-			(*lost)++;
-	}
+	if (bpf_ringbuf_output(&events, data, size, flags) != 0)
+		count_lost_event();
 }
 
 #endif

@@ -106,3 +106,44 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   }
   return parsed as T;
 }
+
+export interface ReplayChange {
+  direction: "newly-denied" | "newly-allowed";
+  agent: string;
+  action: string;
+  resource: string;
+  count: number;
+  sessions: string[];
+  first: string;
+  last: string;
+  recorded: Verdict;
+  baselineReason?: string;
+  responsible: string;
+  reason: string;
+}
+
+export interface ReplayReport {
+  candidate: string;
+  baseline: string;
+  sessions: string[];
+  decisions: number;
+  unchanged: number;
+  newlyDenied: number;
+  newlyAllowed: number;
+  changes: ReplayChange[];
+  changeGroups: number;
+  complete: boolean;
+  notReplayable: Record<string, number>;
+  note?: string;
+}
+
+export interface RecordedSession { id: string; agent?: string; events: number; first: string; last: string }
+
+export interface Suggestion {
+  cedar: string;
+  statements: Array<{ id: string; kind: string; summary: string }>;
+  notPermitted: Array<{ action: string; resource?: string; reason?: string }>;
+  sessions: RecordedSession[];
+  eventsRead: number;
+  eventsUsed: number;
+}

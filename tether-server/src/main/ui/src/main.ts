@@ -1,6 +1,6 @@
 // tether Control UI entry point.
 import "./style.css";
-import { adoptTokenFromUrl, api, ApiError, forgetToken, LintFinding, SessionInfo, setUnauthorizedHandler, ActivityEvent } from "./api";
+import { adoptTokenFromUrl, api, ApiError, forgetToken, LintFinding, SessionInfo, setUnauthorizedHandler, ActivityEvent, ReplayReport, ReplayChange, RecordedSession, Suggestion } from "./api";
 import { connectStream } from "./stream";
 import { ActivityModel, ActivityTable, renderDetail, Row } from "./activity";
 import { ActivityChart } from "./chart";
@@ -205,6 +205,13 @@ function setupPolicy() {
   $("save").addEventListener("click", savePolicy);
   $("persist").addEventListener("click", async () => {
     try {
+      if (dirty) {
+        const c = await confirmChanges(editor!.text());
+        if (!c.go) {
+          setStatus("not written: cancelled after reviewing what would change", "warn");
+          return;
+        }
+      }
       const r = await api<{ policyFile: string; generation: number }>("POST", "/api/policies/persist", dirty ? { cedar: editor!.text() } : undefined);
       dirty = false;
       editorGeneration = r.generation;
@@ -214,6 +221,7 @@ function setupPolicy() {
     }
   });
   $("revert").addEventListener("click", () => loadPolicy(true));
+  setupSuggestions();
   $("decide").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const out = $("d-result");
@@ -263,7 +271,7 @@ function renderFindings(f: LintFinding[]) {
 }
 
 function escapeHtml(s: string) {
-  return s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 async function policyTabShown() {
@@ -299,16 +307,137 @@ function policyChanged(gen: number) {
 
 async function savePolicy() {
   if (!editor) return;
+  const text = editor.text();
+  setStatus("comparing with the recorded activity…");
+  const c = await confirmChanges(text);
+  if (!c.go) {
+    setStatus("not applied: cancelled after reviewing what would change", "warn");
+    return;
+  }
   setStatus("applying…");
   try {
-    const r = await api<{ generation: number }>("PUT", "/api/policies", { cedar: editor.text() });
+    const r = await api<{ generation: number }>("PUT", "/api/policies", { cedar: text });
     dirty = false;
     editorGeneration = r.generation;
-    setStatus(`applied: generation ${r.generation} is in force`, "ok");
+    setStatus(`applied: generation ${r.generation} is in force` + (c.note ? ` (${c.note})` : ""), "ok");
   } catch (e) {
     if (e instanceof ApiError && e.body?.error?.findings) renderFindings(e.body.error.findings);
     showReject(e);
   }
+}
+
+// ---------------------------------------------------------------- what would change, suggestions
+
+/**
+ * Replays the recorded decisions with {@code cedar} against the policy in force and, when
+ * something would change, shows the newly denied and newly allowed requests before going on.
+ * Without a recording (503) or when the text does not compile for replay, the save goes ahead and
+ * the server's own answer decides.
+ */
+async function confirmChanges(cedar: string): Promise<{ go: boolean; note: string }> {
+  let r: ReplayReport;
+  try {
+    r = await api<ReplayReport>("POST", "/api/policies/replay", { cedar, against: "current" });
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 503) return { go: true, note: "" };
+    return { go: true, note: `not compared with the recorded activity: ${(e as Error).message}` };
+  }
+  const summary = `replayed ${r.decisions} recorded decisions: ${r.newlyDenied} newly denied, ${r.newlyAllowed} newly allowed`;
+  if (r.newlyDenied === 0 && r.newlyAllowed === 0) return { go: true, note: `${summary}, nothing changes` };
+  return { go: await showWhatIf(r, summary), note: summary };
+}
+
+function changeRows(changes: ReplayChange[]): string {
+  return changes
+    .map(
+      (c) => `<div class="change" data-testid="change" data-direction="${c.direction}">
+        <code>${escapeHtml(c.action)} ${escapeHtml(c.resource)}</code> ×${c.count}
+        <span class="muted">Agent::"${escapeHtml(c.agent)}" · ${c.sessions.length} session(s) · was ${escapeHtml(c.recorded)}</span>
+        <div class="rule">${c.direction === "newly-denied" ? "now denied" : "now allowed"}: ${escapeHtml(c.responsible)}</div></div>`,
+    )
+    .join("");
+}
+
+function showWhatIf(r: ReplayReport, summary: string): Promise<boolean> {
+  const modal = $("whatif");
+  const denied = r.changes.filter((c) => c.direction === "newly-denied");
+  const allowed = r.changes.filter((c) => c.direction === "newly-allowed");
+  $("whatif-summary").textContent = `${summary} (${r.sessions.length} sessions, compared with ${r.baseline === "recorded" ? "the recorded decisions" : "the policy in force"}).`
+    + (r.complete ? "" : ` Showing ${r.changes.length} of ${r.changeGroups} changed requests.`) + (r.note ? ` ${r.note}` : "");
+  $("whatif-denied").innerHTML = denied.length ? `<h3>Newly denied (${r.newlyDenied} events)</h3>` + changeRows(denied) : "";
+  $("whatif-allowed").innerHTML = allowed.length ? `<h3>Newly allowed (${r.newlyAllowed} events)</h3>` + changeRows(allowed) : "";
+  modal.hidden = false;
+  return new Promise((resolve) => {
+    const done = (go: boolean) => {
+      modal.hidden = true;
+      resolve(go);
+    };
+    $("whatif-apply").onclick = () => done(true);
+    $("whatif-cancel").onclick = () => done(false);
+  });
+}
+
+function setupSuggestions() {
+  const modal = $("suggestions");
+  const status = $("suggest-status");
+  const text = $<HTMLTextAreaElement>("suggest-text");
+  const open = $<HTMLButtonElement>("suggest-open");
+  const run = $<HTMLButtonElement>("suggest-run");
+  $("suggest").addEventListener("click", async () => {
+    modal.hidden = false;
+    text.value = "";
+    open.disabled = true;
+    status.textContent = "loading the recorded sessions…";
+    status.className = "";
+    try {
+      const r = await api<{ sessions: RecordedSession[] }>("GET", "/api/suggestions/sessions");
+      $("suggest-sessions").innerHTML = r.sessions
+        .map(
+          (s) => `<label><input type="checkbox" checked value="${escapeHtml(s.id)}" data-testid="suggest-session" />
+            <code>${escapeHtml(s.id)}</code> ${escapeHtml(s.agent ?? "")} (${s.events} events)</label>`,
+        )
+        .join("") || `<span class="muted">none recorded</span>`;
+      status.textContent = "";
+      run.disabled = r.sessions.length === 0;
+    } catch (e) {
+      status.textContent = (e as Error).message;
+      status.className = "err";
+      run.disabled = true;
+    }
+  });
+  run.addEventListener("click", async () => {
+    const ids = [...document.querySelectorAll<HTMLInputElement>("[data-testid='suggest-session']")].filter((b) => b.checked).map((b) => b.value);
+    if (!ids.length) {
+      status.textContent = "pick at least one session";
+      status.className = "warn";
+      return;
+    }
+    const q = new URLSearchParams();
+    ids.forEach((id) => q.append("session", id));
+    const since = $<HTMLInputElement>("suggest-since").value.trim();
+    if (since) q.set("since", since);
+    status.textContent = "learning…";
+    status.className = "";
+    try {
+      const s = await api<Suggestion>("GET", "/api/suggestions?" + q.toString());
+      text.value = s.cedar;
+      open.disabled = false;
+      status.textContent = `${s.statements.length} statements learned from ${s.eventsUsed} events in ${s.sessions.length} session(s);`
+        + ` ${s.notPermitted.length} refusals listed as not permitted`;
+      status.className = "ok";
+    } catch (e) {
+      status.textContent = (e as Error).message;
+      status.className = "err";
+    }
+  });
+  open.addEventListener("click", () => {
+    if (!editor) return;
+    editor.setText(text.value);
+    dirty = true;
+    modal.hidden = true;
+    setStatus("suggestion loaded into the editor, not applied: review it, then Save & apply shows what would change", "warn");
+  });
+  $("suggest-close").addEventListener("click", () => (modal.hidden = true));
 }
 
 // ---------------------------------------------------------------- sessions

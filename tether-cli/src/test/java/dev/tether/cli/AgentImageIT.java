@@ -3,9 +3,13 @@ package dev.tether.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,9 +42,20 @@ class AgentImageIT {
         assertThat(r.exit()).as(r.stderr() + r.stdout()).isZero();
         assertThat(r.stdout()).as(r.stderr()).containsPattern("\\d+\\.\\d+");
         assertThat(r.stderr()).contains("principal Agent::\"" + agent + "\"");
-        // The agent's own exec (its launcher script in /usr/local/bin) was seen by the kernel
-        // monitor scoped to the session, with the --version argument.
-        assertThat(Files.readAllLines(events)).anyMatch(line -> line.contains("\"filename\":\"/usr/local/bin/" + agent + "\"")
-                && line.contains("\"--version\""));
+        // The agent's own exec (its launcher in /usr/local/bin) was seen by the kernel monitor scoped
+        // to the session, with --version (a #! launcher's argv is its interpreter's:
+        // "/usr/bin/env node /usr/local/bin/codex --version").
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> execs = new ArrayList<>();
+        for (String line : Files.readAllLines(events)) {
+            JsonNode n = json.readTree(line);
+            if (n.path("action").asText().equals("ProcessExec")) {
+                execs.add(n);
+            }
+        }
+        assertThat(execs).anySatisfy(e -> {
+            assertThat(e.path("resource").asText()).isEqualTo("/usr/local/bin/" + agent);
+            assertThat(e.path("detail").path("argv").toString()).contains("\"--version\"");
+        });
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,27 +34,22 @@ class RunCommandIT {
                 "kernel integration tests need root (BPF, cgroups, namespaces); not root here, so they are skipped");
     }
 
-    /**
-     * The kernel monitor's exec events (the file also holds the enforcement layers' decisions),
-     * each as {filename, argv, pid, ppid, comm}.
-     */
+    /** Every event of the --events file (kernel records and the enforcement layers' decisions). */
     private List<JsonNode> events(Path file) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
-            JsonNode n = JSON.readTree(line);
-            if (!"ProcessExec".equals(n.path("action").asText()) || n.path("layer").asText("kernel").equals("fanotify")) {
-                continue;
-            }
-            var e = JSON.createObjectNode();
-            e.put("filename", n.has("filename") ? n.get("filename").asText() : n.path("resource").asText());
-            e.set("argv", n.has("argv") ? n.get("argv") : n.path("detail").path("argv"));
-            e.put("pid", n.path("pid").asLong());
-            e.put("ppid", n.path("ppid").asLong());
-            e.put("comm", n.path("comm").asText());
-            e.put("action", n.path("action").asText());
-            out.add(e);
+            out.add(JSON.readTree(line));
         }
         return out;
+    }
+
+    private static List<JsonNode> ofAction(List<JsonNode> events, String action) {
+        return events.stream().filter(n -> n.path("action").asText().equals(action)).toList();
+    }
+
+    /** The kernel monitor's events of one action (enforcement decisions on the same act are separate events). */
+    private static List<JsonNode> kernel(List<JsonNode> events, String action) {
+        return ofAction(events, action).stream().filter(n -> n.path("layer").asText().equals("kernel")).toList();
     }
 
     @Test
@@ -61,14 +58,25 @@ class RunCommandIT {
         var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--", "/bin/true");
         assertThat(r.exit()).as(r.stderr()).isZero();
         List<JsonNode> evs = events(events);
-        assertThat(evs).as(r.stderr()).hasSize(1);
-        JsonNode e = evs.getFirst();
-        assertThat(e.get("action").asText()).isEqualTo("ProcessExec");
-        assertThat(e.get("filename").asText()).isEqualTo("/bin/true");
-        assertThat(e.get("argv").get(0).asText()).isEqualTo("/bin/true");
-        assertThat(e.get("argv")).hasSize(1);
+        List<JsonNode> execs = kernel(evs, "ProcessExec");
+        assertThat(execs).as(r.stderr()).hasSize(1);
+        JsonNode e = execs.getFirst();
+        assertThat(e.get("resource").asText()).isEqualTo("/bin/true");
+        assertThat(e.get("layer").asText()).isEqualTo("kernel");
+        assertThat(e.get("detail").get("argv")).extracting(JsonNode::asText).containsExactly("/bin/true");
+        assertThat(e.get("exe").asText()).as("the executable as resolved").endsWith("/bin/true");
         assertThat(e.get("pid").asLong()).isPositive();
         assertThat(e.get("comm").asText()).isEqualTo("true");
+        // The session is framed by its start and end, and loss was measured.
+        assertThat(evs.getFirst().get("action").asText()).isEqualTo("SessionStart");
+        assertThat(evs.getLast().get("action").asText()).isEqualTo("SessionEnd");
+        assertThat(ofAction(evs, "EventsLost")).singleElement()
+                .satisfies(l -> assertThat(l.get("detail").get("count").asLong()).isZero());
+        // Its exit (bwrap's own init process in the sandbox exits too).
+        assertThat(kernel(evs, "ProcessExit")).anySatisfy(x -> {
+            assertThat(x.get("pid").asLong()).isEqualTo(e.get("pid").asLong());
+            assertThat(x.get("detail").get("exitCode").asInt()).isZero();
+        });
         assertThat(r.stderr()).contains("tether: exec /bin/true").contains("0 events lost");
     }
 
@@ -82,13 +90,66 @@ class RunCommandIT {
         // The project is mounted read-write at its own path.
         assertThat(Files.readString(project.resolve("out.txt"))).isEqualTo("hi\n");
         List<JsonNode> evs = events(events);
-        assertThat(evs).extracting(n -> n.get("filename").asText()).contains("/bin/echo");
-        JsonNode echo = evs.stream().filter(n -> n.get("filename").asText().equals("/bin/echo")).findFirst().orElseThrow();
-        assertThat(echo.get("argv")).extracting(JsonNode::asText).containsExactly("/bin/echo", "two", "words");
-        JsonNode sh = evs.getFirst();
-        assertThat(sh.get("argv")).extracting(JsonNode::asText)
+        List<JsonNode> execs = kernel(evs, "ProcessExec");
+        assertThat(execs).extracting(n -> n.get("resource").asText()).contains("/bin/echo");
+        JsonNode echo = execs.stream().filter(n -> n.get("resource").asText().equals("/bin/echo")).findFirst().orElseThrow();
+        assertThat(echo.get("detail").get("argv")).extracting(JsonNode::asText).containsExactly("/bin/echo", "two", "words");
+        JsonNode sh = execs.getFirst();
+        assertThat(sh.get("detail").get("argv")).extracting(JsonNode::asText)
                 .containsExactly("sh", "-c", "echo hi > out.txt; /bin/echo two words; exit 7");
         assertThat(echo.get("ppid").asLong()).isEqualTo(sh.get("pid").asLong());
+        // The shell's redirection, as a write open of the file in the project.
+        String out = project.toRealPath().resolve("out.txt").toString();
+        assertThat(kernel(evs, "FileOpenReadWrite")).anySatisfy(o -> {
+            assertThat(o.get("resource").asText()).isEqualTo(out);
+            assertThat(o.get("pid").asLong()).isEqualTo(sh.get("pid").asLong());
+        });
+        assertThat(kernel(evs, "ProcessExit")).anySatisfy(x -> {
+            assertThat(x.get("pid").asLong()).isEqualTo(sh.get("pid").asLong());
+            assertThat(x.get("detail").get("exitCode").asInt()).isEqualTo(7);
+        });
+    }
+
+    @Test
+    void fileAndNetworkEventsGoToTheFileWhileTheConsoleKeepsToExecsConnectsAndCounts() throws Exception {
+        Path events = project.resolve("events.jsonl");
+        String p = project.toRealPath().toString();
+        try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            int port = listener.getLocalPort();
+            // The connect is reported whether it succeeds, is refused, or the session's policy denies it.
+            var r = TetherProcess.run(project, "run", "--engine", "builtin", "--events", events.toString(), "--", "bash", "-c",
+                    "echo x > f1; mv f1 f2; ln -s f2 link; rm f2 link; mkdir d; rmdir d; "
+                            + "(echo > /dev/tcp/127.0.0.1/" + port + ") 2>/dev/null; true");
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            List<JsonNode> evs = events(events);
+            assertThat(kernel(evs, "FileRename")).singleElement().satisfies(e -> {
+                assertThat(e.get("resource").asText()).isEqualTo(p + "/f1");
+                assertThat(e.get("detail").get("target").asText()).isEqualTo(p + "/f2");
+            });
+            assertThat(kernel(evs, "FileSymlink")).singleElement().satisfies(e -> {
+                assertThat(e.get("resource").asText()).isEqualTo(p + "/link");
+                assertThat(e.get("detail").get("target").asText()).isEqualTo("f2");
+            });
+            assertThat(kernel(evs, "FileUnlink")).extracting(e -> e.get("resource").asText())
+                    .containsExactlyInAnyOrder(p + "/f2", p + "/link");
+            assertThat(kernel(evs, "FileMkdir")).singleElement()
+                    .satisfies(e -> assertThat(e.get("resource").asText()).isEqualTo(p + "/d"));
+            assertThat(kernel(evs, "FileRmdir")).singleElement()
+                    .satisfies(e -> assertThat(e.get("resource").asText()).isEqualTo(p + "/d"));
+            // bash may also try nscd's Unix socket to look users up: only the TCP connect is ours.
+            assertThat(kernel(evs, "NetworkConnect").stream()
+                    .filter(e -> e.get("detail").get("family").asText().equals("inet")).toList()).singleElement().satisfies(e -> {
+                assertThat(e.get("resource").asText()).isEqualTo("127.0.0.1:" + port);
+                assertThat(e.get("errno").asInt()).isIn(0, 1, 111);
+                assertThat(e.get("detail").get("protocol").asText()).isEqualTo("tcp");
+            });
+            assertThat(kernel(evs, "FileOpenReadOnly")).isNotEmpty();
+            // The console: execs and the connect, no file opens; the summary counts every kind.
+            assertThat(r.stderr()).contains("tether: connect 127.0.0.1:" + port + " tcp")
+                    .doesNotContain("FileOpenReadOnly /")
+                    .contains("FileRename").contains("FileOpenReadOnly").contains("NetworkConnect")
+                    .contains("0 events lost");
+        }
     }
 
     @Test
@@ -108,6 +169,8 @@ class RunCommandIT {
         }
         String all = Files.readString(events);
         assertThat(all).contains("inside-marker").doesNotContain("outside-marker");
+        long tetherPid = ProcessHandle.current().pid();
+        assertThat(events(events)).noneMatch(e -> e.path("pid").asLong() == outside.pid() || e.path("pid").asLong() == tetherPid);
     }
 
     @Test

@@ -81,7 +81,7 @@ class SandboxEnginesIT {
         assertThat(Files.readString(project.resolve("own-path.txt"))).isEqualTo("same\n");
         assertThat(r.stdout()).contains("exec-marker").contains("session=" + session(r.stderr()));
         // The exec inside the sandbox (container included) was seen by the BPF monitor.
-        assertThat(Files.readString(events)).contains("\"filename\":\"/bin/echo\"").contains("exec-marker");
+        assertThat(Files.readString(events)).contains("\"action\":\"ProcessExec\",\"resource\":\"/bin/echo\"").contains("exec-marker");
         assertThat(r.stderr()).contains("(" + engine + ", principal Agent::\"sh\")");
         assertNothingLeft(session(r.stderr()));
     }
@@ -226,6 +226,32 @@ class SandboxEnginesIT {
         return !out.isEmpty();
     }
 
+    /** Live (not zombie) processes whose cgroup names the session, as "pid state cmdline | cgroup". */
+    private static List<String> sessionProcesses(String session) {
+        List<String> found = new ArrayList<>();
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            all.forEach(ph -> {
+                Path proc = Path.of("/proc", Long.toString(ph.pid()));
+                try {
+                    String cgroup = Files.readString(proc.resolve("cgroup"));
+                    if (!cgroup.contains(session)) {
+                        return;
+                    }
+                    String stat = Files.readString(proc.resolve("stat"));
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    if (state == 'Z' || state == 'X') {
+                        return;
+                    }
+                    String cmd = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+                    found.add(ph.pid() + " " + state + " " + cmd.strip() + " | " + cgroup.strip());
+                } catch (java.io.IOException | RuntimeException e) {
+                    // gone while we looked
+                }
+            });
+        }
+        return found;
+    }
+
     private static void assertNothingLeft(String session) throws Exception {
         assertThat(CGROUP_PARENT.resolve(session)).doesNotExist();
         assertThat(Path.of("/sys/fs/cgroup/pids/tether", session)).doesNotExist();
@@ -238,14 +264,13 @@ class SandboxEnginesIT {
         nft.waitFor();
         assertThat(tables).doesNotContain("tether_" + session.replace('-', '_'));
         // No process of this session survives (other sessions' or other tools' processes are not ours).
-        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            assertThat(all.filter(ph -> {
-                try {
-                    return Files.readString(Path.of("/proc", Long.toString(ph.pid()), "cgroup")).contains(session);
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            }).map(ProcessHandle::pid).toList()).isEmpty();
+        // Processes still exiting (zombies, or a task between exit and reap) get a few seconds.
+        List<String> survivors = sessionProcesses(session);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!survivors.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(200);
+            survivors = sessionProcesses(session);
         }
+        assertThat(survivors).as("live processes in session " + session + "'s cgroup").isEmpty();
     }
 }

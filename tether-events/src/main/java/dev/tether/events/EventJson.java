@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -60,7 +59,7 @@ public final class EventJson {
     /** Parses one event; {@link EventFormatException} says what is wrong with the input. */
     public Event read(String json) {
         try {
-            return mapper.readValue(json, Event.class);
+            return notNull(mapper.readValue(json, Event.class));
         } catch (JsonProcessingException e) {
             throw new EventFormatException(e.getOriginalMessage(), e);
         }
@@ -68,12 +67,22 @@ public final class EventJson {
 
     public Event read(byte[] json) {
         try {
-            return mapper.readValue(json, Event.class);
+            return notNull(mapper.readValue(json, Event.class));
         } catch (JsonProcessingException e) {
             throw new EventFormatException(e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // Nothing is read from a device here: the only other failure is text Jackson cannot
+            // decode (e.g. bytes it takes for UTF-32 that are not), which is bad input like any other.
+            throw new EventFormatException("not JSON text: " + e.getMessage(), e);
         }
+    }
+
+    /** Jackson reads the JSON literal {@code null} as no value; for an event reader that is bad input. */
+    private static Event notNull(Event e) {
+        if (e == null) {
+            throw new EventFormatException("null is not an event: an event is a JSON object", null);
+        }
+        return e;
     }
 
     /** Event time as ISO-8601 UTC with nine fraction digits, e.g. {@code 2025-11-27T03:41:07.123456789Z}. */
@@ -175,8 +184,8 @@ public final class EventJson {
                             throw ctxt.weirdStringException(p.getText(), Event.class, "time is not an ISO-8601 instant");
                         }
                     }
-                    case "session" -> session = text(p);
-                    case "principal" -> principal = text(p);
+                    case "session" -> session = text(p, ctxt);
+                    case "principal" -> principal = text(p, ctxt);
                     case "layer" -> {
                         String s = p.getValueAsString();
                         layer = EventLayer.fromJsonName(s).orElseThrow(
@@ -187,20 +196,20 @@ public final class EventJson {
                         kind = EventKind.fromJsonName(s).orElseThrow(
                                 () -> ctxt.weirdStringException(s, EventKind.class, "unknown action"));
                     }
-                    case "resource" -> resource = text(p);
+                    case "resource" -> resource = text(p, ctxt);
                     case "decision" -> {
                         String s = p.getValueAsString();
                         decision = Verdict.fromJsonName(s).orElseThrow(
                                 () -> ctxt.weirdStringException(s, Verdict.class, "unknown decision"));
                     }
                     case "policies" -> policies = strings(p, ctxt);
-                    case "reason" -> reason = text(p);
+                    case "reason" -> reason = text(p, ctxt);
                     case "errno" -> errno = t == JsonToken.VALUE_NULL ? null : p.getIntValue();
                     case "pid" -> pid = p.getIntValue();
                     case "ppid" -> ppid = p.getIntValue();
                     case "tid" -> tid = p.getIntValue();
-                    case "comm" -> comm = text(p);
-                    case "exe" -> exe = text(p);
+                    case "comm" -> comm = text(p, ctxt);
+                    case "exe" -> exe = text(p, ctxt);
                     case "cgroup" -> cgroup = p.getLongValue();
                     case "flags" -> {
                         for (String s : strings(p, ctxt)) {
@@ -226,8 +235,20 @@ public final class EventJson {
                     pid, ppid, tid, comm, exe, cgroup, flags, d);
         }
 
-        private static String text(JsonParser p) throws IOException {
-            return p.currentToken() == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+        /**
+         * A text field: a string (or another scalar, as its text) or null. An object or array is
+         * refused: reading on inside it would take its members for the event's own fields.
+         */
+        private static String text(JsonParser p, DeserializationContext ctxt) throws IOException {
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (!t.isScalarValue()) {
+                return ctxt.reportInputMismatch(String.class, "\"%s\" must be a string, not %s",
+                        p.currentName(), t.asString() == null ? t.name() : t.asString());
+            }
+            return p.getValueAsString();
         }
 
         private static List<String> strings(JsonParser p, DeserializationContext ctxt) throws IOException {
@@ -239,6 +260,10 @@ public final class EventJson {
             }
             List<String> out = new ArrayList<>();
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                if (t == JsonToken.VALUE_NULL || !t.isScalarValue()) {
+                    return ctxt.reportInputMismatch(String.class,
+                            "a list of strings may not hold %s", t.asString() == null ? t.name() : t.asString());
+                }
                 out.add(p.getValueAsString());
             }
             return out;

@@ -168,4 +168,34 @@ public class EventJsonTest {
         assertThat(s).doesNotContain("\n").contains("a\\nb\\u0000c\\u001B[31m");
         assertThat(json.read(s)).isEqualTo(e);
     }
+
+    /** Found by EventJsonFuzzTest: bytes Jackson takes for UTF-32 escaped as UncheckedIOException. */
+    @Test
+    void bytesThatAreNotTextAreRefusedAsBadInput() {
+        byte[] utf32ish = {'{', 0, 0, 0, 0, 'e', '"', ':', ' ', '"', '2', '0'};
+        assertThatThrownBy(() -> json.read(utf32ish)).isInstanceOf(EventFormatException.class);
+    }
+
+    /** Found by EventJsonFuzzTest: the JSON literal null read as a null event. */
+    @Test
+    void nullIsRefusedNotReturned() {
+        assertThatThrownBy(() -> json.read("null")).isInstanceOf(EventFormatException.class);
+        assertThatThrownBy(() -> json.read("null".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(EventFormatException.class);
+    }
+
+    /**
+     * Found by EventJsonFuzzTest: a list holding null or an array threw NullPointerException, and
+     * an object or array where a text field belongs was read into, its members taken for the
+     * event's own fields.
+     */
+    @Test
+    void nonStringValuesInTextFieldsAndListsAreRefused() {
+        String head = "{\"time\":\"2025-11-27T03:44:27Z\",\"layer\":\"kernel\",\"action\":\"ProcessExec\",";
+        for (String bad : List.of("\"policies\":[null]}", "\"policies\":[\"p1\",[\"p2\"]]}", "\"flags\":[{}]}",
+                "\"session\":{\"decision\":\"deny\"},\"decision\":\"allow\"}", "\"resource\":[\"/etc\"]}")) {
+            assertThatThrownBy(() -> json.read(head + bad)).as(bad).isInstanceOf(EventFormatException.class);
+        }
+        assertThat(json.read(head + "\"policies\":[\"p1\",\"p2\"],\"session\":null}").policies()).containsExactly("p1", "p2");
+    }
 }

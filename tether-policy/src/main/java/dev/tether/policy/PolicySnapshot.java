@@ -25,6 +25,15 @@ public interface PolicySnapshot {
      */
     NetworkRules networkRules(Principal principal);
 
+    /**
+     * The complete {@code NetworkConnect} rule list for connections to {@code hostname} at
+     * {@code address} (what DNS answered for that name): every statement evaluated with both, so
+     * the kernel can decide connections to an address it learnt from a permitted name on any
+     * port. Same scan as {@link NetworkRules#allows}: a matching forbid denies, else a matching
+     * permit allows. Empty for an invalid name.
+     */
+    java.util.List<NetworkRules.Rule> networkRules(Principal principal, String hostname, java.net.InetAddress address);
+
     /** Every statement of the policy, in file order. */
     List<PolicyRef> statements();
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import dev.tether.learn.PolicyLearning;
 import dev.tether.server.http.ControlRoutes;
 import dev.tether.server.policy.CompletionEngine;
 import dev.tether.server.policy.ObservedResources;
@@ -63,11 +64,22 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Binds and starts serving. Throws {@link IllegalArgumentException} for a non-loopback address
+     * Binds and starts serving, without a recording to learn from (suggestions and "what would
+     * change" answer 503). Throws {@link IllegalArgumentException} for a non-loopback address
      * without the opt-in, and a {@link RuntimeException} if the port is taken.
      */
     public static ControlPlane start(ControlPlaneConfig config, PolicyControl policy, EventSource events,
             SessionDirectory sessions) {
+        return start(config, policy, events, sessions, null);
+    }
+
+    /**
+     * Binds and starts serving, with {@code learning} (the recorded activity, e.g. over the audit
+     * store; null for none) behind {@code /api/suggestions}, {@code /suggest} and
+     * {@code /api/policies/replay}.
+     */
+    public static ControlPlane start(ControlPlaneConfig config, PolicyControl policy, EventSource events,
+            SessionDirectory sessions, PolicyLearning learning) {
         InetAddress bind = config.checkedBindAddress();
         ObjectMapper mapper = wireMapper();
         LiveStreamHub hub = new LiveStreamHub(config.clientQueueCapacity());
@@ -86,7 +98,7 @@ public final class ControlPlane implements AutoCloseable {
         LiveStreamEndpoint stream = new LiveStreamEndpoint(hub, events, policy, sessions, mapper,
                 config.streamBacklog(), config.heartbeat());
         ControlRoutes routes = new ControlRoutes(config.token(), authorities::get, policy, events, sessions, counters,
-                new CompletionEngine(observed), stream, mapper);
+                new CompletionEngine(observed), stream, mapper, learning);
         boolean uiBuilt = ControlPlane.class.getResource(UI_RESOURCE_DIR + "/index.html") != null;
         Javalin app = Javalin.create(cfg -> {
             cfg.jetty.host = bind.getHostAddress();

@@ -50,7 +50,8 @@ class ControlPlaneApiTest {
             new String[] {"GET", "/api/sessions"}, new String[] {"GET", "/api/sessions/s1"},
             new String[] {"POST", "/api/sessions/s1/stop"}, new String[] {"PUT", "/api/sessions/s1/mode"},
             new String[] {"GET", "/api/mode"}, new String[] {"PUT", "/api/mode"}, new String[] {"GET", "/api/suggestions"},
-            new String[] {"GET", "/suggest"}, new String[] {"GET", "/api/stream"}, new String[] {"GET", "/healthz"});
+            new String[] {"GET", "/suggest"}, new String[] {"GET", "/api/suggestions/sessions"},
+            new String[] {"POST", "/api/policies/replay"}, new String[] {"GET", "/api/stream"}, new String[] {"GET", "/healthz"});
 
     @Test
     void everyEndpointRefusesMissingAndWrongTokens() throws Exception {
@@ -318,11 +319,13 @@ class ControlPlaneApiTest {
     }
 
     @Test
-    void suggestionsSayTheyAreNotImplementedYet() throws Exception {
+    void withoutARecordingSuggestionsAndReplaySayWhy() throws Exception {
+        // This fixture has no recorded activity attached (LearningApiTest has one).
         HttpResponse<String> r = f.send("GET", "/api/suggestions", null);
-        assertThat(r.statusCode()).isEqualTo(501);
-        assertThat(r.body()).contains("not implemented yet");
-        assertThat(f.send("GET", "/suggest", null).statusCode()).isEqualTo(501);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("no recorded activity is attached");
+        assertThat(f.send("GET", "/suggest", null).statusCode()).isEqualTo(503);
+        assertThat(f.send("POST", "/api/policies/replay", "{}").statusCode()).isEqualTo(503);
     }
 
     @Test

@@ -48,10 +48,16 @@ final class ControlPlaneFixture implements AutoCloseable {
     }
 
     ControlPlaneFixture(Path dir, ControlPlaneConfig config) throws IOException {
+        this(dir, config, BASE_POLICY, null);
+    }
+
+    /** With {@code policyText} in force and {@code learning} (recorded activity) behind suggestions and replay. */
+    ControlPlaneFixture(Path dir, ControlPlaneConfig config, String policyText, dev.tether.learn.PolicyLearning learning)
+            throws IOException {
         policyFile = dir.resolve("policy.cedar");
-        Files.writeString(policyFile, BASE_POLICY);
+        Files.writeString(policyFile, policyText);
         policy = CedarPolicyControl.fromFile(policyFile);
-        plane = ControlPlane.start(config, policy, events, sessions);
+        plane = ControlPlane.start(config, policy, events, sessions, learning);
     }
 
     String token() {

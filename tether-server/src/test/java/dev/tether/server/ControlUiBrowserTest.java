@@ -165,9 +165,103 @@ class ControlUiBrowserTest {
     }
 
     private void openPolicyEditor() {
+        openPolicyEditor("tether test policy");
+    }
+
+    private void openPolicyEditor(String marker) {
         byTest("tab-policy").click();
         wait.until(drv -> (Boolean) d.executeScript(
-                "return document.querySelector('.cm-content')?.innerText.includes('tether test policy') === true"));
+                "return document.querySelector('.cm-content')?.innerText.includes(arguments[0]) === true", marker));
+    }
+
+    /** Replaces the editor's text as a paste would (the editor marks itself edited). */
+    private void setEditorText(String text) {
+        d.executeScript("window.tetherEditor.setText(arguments[0])", text);
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='policy-status']"),
+                "edited"));
+    }
+
+    /** The standard fixture swapped for one with two recorded sessions in a real audit store behind learning. */
+    private void withRecordedActivity() throws Exception {
+        f.close();
+        f = LearningFixture.start(dir);
+        openWithToken();
+        openPolicyEditor("tether learning test policy");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> changes(String direction) {
+        return (List<String>) d.executeScript("return [...document.querySelectorAll(\"[data-testid='change'][data-direction='\""
+                + " + arguments[0] + \"']\")].map(e => e.innerText)", direction);
+    }
+
+    @Test
+    void suggestionsPanelLearnsFromTheRecordedSessionsAndOpensTheSuggestionInTheEditor() throws Exception {
+        withRecordedActivity();
+        byTest("suggest").click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='suggestions']")));
+        wait.until(drv -> drv.findElements(By.cssSelector("[data-testid='suggest-session']")).size() == 2);
+        assertThat(byTest("suggest-sessions").getText()).contains("s-one").contains("s-two").contains("6 events");
+        // Learn from one session only.
+        d.findElements(By.cssSelector("[data-testid='suggest-session']")).get(1).click();
+        byTest("suggest-run").click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='suggest-status']"),
+                "statements learned from 6 events in 1 session"));
+        String suggested = byTest("suggest-text").getAttribute("value");
+        assertThat(suggested).contains("sessions s-one").doesNotContain("s-two")
+                .contains("resource in Dir::\"/home/dev/proj/src/\"").contains("Host::\"api.example.com:443\"")
+                .contains("// Dir /home/dev/proj/src/: 3 entries read");
+        chromium.screenshot("suggestions-panel");
+        byTest("suggest-open").click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-testid='suggestions']")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='policy-status']"),
+                "suggestion loaded into the editor, not applied"));
+        assertThat((String) d.executeScript("return window.tetherEditor.text()")).isEqualTo(suggested);
+        // Opened, not applied.
+        assertThat(f.policy.current().generation()).isEqualTo(1);
+    }
+
+    @Test
+    void savingShowsWhatWouldChangeBeforeApplyingAndCancelKeepsThePolicy() throws Exception {
+        withRecordedActivity();
+        // Drop the git permit and allow writing the report: git status becomes denied, the writes allowed.
+        String edited = LearningFixture.POLICY.replace("@id(\"git\")\npermit (principal, action == Action::\"ProcessExec\","
+                + " resource == File::\"/usr/bin/git\");\n", "")
+                + "\n@id(\"reports\")\npermit (principal, action == Action::\"FileOpenReadWrite\", resource in Dir::\"/home/dev/proj/out/\");\n";
+        assertThat(edited).doesNotContain("@id(\"git\")");
+        setEditorText(edited);
+        byTest("save").click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='whatif']")));
+        assertThat(byTest("whatif-summary").getText()).contains("replayed 12 recorded decisions: 2 newly denied, 2 newly allowed");
+        assertThat(changes("newly-denied")).singleElement().satisfies(c -> assertThat(c)
+                .contains("ProcessExec /usr/bin/git status").contains("×2").contains("now denied: no permit matches (default deny)"));
+        assertThat(changes("newly-allowed")).singleElement().satisfies(c -> assertThat(c)
+                .contains("FileOpenReadWrite /home/dev/proj/out/report.txt").contains("now allowed: permit reports at candidate.cedar:"));
+        chromium.screenshot("what-would-change");
+        byTest("whatif-cancel").click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='policy-status']"),
+                "not applied"));
+        assertThat(f.policy.current().generation()).isEqualTo(1);
+        assertThat(f.policy.current().text()).contains("@id(\"git\")");
+
+        byTest("save").click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='whatif']")));
+        byTest("whatif-apply").click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='policy-status']"),
+                "is in force"));
+        assertThat(f.policy.current().generation()).isEqualTo(2);
+        assertThat(f.policy.current().text()).doesNotContain("@id(\"git\")").contains("@id(\"reports\")");
+    }
+
+    @Test
+    void savingWhatChangesNothingRecordedAppliesAtOnceAndSaysSo() throws Exception {
+        withRecordedActivity();
+        setEditorText(LearningFixture.POLICY + "\n// reviewed\n");
+        byTest("save").click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='policy-status']"),
+                "is in force (replayed 12 recorded decisions: 0 newly denied, 0 newly allowed, nothing changes)"));
+        assertThat(byTest("whatif").isDisplayed()).isFalse();
+        assertThat(f.policy.current().text()).contains("// reviewed");
     }
 
     private void typeAtEnd(String text) {

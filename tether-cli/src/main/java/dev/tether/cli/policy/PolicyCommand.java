@@ -5,12 +5,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code tether policy ...}: check, try and format Cedar policies without running anything. */
+/** {@code tether policy ...}: check, try, format, learn and replay Cedar policies without running anything. */
 @Command(
         name = "policy",
         mixinStandardHelpOptions = true,
-        description = "Check, try and format Cedar policies (reference: docs/policy.md).",
-        subcommands = {PolicyCheckCommand.class, PolicyDecideCommand.class, PolicyFmtCommand.class})
+        description = "Check, try, format, learn and replay Cedar policies (reference: docs/policy.md, docs/policy-learning.md).",
+        subcommands = {PolicyCheckCommand.class, PolicyDecideCommand.class, PolicyFmtCommand.class, PolicySuggestCommand.class,
+            PolicyReplayCommand.class})
 public final class PolicyCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -6,9 +6,8 @@ import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.KernelFilesystems;
 import dev.tether.kernel.cgroup.MountTable;
 import dev.tether.kernel.cgroup.SandboxCgroup;
-import dev.tether.kernel.event.ExecEvent;
 import dev.tether.kernel.event.KernelEvent;
-import dev.tether.kernel.event.MalformedEvent;
+import dev.tether.kernel.event.KernelEventMapper;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.MissingNativeLibraryException;
@@ -16,7 +15,6 @@ import dev.tether.kernel.ffm.NativeCallException;
 import dev.tether.events.Event;
 import dev.tether.events.EventBus;
 import dev.tether.events.EventKind;
-import dev.tether.events.LossDetail;
 import dev.tether.events.SessionDetail;
 import dev.tether.policy.Mode;
 import dev.tether.policy.Principal;
@@ -34,7 +32,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One governed run: sandbox cgroup, kernel monitors scoped to it, the sandboxed command, and
@@ -72,8 +69,6 @@ public final class SandboxSession {
     private final java.util.function.Function<String, SandboxPlan> plans;
     private BeforeStart beforeStart = (principal, sandbox, cgroup) -> { };
     private volatile Principal principal;
-    private final AtomicLong execs = new AtomicLong();
-    private final AtomicLong malformed = new AtomicLong();
 
     /** The walking skeleton's form: the command in the built-in sandbox with the host system, no network. */
     public SandboxSession(Options options, SandboxEngine engine, PrintWriter err) {
@@ -143,9 +138,10 @@ public final class SandboxSession {
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              CrashWatchdog watchdog = CrashWatchdog.start();
              EventBus bus = new EventBus();
-             ExecEventLog log = new ExecEventLog(sessionId, options.eventsFile(), options.quiet() ? null : err);
+             SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
+                     options.eventsFile(), options.quiet() ? null : err);
              SessionRecord record = SessionRecord.open(bus, log, err);
-             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, event -> onEvent(event, log));
+             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
              SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
                      options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
@@ -189,27 +185,13 @@ public final class SandboxSession {
             sandbox.close();
             cgroup.close();
             monitor.unregister(cgroup);
-            long lost = monitor.eventsLost();
-            monitor.close();
-            bus.publish(Event.builder(EventKind.EVENTS_LOST).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
-                    .detail(new LossDetail("kernel-ringbuf", lost)).build());
+            monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
+            long lost = monitor.eventsLost() + monitor.programMisses();
+            bus.publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, agentName), lost));
             bus.publish(Event.builder(EventKind.SESSION_END).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
                     .detail(SessionDetail.end(exit)).build());
-            record.finish(sessionId, malformed.get());
+            record.finish(sessionId, exit);
             return exit;
-        }
-    }
-
-    private void onEvent(KernelEvent event, ExecEventLog log) {
-        switch (event) {
-            case ExecEvent e -> {
-                execs.incrementAndGet();
-                log.accept(e);
-            }
-            case MalformedEvent m -> {
-                malformed.incrementAndGet();
-                err.println("tether: malformed kernel event (" + m.reason() + ")");
-            }
         }
     }
 

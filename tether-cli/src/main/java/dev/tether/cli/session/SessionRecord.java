@@ -17,17 +17,18 @@ import java.time.Duration;
 final class SessionRecord implements AutoCloseable {
     private final AuditStore store;
     private final Subscription storeSubscription;
-    private final Subscription output;
+    private final SessionEventOutput output;
     private final PrintWriter err;
 
-    private SessionRecord(AuditStore store, Subscription storeSubscription, Subscription output, PrintWriter err) {
+    private SessionRecord(AuditStore store, Subscription storeSubscription, SessionEventOutput output, PrintWriter err) {
         this.store = store;
         this.storeSubscription = storeSubscription;
         this.output = output;
         this.err = err;
     }
 
-    static SessionRecord open(EventBus bus, ExecEventLog log, PrintWriter err) {
+    /** @param output the events file and console, already subscribed to {@code bus} */
+    static SessionRecord open(EventBus bus, SessionEventOutput output, PrintWriter err) {
         AuditStore store = null;
         Subscription stored = null;
         try {
@@ -38,13 +39,19 @@ final class SessionRecord implements AutoCloseable {
             err.println("tether: the audit store cannot be opened (" + e.getMessage() + "); this session is recorded only in"
                     + " --events and on the console");
         }
-        Subscription out = bus.subscribe("session-output", 1 << 16, log::accept);
-        return new SessionRecord(store, stored, out, err);
+        return new SessionRecord(store, stored, output, err);
     }
 
-    /** Flushes the store and prints the summary of {@code sessionId}. */
-    void finish(String sessionId, long malformed) {
+    /**
+     * Flushes the store and prints the summary of {@code sessionId}; without a store, the summary
+     * of what the session's own output saw.
+     */
+    void finish(String sessionId, int exitCode) {
+        output.drain();
+        long malformed = output.malformed();
         if (store == null) {
+            err.print(prefix(new SessionSummaryFormatter().format(output.summary(exitCode))));
+            err.flush();
             return;
         }
         try {
@@ -56,8 +63,8 @@ final class SessionRecord implements AutoCloseable {
         }
         store.summary(sessionId, 20).ifPresent(s -> err.print(prefix(new SessionSummaryFormatter().format(s))));
         err.flush();
-        if (output.dropped() > 0) {
-            err.println("tether: " + output.dropped() + " events were not written to --events/console (the writer fell behind)");
+        if (output.fileDrops() > 0) {
+            err.println("tether: " + output.fileDrops() + " events were not written to --events (the writer fell behind)");
         }
         if (malformed > 0) {
             err.println("tether: " + malformed + " kernel records could not be decoded");
@@ -74,7 +81,6 @@ final class SessionRecord implements AutoCloseable {
 
     @Override
     public void close() {
-        output.close();
         if (storeSubscription != null) {
             storeSubscription.close();
         }

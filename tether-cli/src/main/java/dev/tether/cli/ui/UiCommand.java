@@ -1,6 +1,12 @@
 package dev.tether.cli.ui;
 
 import dev.tether.cli.UserError;
+import dev.tether.events.store.AuditLocation;
+import dev.tether.learn.AuditStoreEvents;
+import dev.tether.learn.PolicyLearning;
+import dev.tether.learn.ProjectAliases;
+import dev.tether.learn.RecordedEventsException;
+import dev.tether.learn.suggest.SuggestOptions;
 import dev.tether.server.ControlPlane;
 import dev.tether.server.ControlPlaneConfig;
 import dev.tether.server.spi.EnforcementMode;
@@ -43,6 +49,14 @@ public final class UiCommand implements Callable<Integer> {
     @Option(names = "--open", description = "Open the URL in the desktop's browser (xdg-open).")
     boolean open;
 
+    @Option(names = "--audit", paramLabel = "DB",
+            description = "The audit database suggestions and \"what would change\" learn from (default: the host's, if any).")
+    Path audit;
+
+    @Option(names = {"-C", "--project"}, paramLabel = "DIR",
+            description = "The project the recorded sessions ran in (default: the policy's project, for <DIR>/.tether/policy.cedar, else the current directory).")
+    Path project;
+
     @Override
     public Integer call() throws InterruptedException {
         ControlPlane plane = start();
@@ -78,11 +92,12 @@ public final class UiCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         ControlPlane plane;
+        PolicyLearning learning = learning(file, spec.commandLine().getErr());
         try {
-            // Until the daemon wires the audit store and its sessions in, the standalone UI serves the
-            // policy with an empty in-memory event log and session list.
+            // The standalone UI serves the policy with an empty in-memory event log and session list;
+            // suggestions and "what would change" learn from the host's audit store.
             plane = ControlPlane.start(config, policy, new InMemoryEventLog(100_000),
-                    new InMemorySessionDirectory(EnforcementMode.ENFORCE));
+                    new InMemorySessionDirectory(EnforcementMode.ENFORCE), learning);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         } catch (RuntimeException e) {
@@ -95,6 +110,36 @@ public final class UiCommand implements Callable<Integer> {
             openBrowser(plane, spec.commandLine().getErr());
         }
         return plane;
+    }
+
+    /** Learning over the audit store, or null (said on stderr) when there is none to read. */
+    private PolicyLearning learning(Path policyFile, PrintWriter err) {
+        Path db = audit != null ? audit : AuditLocation.defaultDatabase();
+        if (!Files.isRegularFile(db)) {
+            if (audit != null) {
+                throw new UserError("no audit database at " + db);
+            }
+            err.println("tether: no audit store at " + db + " yet: suggestions and \"what would change\" are off until"
+                    + " sessions are recorded (tether run)");
+            return null;
+        }
+        Path dir = project != null ? project.toAbsolutePath().normalize() : projectOf(policyFile);
+        try {
+            return new PolicyLearning(AuditStoreEvents.openReadOnly(db), SuggestOptions.defaults(
+                    new ProjectAliases(dir.toString()), dev.tether.cli.policy.PolicySuggestCommand.homes()));
+        } catch (RecordedEventsException | IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** {@code P} for a policy at {@code P/.tether/policy.cedar} (where tether run keeps it), else the current directory. */
+    static Path projectOf(Path policyFile) {
+        Path parent = policyFile.getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(".tether")
+                && parent.getParent() != null) {
+            return parent.getParent();
+        }
+        return Path.of("").toAbsolutePath();
     }
 
     private static void openBrowser(ControlPlane plane, PrintWriter err) {

@@ -76,6 +76,21 @@ public final class BpfObject implements AutoCloseable {
         return new BpfMap(libbpf, mapName, libbpf.mapFd(libbpf.findMap(handle, mapName)));
     }
 
+    /** True when this object declares a map called {@code mapName}. */
+    public boolean hasMap(String mapName) {
+        try {
+            libbpf.findMap(handle, mapName);
+            return true;
+        } catch (dev.tether.kernel.ffm.NativeCallException e) {
+            return false;
+        }
+    }
+
+    /** The declared max_entries of a map (a ring buffer's size in bytes). */
+    public int mapMaxEntries(String mapName) {
+        return libbpf.mapMaxEntries(libbpf.findMap(handle, mapName));
+    }
+
     public int programFd(String program) {
         requireLoaded();
         return libbpf.programFd(libbpf.findProgram(handle, program));

@@ -16,12 +16,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Drains the BPF event ring buffer on one platform thread. Producers submit without waking us
+ * Drains the BPF event ring buffer on one platform thread through libbpf's ring_buffer, with one
+ * upcall from C per record (kept to measure against {@link MappedRingBufferConsumer}). Producers submit without waking us
  * (see ringbuf.h), so the loop polls with a short timeout and then consumes whatever is there; a
  * producer that finds the ring filling up forces a wakeup. Records are decoded and handed to the
  * sink on this thread; the sink must not block (the event bus drops from slow subscribers).
  */
-public final class RingBufferConsumer implements AutoCloseable {
+public final class RingBufferConsumer implements EventRingConsumer {
     private final LibBpf libbpf;
     private final KernelEventDecoder decoder;
     private final Consumer<KernelEvent> sink;
@@ -72,7 +73,7 @@ public final class RingBufferConsumer implements AutoCloseable {
         try {
             event = decoder.decode(data.reinterpret(size));
         } catch (RuntimeException e) {
-            event = new MalformedEvent(new EventHeader(0, 0, 0, -1, 0, 0, 0, 0, ""), (int) size,
+            event = new MalformedEvent(new EventHeader(0, 0, 0, -1, 0, 0, 0, 0, "", false), (int) size,
                     "decoder failed: " + e);
         }
         try {
@@ -84,10 +85,12 @@ public final class RingBufferConsumer implements AutoCloseable {
         return 0;
     }
 
+    @Override
     public long delivered() {
         return delivered.get();
     }
 
+    @Override
     public long sinkFailures() {
         return sinkFailures.get();
     }

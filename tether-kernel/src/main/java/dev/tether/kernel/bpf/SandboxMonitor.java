@@ -9,68 +9,116 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * The tracepoint monitors, loaded once per daemon and scoped in the kernel to registered sandbox
  * cgroups (and their descendants). Sandboxes register before their first process runs.
+ *
+ * <p>Objects (one per hook family, see src/main/bpf/README.md): exec and process lifecycle on
+ * sched tracepoints; every syscall exit goes through syscall_monitor's dispatcher, which
+ * tail-calls the file and network handlers registered in the shared prog array.
  */
 public final class SandboxMonitor implements AutoCloseable {
-    /** Objects loaded, in order; the first creates the shared maps the others reuse. */
-    static final List<String> OBJECTS = List.of("exec_monitor");
-    private static final List<String> SHARED_MAPS = List.of("events", "events_lost", "scope_config", "sandbox_cgroups");
+    /** Objects loaded, in order; the first that declares a shared map creates it, the rest reuse it. */
+    static final List<String> OBJECTS = List.of("exec_monitor", "process_monitor", "file_monitor", "net_monitor",
+            "syscall_monitor");
+    private static final List<String> SHARED_MAPS = List.of("events", "events_lost", "scope_config", "sandbox_cgroups",
+            "syscall_handlers");
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(10);
 
-    private final LibBpf libbpf;
     private final List<BpfObject> objects;
     private final BpfMap sandboxCgroups;
     private final BpfMap eventsLost;
     private final int possibleCpus;
-    private final RingBufferConsumer consumer;
+    private final LibBpf libbpf;
+    private final List<Integer> programFds;
+    private final EventRingConsumer consumer;
+    /** Loss counters read once more after the final drain, so they stay readable after close. */
+    private long lostAtClose = -1;
+    private long missesAtClose = -1;
+    private boolean closed;
 
-    private SandboxMonitor(LibBpf libbpf, List<BpfObject> objects, RingBufferConsumer consumer) {
+    private SandboxMonitor(LibBpf libbpf, List<BpfObject> objects, Map<String, BpfMap> shared,
+                           EventRingConsumer consumer) {
         this.libbpf = libbpf;
         this.objects = objects;
-        BpfObject first = objects.getFirst();
-        this.sandboxCgroups = first.map("sandbox_cgroups");
-        this.eventsLost = first.map("events_lost");
+        this.sandboxCgroups = shared.get("sandbox_cgroups");
+        this.eventsLost = shared.get("events_lost");
         this.possibleCpus = PossibleCpus.count();
         this.consumer = consumer;
+        List<Integer> fds = new ArrayList<>();
+        for (BpfObject obj : objects) {
+            for (String p : programsOf(obj.name())) {
+                fds.add(obj.programFd(p));
+            }
+            for (String p : tailCalledOf(obj.name())) {
+                fds.add(obj.programFd(p));
+            }
+        }
+        this.programFds = List.copyOf(fds);
+    }
+
+    /** {@link #start(LibBpf, LibC, int, Consumer, EventRingConsumer.Kind)} with the mapped reader. */
+    public static SandboxMonitor start(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<KernelEvent> sink) {
+        return start(libbpf, libc, sessionLevel, sink, EventRingConsumer.Kind.MAPPED);
     }
 
     /**
      * Loads and attaches every monitor program and starts draining events into {@code sink}.
      *
      * @param sessionLevel cgroup2 level of session cgroups ({@link SandboxCgroup#sessionLevel})
+     * @param sink called on the consumer thread for each event; must not block
      */
-    public static SandboxMonitor start(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<KernelEvent> sink) {
-        List<BpfObject> loaded = new java.util.ArrayList<>();
+    public static SandboxMonitor start(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<KernelEvent> sink,
+                                       EventRingConsumer.Kind reader) {
+        List<BpfObject> loaded = new ArrayList<>();
+        EventRingConsumer consumer = null;
         try {
-            BpfObject first = null;
+            Map<String, BpfMap> shared = new LinkedHashMap<>();
             for (String name : OBJECTS) {
                 BpfObject obj = BpfObject.open(libbpf, name);
                 loaded.add(obj);
-                if (first != null) {
-                    for (String m : SHARED_MAPS) {
-                        obj.shareMap(m, first.map(m));
+                for (String m : SHARED_MAPS) {
+                    if (shared.containsKey(m) && obj.hasMap(m)) {
+                        obj.shareMap(m, shared.get(m));
                     }
                 }
+                // Loading file/net_monitor also fills their slots of the shared prog array.
                 obj.load();
-                if (first == null) {
-                    first = obj;
-                    writeScopeLevel(first.map("scope_config"), sessionLevel);
+                for (String m : SHARED_MAPS) {
+                    if (!shared.containsKey(m) && obj.hasMap(m)) {
+                        shared.put(m, obj.map(m));
+                    }
                 }
             }
-            RingBufferConsumer consumer = new RingBufferConsumer(libbpf, first.map("events"),
-                    new KernelEventDecoder(libc.bootToWallOffsetNanos()), sink, Duration.ofMillis(10));
-            // Attach only once the consumer exists, so no event lands in a ring nobody reads.
+            writeScopeLevel(shared.get("scope_config"), sessionLevel);
+            BpfMap events = shared.get("events");
+            KernelEventDecoder decoder = new KernelEventDecoder(libc.bootToWallOffsetNanos());
+            long ringBytes = loaded.getFirst().mapMaxEntries("events");
+            consumer = switch (reader) {
+                case MAPPED -> new MappedRingBufferConsumer(libc, events, ringBytes, decoder, sink, POLL_INTERVAL).start();
+                case LIBBPF -> new RingBufferConsumer(libbpf, events, decoder, sink, POLL_INTERVAL).start();
+            };
+            // Attach only once the consumer exists, so no event lands in a ring nobody reads; the
+            // dispatcher last, once every handler it may tail-call is in place.
             for (BpfObject obj : loaded) {
                 for (String program : programsOf(obj.name())) {
                     obj.attach(program);
                 }
             }
-            return new SandboxMonitor(libbpf, List.copyOf(loaded), consumer.start());
+            return new SandboxMonitor(libbpf, List.copyOf(loaded), shared, consumer);
         } catch (RuntimeException e) {
+            for (BpfObject obj : loaded) {
+                obj.detachAll();
+            }
+            if (consumer != null) {
+                consumer.close();
+            }
             for (BpfObject obj : loaded.reversed()) {
                 obj.close();
             }
@@ -78,10 +126,23 @@ public final class SandboxMonitor implements AutoCloseable {
         }
     }
 
+    /** Programs of an object that are attached to their tracepoint. */
     static List<String> programsOf(String object) {
         return switch (object) {
             case "exec_monitor" -> List.of("handle_exec");
+            case "process_monitor" -> List.of("handle_fork", "handle_exit");
+            case "syscall_monitor" -> List.of("dispatch_sys_exit");
+            case "file_monitor", "net_monitor" -> List.of();
             default -> throw new IllegalArgumentException("unknown monitor object " + object);
+        };
+    }
+
+    /** Programs of an object reached only by tail call from the sys_exit dispatcher. */
+    static List<String> tailCalledOf(String object) {
+        return switch (object) {
+            case "file_monitor" -> List.of("handle_file_syscall");
+            case "net_monitor" -> List.of("handle_net_syscall");
+            default -> List.of();
         };
     }
 
@@ -95,29 +156,69 @@ public final class SandboxMonitor implements AutoCloseable {
 
     /** From now on, tasks in {@code cgroup} or below report their events tagged with {@code slot}. */
     public void register(SandboxCgroup cgroup, int slot) {
-        sandboxCgroups.putLongToInt(cgroup.id(), slot);
+        register(cgroup.id(), slot);
+    }
+
+    /** {@link #register(SandboxCgroup, int)} by cgroup2 id. */
+    public void register(long cgroupId, int slot) {
+        sandboxCgroups.putLongToInt(cgroupId, slot);
     }
 
     public void unregister(SandboxCgroup cgroup) {
-        sandboxCgroups.deleteLong(cgroup.id());
+        unregister(cgroup.id());
+    }
+
+    public void unregister(long cgroupId) {
+        sandboxCgroups.deleteLong(cgroupId);
     }
 
     /** Events the kernel could not put in the ring (ring full), summed over CPUs: measured, not estimated. */
-    public long eventsLost() {
-        return eventsLost.sumPerCpuLong(0, possibleCpus);
+    public synchronized long eventsLost() {
+        return closed ? lostAtClose : eventsLost.sumPerCpuLong(0, possibleCpus);
+    }
+
+    /**
+     * Times the kernel skipped one of the monitor programs because it was already running on that
+     * CPU (recursion protection). Each is a possibly lost event of any task, in a sandbox or not;
+     * none is expected from these tracepoints, so anything above 0 is reported as loss.
+     */
+    public synchronized long programMisses() {
+        if (closed) {
+            return missesAtClose;
+        }
+        long sum = 0;
+        for (int fd : programFds) {
+            sum += libbpf.programRecursionMisses(fd);
+        }
+        return sum;
     }
 
     public long eventsDelivered() {
         return consumer.delivered();
     }
 
+    /** Events the sink threw on (delivered but not processed). */
+    public long sinkFailures() {
+        return consumer.sinkFailures();
+    }
+
+    /**
+     * Detaches the programs, drains what the kernel already wrote to the sink, and unloads. The
+     * loss counters keep their final values ({@link #eventsLost()}, {@link #programMisses()}).
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         // Detach first so nothing new is produced, then drain what is already in the ring.
-        for (BpfObject obj : objects) {
+        for (BpfObject obj : objects.reversed()) {
             obj.detachAll();
         }
         consumer.close();
+        lostAtClose = eventsLost();
+        missesAtClose = programMisses();
+        closed = true;
         for (BpfObject obj : objects.reversed()) {
             obj.close();
         }

@@ -1,10 +1,6 @@
 package dev.tether.kernel.enforce;
 
 import dev.tether.events.Event;
-import dev.tether.events.EventKind;
-import dev.tether.events.EventLayer;
-import dev.tether.events.NetworkDetail;
-import dev.tether.events.Verdict;
 import dev.tether.kernel.bpf.BpfMap;
 import dev.tether.kernel.bpf.BpfObject;
 import dev.tether.kernel.ffm.LibBpf;
@@ -69,10 +65,17 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     private final BpfMap[] v6 = new BpfMap[2];
     private final BpfMap[] sets = new BpfMap[2];
     private final Map<Long, List<PolicyRef>> policyTables = new LinkedHashMap<>();
+    static final int PIN_POLICY = 0x8000;
+    static final int MAX_PINS = 8192;
+    private final BpfMap pinV4;
+    private final BpfMap pinV6;
+    private final BpfMap pinSets;
+    private final Map<InetAddress, Integer> pinSlots = new HashMap<>();
+    private final java.util.ArrayDeque<Integer> freePinSlots = new java.util.ArrayDeque<>();
+    private final List<PolicyRef> pinTable = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<PolicyRef, Integer> pinIndex = new HashMap<>();
     private final Consumer<Event> sink;
-    private final String sessionId;
-    private final String principal;
-    private final long bootToWall;
+    private final NetworkGuardEventDecoder decoder;
     private final Arena ringArena = Arena.ofShared();
     private final MemorySegment ring;
     private final Thread consumer;
@@ -91,10 +94,14 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             v6[i] = object.map("net_v6_" + i);
             sets[i] = object.map("net_sets_" + i);
         }
+        this.pinV4 = object.map("net_pin_v4");
+        this.pinV6 = object.map("net_pin_v6");
+        this.pinSets = object.map("net_pin_sets");
+        for (int i = 0; i < MAX_PINS; i++) {
+            freePinSlots.add(i);
+        }
         this.sink = sink;
-        this.sessionId = sessionId;
-        this.principal = principal;
-        this.bootToWall = libc.bootToWallOffsetNanos();
+        this.decoder = new NetworkGuardEventDecoder(sessionId, principal, libc.bootToWallOffsetNanos());
         try {
             MethodHandle target = MethodHandles.lookup().bind(this, "onEvent",
                     MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
@@ -169,17 +176,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             MemorySegment idx = a.allocate(4, 4);
             for (int i = 0; i < entries.size(); i++) {
                 NetworkRules.LpmEntry e = entries.get(i);
-                set.fill((byte) 0);
-                set.set(ValueLayout.JAVA_INT, 0, e.rules().size());
-                for (int r = 0; r < e.rules().size(); r++) {
-                    NetworkRules.Rule rule = e.rules().get(r);
-                    long off = 8 + r * 8L;
-                    set.set(ValueLayout.JAVA_BYTE, off, (byte) (rule.effect() == NetworkRules.Effect.PERMIT ? 1 : 2));
-                    set.set(ValueLayout.JAVA_BYTE, off + 1, (byte) (rule.transport() == null ? 0 : rule.transport() == Transport.TCP ? 1 : 2));
-                    set.set(ValueLayout.JAVA_SHORT, off + 2, (short) (rule.source() == null ? NO_POLICY : index.get(rule.source())));
-                    set.set(ValueLayout.JAVA_SHORT, off + 4, (short) rule.portFrom());
-                    set.set(ValueLayout.JAVA_SHORT, off + 6, (short) rule.portTo());
-                }
+                fillRuleSet(set, e.rules(), index::get);
                 idx.set(ValueLayout.JAVA_INT, 0, i);
                 sets[next].put(idx, set);
                 byte[] addr = e.prefix().network().getAddress();
@@ -201,6 +198,72 @@ public final class CgroupNetworkGuard implements AutoCloseable {
         }
         active = next;
         loopbackGuarded = options.hostLoopback();
+    }
+
+    /**
+     * Pins {@code address} (learnt through tether's DNS) to {@code rules}, the complete rule list
+     * for the names that resolved to it; replaces an earlier pin of the same address.
+     *
+     * @return false when the rules do not fit the kernel maps or the pin table is full (the
+     *     address is then decided by the prefix rules alone: nothing is opened)
+     */
+    public synchronized boolean pin(InetAddress address, List<NetworkRules.Rule> rules) {
+        if (rules.size() > MAX_RULES) {
+            return false;
+        }
+        Integer slot = pinSlots.get(address);
+        if (slot == null) {
+            slot = freePinSlots.poll();
+            if (slot == null) {
+                return false;
+            }
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(RULE_SET_BYTES, 8);
+            fillRuleSet(set, rules, ref -> {
+                Integer i = pinIndex.get(ref);
+                if (i == null && pinTable.size() < 0x7ffe) {
+                    i = pinTable.size();
+                    pinIndex.put(ref, i);
+                    pinTable.add(ref);
+                }
+                return i == null ? NO_POLICY : PIN_POLICY | i;
+            });
+            pinSets.put(a.allocateFrom(ValueLayout.JAVA_INT, slot), set);
+            byte[] addr = address.getAddress();
+            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_BYTE, addr);
+            (addr.length == 4 ? pinV4 : pinV6).put(key, a.allocateFrom(ValueLayout.JAVA_INT, slot));
+        }
+        pinSlots.put(address, slot);
+        return true;
+    }
+
+    /** Removes the pin of {@code address}, if any. */
+    public synchronized void unpin(InetAddress address) {
+        Integer slot = pinSlots.remove(address);
+        if (slot == null) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            byte[] addr = address.getAddress();
+            (addr.length == 4 ? pinV4 : pinV6).delete(a.allocateFrom(ValueLayout.JAVA_BYTE, addr));
+        }
+        freePinSlots.add(slot);
+    }
+
+    private static void fillRuleSet(MemorySegment set, List<NetworkRules.Rule> rules,
+                                    java.util.function.ToIntFunction<PolicyRef> policyIndex) {
+        set.fill((byte) 0);
+        set.set(ValueLayout.JAVA_INT, 0, rules.size());
+        for (int r = 0; r < rules.size(); r++) {
+            NetworkRules.Rule rule = rules.get(r);
+            long off = 8 + r * 8L;
+            set.set(ValueLayout.JAVA_BYTE, off, (byte) (rule.effect() == NetworkRules.Effect.PERMIT ? 1 : 2));
+            set.set(ValueLayout.JAVA_BYTE, off + 1, (byte) (rule.transport() == null ? 0 : rule.transport() == Transport.TCP ? 1 : 2));
+            set.set(ValueLayout.JAVA_SHORT, off + 2, (short) (rule.source() == null ? NO_POLICY : policyIndex.applyAsInt(rule.source())));
+            set.set(ValueLayout.JAVA_SHORT, off + 4, (short) rule.portFrom());
+            set.set(ValueLayout.JAVA_SHORT, off + 6, (short) rule.portTo());
+        }
     }
 
     /**
@@ -289,7 +352,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     @SuppressWarnings("unused")
     private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
         try {
-            Event e = decode(data.reinterpret(size));
+            Event e = decoder.decode(data.reinterpret(size), g -> policyTables.getOrDefault(g, List.of()), pinTable, loopbackGuarded);
             if (e != null) {
                 sink.accept(e);
             }
@@ -297,88 +360,6 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             // never throw into C; a bad record is dropped (the guard already decided)
         }
         return 0;
-    }
-
-    private Event decode(MemorySegment r) {
-        if (r.byteSize() < 72) {
-            return null;
-        }
-        long bootNs = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
-        int tid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 20);
-        long generation = Integer.toUnsignedLong(r.get(ValueLayout.JAVA_INT_UNALIGNED, 24));
-        int port = Short.toUnsignedInt(r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 28));
-        int policy = Short.toUnsignedInt(r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 30));
-        int family = Byte.toUnsignedInt(r.get(ValueLayout.JAVA_BYTE, 32));
-        int transport = r.get(ValueLayout.JAVA_BYTE, 33);
-        int verdict = r.get(ValueLayout.JAVA_BYTE, 34);
-        int hook = r.get(ValueLayout.JAVA_BYTE, 35);
-        int sockType = r.get(ValueLayout.JAVA_INT_UNALIGNED, 36);
-        byte[] addr = new byte[16];
-        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 40, addr, 0, 16);
-        byte[] comm = new byte[16];
-        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 56, comm, 0, 16);
-        int commLen = 0;
-        while (commLen < 16 && comm[commLen] != 0) {
-            commLen++;
-        }
-        Verdict v = switch (verdict) {
-            case 1, 4 -> Verdict.ALLOW;
-            case 3 -> Verdict.WOULD_DENY;
-            default -> Verdict.DENY;
-        };
-        List<PolicyRef> table = policyTables.getOrDefault(generation, List.of());
-        List<String> ids = policy < table.size() ? List.of(table.get(policy).id()) : List.of();
-        String resource;
-        String reason;
-        String ip = null;
-        if (hook == 3) {
-            resource = "socket(family " + family + ", type " + sockType + ")";
-            reason = "denied: tether never allows raw or packet sockets in a sandbox (they bypass address rules)";
-        } else {
-            try {
-                InetAddress a = InetAddress.getByAddress(family == 2 ? java.util.Arrays.copyOf(addr, 4) : addr);
-                ip = a.getHostAddress();
-                resource = (family == 2 ? ip : "[" + ip + "]") + ":" + port;
-            } catch (UnknownHostException e) {
-                return null;
-            }
-            reason = switch (verdict) {
-                case 4 -> "allowed: TCP " + port + " goes to tether's proxy, which decides by hostname";
-                case 1 -> ids.isEmpty() ? "allowed: DNS to the sandbox's resolver" : "allowed: permit " + String.join(", ", ids) + " matched " + resource;
-                default -> policy < table.size() ? "denied: forbid " + ids.getFirst() + " matched " + resource
-                        : policy == NO_POLICY && loopbackGuarded && isLoopbackGuard(family, addr)
-                                ? "denied: the host's loopback is unreachable unless a rule names it"
-                                : "denied: no permit matched " + resource;
-            };
-        }
-        return Event.builder(EventKind.NETWORK_CONNECT)
-                .timeNs(bootNs + bootToWall)
-                .session(sessionId)
-                .principal(principal)
-                .layer(EventLayer.CGROUP_BPF)
-                .resource(resource)
-                .decision(v, ids, reason)
-                .errno(v == Verdict.DENY ? 1 : null)
-                .process(pid, 0, tid)
-                .comm(new String(comm, 0, commLen, java.nio.charset.StandardCharsets.UTF_8))
-                .detail(hook == 3 ? null : new NetworkDetail(family == 2 ? NetworkDetail.Family.INET : NetworkDetail.Family.INET6,
-                        transport == 1 ? NetworkDetail.Protocol.TCP : transport == 2 ? NetworkDetail.Protocol.UDP
-                                : NetworkDetail.Protocol.OTHER, ip, port, null))
-                .build();
-    }
-
-    /** Whether a refusal with no policy came from the host-loopback guard (127/8, 0/8, ::1, ::). */
-    private static boolean isLoopbackGuard(int family, byte[] addr) {
-        if (family == 2) {
-            return addr[0] == 127 || addr[0] == 0;
-        }
-        for (int i = 0; i < 15; i++) {
-            if (addr[i] != 0) {
-                return false;
-            }
-        }
-        return addr[15] == 0 || addr[15] == 1;
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class LibBpf {
     private final MethodHandle mapFd;
     private final MethodHandle mapReuseFd;
     private final MethodHandle mapSetMaxEntries;
+    private final MethodHandle mapMaxEntries;
+    private final MethodHandle objGetInfoByFd;
     private final MethodHandle mapUpdateElem;
     private final MethodHandle mapLookupElem;
     private final MethodHandle mapDeleteElem;
@@ -75,6 +77,9 @@ public final class LibBpf {
         mapReuseFd = Downcalls.find(lib, "bpf_map__reuse_fd", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         mapSetMaxEntries = Downcalls.find(lib, "bpf_map__set_max_entries",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        mapMaxEntries = Downcalls.find(lib, "bpf_map__max_entries", FunctionDescriptor.of(C_INT, C_POINTER));
+        objGetInfoByFd = Downcalls.findWithErrno(lib, "bpf_obj_get_info_by_fd",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
         mapUpdateElem = Downcalls.findWithErrno(lib, "bpf_map_update_elem",
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_LONG));
         mapLookupElem = Downcalls.findWithErrno(lib, "bpf_map_lookup_elem",
@@ -274,6 +279,44 @@ public final class LibBpf {
         }
         if (rc < 0) {
             throw new NativeCallException("bpf_map__set_max_entries", -rc);
+        }
+    }
+
+    /** The map's max_entries (for a ring buffer: its size in bytes). */
+    public int mapMaxEntries(MemorySegment map) {
+        try {
+            return (int) mapMaxEntries.invokeExact(map);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** struct bpf_prog_info (uapi linux/bpf.h): its size and where recursion_misses sits. */
+    private static final int PROG_INFO_BYTES = 232;
+    private static final long PROG_INFO_RECURSION_MISSES = 208;
+
+    /**
+     * How often the kernel skipped program {@code progFd} because it was already running on that
+     * CPU (bpf_prog_info.recursion_misses): each skip is an event the program never saw.
+     */
+    public long programRecursionMisses(int progFd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(PROG_INFO_BYTES, 8);
+            MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, PROG_INFO_BYTES);
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) objGetInfoByFd.invokeExact(state, progFd, info, len);
+            if (rc < 0) {
+                throw new NativeCallException("bpf_obj_get_info_by_fd(prog " + progFd + ")", Downcalls.errno(state));
+            }
+            // Kernels older than the field report a shorter info_len; the field is then unknown (0).
+            if (len.get(ValueLayout.JAVA_INT, 0) < PROG_INFO_RECURSION_MISSES + 8) {
+                return 0;
+            }
+            return info.get(ValueLayout.JAVA_LONG, PROG_INFO_RECURSION_MISSES);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
         }
     }
 

@@ -35,6 +35,9 @@ public final class LibC {
     private final MethodHandle fstatvfs;
     private final MethodHandle fanotifyInit;
     private final MethodHandle fanotifyMark;
+    private final MethodHandle mmap;
+    private final MethodHandle munmap;
+    private final MethodHandle sysconf;
 
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
@@ -55,6 +58,10 @@ public final class LibC {
                 FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_INT, C_POINTER));
         mkfifo = Downcalls.findWithErrno(libc, "mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         clockGettime = Downcalls.find(libc, "clock_gettime", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        mmap = Downcalls.findWithErrno(libc, "mmap",
+                FunctionDescriptor.of(C_POINTER, C_POINTER, C_LONG, C_INT, C_INT, C_INT, C_LONG));
+        munmap = Downcalls.findWithErrno(libc, "munmap", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
+        sysconf = Downcalls.find(libc, "sysconf", FunctionDescriptor.of(C_LONG, C_INT));
         MemorySegment sys = libc.find("syscall").orElseThrow();
         syscall3 = Downcalls.LINKER.downcallHandle(sys,
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
@@ -285,5 +292,86 @@ public final class LibC {
         long wall = clockNanos(CLOCK_REALTIME);
         long b2 = clockNanos(CLOCK_BOOTTIME);
         return wall - (b1 + (b2 - b1) / 2);
+    }
+
+    // ---- memory mapping and waiting (the ring-buffer reader) ---------------------------------
+
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+    private static final int SC_PAGESIZE = 30;
+    private static final long MAP_FAILED = -1L;
+
+    /** sysconf(_SC_PAGESIZE). */
+    public long pageSize() {
+        try {
+            return (long) sysconf.invokeExact(SC_PAGESIZE);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * mmap(2) of {@code length} bytes of {@code fd} at {@code offset}; the returned segment has
+     * that length and must be released with {@link #munmap}.
+     */
+    public MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            MemorySegment addr = (MemorySegment) mmap.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, offset);
+            if (addr.address() == MAP_FAILED) {
+                throw new NativeCallException("mmap(fd " + fd + ", " + length + " bytes)", Downcalls.errno(state));
+            }
+            return addr.reinterpret(length);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    public void munmap(MemorySegment mapping) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) munmap.invokeExact(state, mapping, mapping.byteSize());
+            if (rc != 0) {
+                throw new NativeCallException("munmap", Downcalls.errno(state));
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * poll(2) for {@code events} on one fd, reusing {@code pollfd} (8 bytes, from the caller's
+     * arena, so a hot loop allocates nothing).
+     *
+     * @return true when the fd is ready, false on timeout or EINTR
+     */
+    public boolean pollOne(MemorySegment pollfd, MemorySegment callState, int fd, short events, int timeoutMillis) {
+        pollfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+        pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, events);
+        pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+        int rc;
+        try {
+            rc = (int) poll.invokeExact(callState, pollfd, 1L, timeoutMillis);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        if (rc < 0) {
+            int errno = Downcalls.errno(callState);
+            if (errno == Errno.EINTR) {
+                return false;
+            }
+            throw new NativeCallException("poll(fd " + fd + ")", errno);
+        }
+        return rc > 0;
+    }
+
+    /** A call-state segment for {@link #pollOne}, from {@code arena}. */
+    public static MemorySegment newCallState(Arena arena) {
+        return Downcalls.newCallState(arena);
     }
 }

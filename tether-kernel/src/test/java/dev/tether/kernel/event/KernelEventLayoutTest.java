@@ -1,7 +1,6 @@
 package dev.tether.kernel.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +9,7 @@ import java.lang.foreign.MemoryLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -19,12 +19,28 @@ import org.junit.jupiter.api.Test;
  * every offset and size.
  */
 class KernelEventLayoutTest {
-    private static final Path OBJECT = Path.of("target/classes/bpf/exec_monitor.bpf.o");
+    private static final Path OBJECTS = Path.of("target/classes/bpf");
 
+    /**
+     * Every record against event_layouts.bpf.o (which exists to carry them all in its BTF), and the
+     * header against each monitor that embeds it in a map value.
+     */
     @Test
     void javaLayoutsMatchTheCompiledBtf() throws Exception {
-        assumeTrue(Files.exists(OBJECT), "BPF object not built at " + OBJECT);
-        Process p = new ProcessBuilder(bpftool(), "-j", "btf", "dump", "file", OBJECT.toString())
+        Map<String, JsonNode> all = structsOf("event_layouts");
+        for (GroupLayout layout : List.of(KernelEventLayouts.EVENT_HEADER, KernelEventLayouts.EXEC_EVENT,
+                KernelEventLayouts.FORK_EVENT, KernelEventLayouts.EXIT_EVENT, KernelEventLayouts.FILE_EVENT,
+                KernelEventLayouts.NET_EVENT)) {
+            assertMatches(all.get(layout.name().orElseThrow()), layout);
+        }
+        assertMatches(structsOf("exec_monitor").get("exec_event"), KernelEventLayouts.EXEC_EVENT);
+        assertMatches(structsOf("file_monitor").get("file_event"), KernelEventLayouts.FILE_EVENT);
+    }
+
+    private static Map<String, JsonNode> structsOf(String object) throws Exception {
+        Path file = OBJECTS.resolve(object + ".bpf.o");
+        assertThat(file).as("BPF object built by the generate-resources phase").exists();
+        Process p = new ProcessBuilder(bpftool(), "-j", "btf", "dump", "file", file.toString())
                 .redirectErrorStream(false).start();
         JsonNode types = new ObjectMapper().readTree(p.getInputStream()).get("types");
         assertThat(p.waitFor()).isZero();
@@ -34,8 +50,7 @@ class KernelEventLayoutTest {
                 structs.put(t.path("name").asText(), t);
             }
         }
-        assertMatches(structs.get("event_header"), KernelEventLayouts.EVENT_HEADER);
-        assertMatches(structs.get("exec_event"), KernelEventLayouts.EXEC_EVENT);
+        return structs;
     }
 
     private static void assertMatches(JsonNode btf, GroupLayout java) {

@@ -1,5 +1,7 @@
 package dev.tether.policy.compile;
 
+import java.net.InetAddress;
+
 import dev.tether.policy.Action;
 import dev.tether.policy.Decision;
 import dev.tether.policy.ExecRequest;
@@ -295,6 +297,11 @@ public final class CompiledSnapshot implements PolicySnapshot {
         } catch (EvalError e) {
             return false;
         }
+    }
+
+    @Override
+    public List<NetworkRules.Rule> networkRules(Principal principal, String hostname, InetAddress address) {
+        return NetworkRulesBuilder.rulesFor(view(principal).table(Action.NETWORK_CONNECT).all(), hostname, address);
     }
 
     @Override

@@ -87,6 +87,34 @@ final class NetworkRulesBuilder {
         return new NetworkRules(entries, hostnamePermits, hostnameForbids, List.copyOf(hostnameSources));
     }
 
+    /**
+     * The complete rule list for connections to {@code hostname} at {@code address}: every
+     * statement's real condition evaluated with both bound, one port per literal interval and both
+     * transports (the same exactness argument as {@link #build}, with the name fixed).
+     */
+    static List<Rule> rulesFor(List<Candidate> candidatesWithDuplicates, String hostname, InetAddress address) {
+        Map<CompiledPolicy, Candidate> unique = new IdentityHashMap<>();
+        List<Candidate> candidates = new ArrayList<>();
+        for (Candidate c : candidatesWithDuplicates) {
+            if (unique.putIfAbsent(c.policy(), c) == null) {
+                candidates.add(c);
+            }
+        }
+        candidates.sort((a, b) -> Integer.compare(a.policy().index(), b.policy().index()));
+        StringBuilder why = new StringBuilder();
+        NetTarget probe = NetTarget.of(hostname, address, 0, Transport.TCP, why);
+        if (probe == null) {
+            return List.of();
+        }
+        List<Rule> rules = new ArrayList<>();
+        for (Candidate c : candidates) {
+            Scan s = new Scan();
+            s.cond(c.cond());
+            addRules(rules, c, probe.hostname(), probe.address(), intervals(s.numbers));
+        }
+        return rules;
+    }
+
     /** Interval start points: 0 and, for every literal v in port range, v and v + 1. */
     private static int[] intervals(Set<Long> numbers) {
         java.util.TreeSet<Integer> starts = new java.util.TreeSet<>();
@@ -103,11 +131,15 @@ final class NetworkRulesBuilder {
     }
 
     private static void addRules(List<Rule> out, Candidate c, InetAddress rep, int[] starts) {
+        addRules(out, c, null, rep, starts);
+    }
+
+    private static void addRules(List<Rule> out, Candidate c, String hostname, InetAddress rep, int[] starts) {
         Effect effect = c.policy().permit() ? Effect.PERMIT : Effect.FORBID;
         boolean[][] hold = new boolean[2][starts.length];
         for (Transport t : Transport.values()) {
             for (int i = 0; i < starts.length; i++) {
-                NetTarget target = new NetTarget(null, rep, starts[i], t, Ips.format(rep));
+                NetTarget target = new NetTarget(hostname, rep, starts[i], t, hostname != null ? hostname : Ips.format(rep));
                 boolean ok;
                 try {
                     ok = c.cond().test(new Env.NetEnv(target, null, null));
@@ -211,8 +243,19 @@ final class NetworkRulesBuilder {
                         hostname = true;
                     }
                 }
-                case Cond.HostName h -> hostname = true;
-                case Cond.HostWildcard h -> hostname = true;
+                // Their ports matter once a host name is bound (rulesFor): keep them as interval bounds.
+                case Cond.HostName h -> {
+                    hostname = true;
+                    if (h.port() >= 0) {
+                        numbers.add((long) h.port());
+                    }
+                }
+                case Cond.HostWildcard h -> {
+                    hostname = true;
+                    if (h.port() >= 0) {
+                        numbers.add((long) h.port());
+                    }
+                }
                 case Cond.Zone z -> hostname = true;
                 case Cond.AndC a -> {
                     for (Cond x : a.args()) {

@@ -130,6 +130,12 @@ final class MitmTlsHandler extends AbstractSniHandler<MitmTlsHandler.Setup> {
             return;
         }
         Setup s = future.getNow();
+        if (ctx.isRemoved()) {
+            // The sandbox closed the connection while the upstream was being prepared: nothing is
+            // left to hand the upstream to, so release it (it would otherwise stay open).
+            if (s.upstream() != null) s.upstream().close();
+            return;
+        }
         ClientContext bound = cc.withFixedTarget(new ClientContext.Target(s.host(), cc.fixedTarget() != null
                 ? cc.fixedTarget().port() : cc.originalDestination().getPort(), true),
                 cc.mode() == ClientContext.Mode.TRANSPARENT ? ClientContext.Mode.TRANSPARENT : ClientContext.Mode.TUNNEL);

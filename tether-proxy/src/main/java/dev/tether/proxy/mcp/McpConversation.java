@@ -271,8 +271,18 @@ public final class McpConversation {
         sink.emit(new ProxyNotice(Instant.now(), kind, server, detail));
     }
 
+    /**
+     * An id as clients match it: numbers by value (the TypeScript SDK looks answers up by
+     * {@code Number(id)}, Python compares 7 == 7.0), so an answer with id {@code 7.0} or {@code 7e0}
+     * closes request 7 here too instead of reaching the client unfiltered. The key is JSON text.
+     */
     private static String idKey(JsonNode id) {
-        return id == null ? null : id.toString();
+        if (id == null) return null;
+        if (id.isFloatingPointNumber()) {
+            double d = id.doubleValue();
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        }
+        return id.isIntegralNumber() ? id.bigIntegerValue().toString() : id.toString();
     }
 
     private static byte[] slice(byte[] b, int off, int len) {

@@ -30,6 +30,8 @@ public final class SseEventSplitter {
     private int scan;
     private int eventStart;
     private boolean sawContentInEvent;
+    /** Nothing has been consumed yet: a UTF-8 BOM here is not part of the first line (WHATWG). */
+    private boolean atStreamStart = true;
 
     public SseEventSplitter(int maxEventBytes) {
         this.maxEventBytes = maxEventBytes;
@@ -53,11 +55,13 @@ public final class SseEventSplitter {
                 }
                 boolean empty = lineEnd == lineStart;
                 if (empty && sawContentInEvent) {
-                    out.add(parse(eventStart, next));
+                    out.add(parse(eventStart, next, atStreamStart));
                     eventStart = next;
                     sawContentInEvent = false;
+                    atStreamStart = false;
                 } else if (empty) {
                     eventStart = next; // stray blank lines between events
+                    atStreamStart = false;
                 } else {
                     sawContentInEvent = true;
                 }
@@ -85,12 +89,18 @@ public final class SseEventSplitter {
         byte[] out = java.util.Arrays.copyOfRange(buf, eventStart, len);
         len = eventStart = scan = 0;
         sawContentInEvent = false;
+        atStreamStart = false;
         return out;
     }
 
-    private SseEvent parse(int from, int to) {
+    private SseEvent parse(int from, int to, boolean streamStart) {
         byte[] raw = java.util.Arrays.copyOfRange(buf, from, to);
         String text = new String(raw, StandardCharsets.UTF_8);
+        if (streamStart && text.startsWith("\uFEFF")) {
+            // Clients ignore one leading BOM, so the first field after it is a real field: read it
+            // as they do, or its data would reach them uninspected. raw keeps the BOM (pass-through).
+            text = text.substring(1);
+        }
         String event = null, id = null;
         StringBuilder data = null;
         for (String line : text.split("\r\n|\r|\n")) {

@@ -48,4 +48,31 @@ class SseEventSplitterTest {
         var e = new SseEventSplitter(1000).feed(b, 0, b.length).getFirst();
         assertThat(new String(e.withData("{\"b\":2}"), StandardCharsets.UTF_8)).isEqualTo("id: 3\nevent: message\ndata: {\"b\":2}\n\n");
     }
+
+    /**
+     * Found by SseFramingFuzzTest (tether-fuzz): a stream starting with a UTF-8 BOM hid its first
+     * event's data from the proxy, while clients (which ignore one leading BOM) received it.
+     */
+    @Test
+    void aLeadingBomIsIgnoredAsClientsIgnoreIt() {
+        byte[] bom = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf};
+        byte[] rest = "data: {\"id\":7}\n\n".getBytes(StandardCharsets.UTF_8);
+        byte[] stream = new byte[bom.length + rest.length];
+        System.arraycopy(bom, 0, stream, 0, 3);
+        System.arraycopy(rest, 0, stream, 3, rest.length);
+        for (int chunk = 1; chunk <= stream.length; chunk++) {
+            SseEventSplitter s = new SseEventSplitter(1024);
+            List<SseEventSplitter.SseEvent> events = new ArrayList<>();
+            for (int off = 0; off < stream.length; off += chunk) {
+                events.addAll(s.feed(stream, off, Math.min(chunk, stream.length - off)));
+            }
+            assertThat(events).hasSize(1);
+            assertThat(events.getFirst().data()).isEqualTo("{\"id\":7}");
+            assertThat(events.getFirst().raw()).isEqualTo(stream);
+        }
+        // only at the very start: later, U+FEFF is part of the field name, for clients too
+        SseEventSplitter s = new SseEventSplitter(1024);
+        byte[] later = "data: a\n\n\ufeffdata: b\n\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(s.feed(later, 0, later.length)).extracting(SseEventSplitter.SseEvent::data).containsExactly("a", null);
+    }
 }

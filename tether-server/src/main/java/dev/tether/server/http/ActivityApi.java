@@ -14,7 +14,7 @@ import dev.tether.server.stream.SessionCounters;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
-/** Events (query, filters, paging), sessions (list, detail, stop, mode), the daemon-wide mode, and suggestions. */
+/** Events (query, filters, paging), sessions (list, detail, stop, mode) and the daemon-wide mode. */
 final class ActivityApi {
     private final EventSource events;
     private final SessionDirectory sessions;
@@ -50,18 +50,7 @@ final class ActivityApi {
         r.get("/api/mode", ctx -> ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().wireName())));
         r.put("/api/mode", this::defaultMode);
         r.post("/api/mode", this::defaultMode);
-        r.get("/api/suggestions", ActivityApi::suggestionsNotImplemented);
-        r.get("/suggest", ActivityApi::suggestionsNotImplemented);
         r.get("/healthz", ctx -> ctx.result("ok"));
-    }
-
-    /**
-     * Suggestions (policy learned from observed activity) belong to the learning feature, which does
-     * not exist yet; say so plainly instead of returning an empty list that looks like "nothing to suggest".
-     */
-    private static void suggestionsNotImplemented(Context ctx) {
-        throw new ApiException(501, "policy suggestions are not implemented yet: they need tether's learning"
-                + " feature; use \"allow this\"/\"deny this\" on an event (POST /api/policies/propose) meanwhile");
     }
 
     private void queryEvents(Context ctx) {

@@ -1,6 +1,7 @@
 package dev.tether.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.learn.PolicyLearning;
 import dev.tether.server.AccessToken;
 import dev.tether.server.policy.CompletionEngine;
 import dev.tether.server.spi.EventSource;
@@ -34,16 +35,18 @@ public final class ControlRoutes {
     private final RequestGuard guard;
     private final PolicyApi policyApi;
     private final ActivityApi activityApi;
+    private final LearningApi learningApi;
     private final LiveStreamEndpoint stream;
     private final ObjectMapper mapper;
 
     public ControlRoutes(AccessToken token, Supplier<Set<String>> authorities, PolicyControl policy, EventSource events,
             SessionDirectory sessions, SessionCounters counters, CompletionEngine completions,
-            LiveStreamEndpoint stream, ObjectMapper mapper) {
+            LiveStreamEndpoint stream, ObjectMapper mapper, PolicyLearning learning) {
         JsonBodies bodies = new JsonBodies(mapper);
         this.guard = new RequestGuard(token, authorities);
         this.policyApi = new PolicyApi(policy, sessions, events, completions, bodies, mapper);
         this.activityApi = new ActivityApi(events, sessions, counters, bodies, mapper);
+        this.learningApi = new LearningApi(learning, policy, bodies, mapper);
         this.stream = stream;
         this.mapper = mapper;
     }
@@ -60,6 +63,7 @@ public final class ControlRoutes {
         r.options("/api/*", ctx -> ctx.status(204));
         policyApi.register(r);
         activityApi.register(r);
+        learningApi.register(r);
         r.get("/api/stream", stream::handle);
         if (!uiBuilt) {
             r.get("/", ctx -> {
