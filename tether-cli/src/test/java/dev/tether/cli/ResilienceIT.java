@@ -193,6 +193,8 @@ class ResilienceIT {
             assertThat(lost.find()).as(t.stderr()).isTrue();
             assertThat(Long.parseLong(lost.group(1))).isGreaterThan(1500);
             assertThat(t.stderr()).doesNotContain("Exception in thread").doesNotContain("\tat ");
+            // ... and reported without flooding the console: a few lines, not one per failed batch.
+            assertThat(t.stderr().lines().filter(l -> l.contains("audit store")).count()).as(t.stderr()).isLessThan(20);
             // Space returns: the store opens cleanly, with what was written before the disk filled.
             Files.delete(fs.resolve("filler"));
             try (AuditStore store = AuditStore.open(auditDb)) {
