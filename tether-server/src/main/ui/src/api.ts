@@ -3,7 +3,8 @@
 
 const TOKEN_KEY = "tether.token";
 
-export type Verdict = "allow" | "deny" | "would-deny";
+/** "none": nothing was decided (session start/end, policy reloads, loss reports). */
+export type Verdict = "allow" | "deny" | "would-deny" | "none";
 
 export interface ProcessInfo { pid: number; comm: string; exe: string }
 
@@ -43,7 +44,9 @@ export interface SessionInfo {
   command: string[];
   sandbox: string;
   state: string;
-  mode: string;
+  mode?: string;
+  /** False for sessions another tether process runs: shown, but not stoppable or switchable here. */
+  controllable: boolean;
   startedAt: string;
   endedAt?: string;
   counts: { total: number; allowed: number; denied: number; wouldDeny: number };

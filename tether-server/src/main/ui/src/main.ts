@@ -458,7 +458,11 @@ function setupSessions() {
   body.addEventListener("change", async (ev) => {
     const s = ev.target as HTMLSelectElement;
     if (!s.dataset.modeFor) return;
-    await api("PUT", `/api/sessions/${encodeURIComponent(s.dataset.modeFor)}/mode`, { mode: s.value });
+    try {
+      await api("PUT", `/api/sessions/${encodeURIComponent(s.dataset.modeFor)}/mode`, { mode: s.value });
+    } catch (e) {
+      alert((e as Error).message);
+    }
     refresh();
   });
   async function refresh() {
@@ -469,9 +473,9 @@ function setupSessions() {
         (s) => `<tr data-testid="session-row" data-session="${escapeHtml(s.id)}">
         <td><code>${escapeHtml(s.id)}</code></td><td>${escapeHtml(s.agent ?? "")}</td><td><code>${escapeHtml(s.principal ?? "")}</code></td>
         <td><code>${escapeHtml(s.command.join(" "))}</code></td><td data-testid="session-state">${escapeHtml(s.state)}</td>
-        <td><select data-mode-for="${escapeHtml(s.id)}">${["enforce", "shadow", "permissive"].map((m) => `<option${m === s.mode ? " selected" : ""}>${m}</option>`).join("")}</select></td>
+        <td><select data-mode-for="${escapeHtml(s.id)}"${s.controllable && s.state !== "EXITED" ? "" : " disabled"}>${["enforce", "shadow", "permissive"].map((m) => `<option${m === s.mode ? " selected" : ""}>${m}</option>`).join("")}</select></td>
         <td>${s.counts.total}</td><td>${s.counts.denied}</td><td>${new Date(s.startedAt).toLocaleTimeString()}</td>
-        <td>${s.state === "EXITED" ? "" : `<button data-stop="${escapeHtml(s.id)}" data-testid="stop-session">Stop</button>`}</td></tr>`,
+        <td>${s.state === "EXITED" ? "" : s.controllable ? `<button data-stop="${escapeHtml(s.id)}" data-testid="stop-session">Stop</button>` : `<span class="muted" title="run by another tether process">other tether</span>`}</td></tr>`,
       )
       .join("") || `<tr><td colspan="10" class="muted">no sessions</td></tr>`;
   }

@@ -34,8 +34,8 @@ record Coverage(String action, String layer, String mechanism) {
         out.add(new Coverage("NetworkConnect", "enforce", connect
                 ? "cgroup-BPF connect4/6, sendmsg4/6, sock_create on the session cgroup (addresses, CIDR, ports, TCP/UDP)"
                 : "NONE: cgroup-BPF socket programs are refused here"));
-        out.add(new Coverage("NetworkConnect", "hostnames", "TCP 80/443: tether's proxy (SNI/Host); other ports: not yet"
-                + " (DNS-aware pinning), so a hostname permit opens nothing there"));
+        out.add(new Coverage("NetworkConnect", "hostnames", "TCP 80/443: tether's proxy (SNI/Host); other ports:"
+                + " DNS-aware pinning (the session's DNS forwarder pins each answered address with the rules for the name asked)"));
         out.add(new Coverage("HttpRewrite", "proxy", "tether's MITM proxy on the sandbox's gateway (secrets resolved on the host)"));
         out.add(new Coverage("McpCall", "proxy", "MCP observer in the proxy (HTTP, SSE) and 'tether mcp-relay' for stdio servers"));
         String sandbox = engines.stream().filter(EngineStatus::usable).map(EngineStatus::engine).findFirst()

@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.cli.control.ControlPlaneSettings;
 import dev.tether.cli.sandbox.AgentMountPrompt;
 import dev.tether.cli.sandbox.HostUser;
 import dev.tether.cli.sandbox.SandboxOptions;
@@ -66,6 +67,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         var sessionOptions = new SandboxSession.Options(command, planned.projectDir(), options.eventsFile, options.quiet,
                 policy, mode);
-        return new SandboxSession(sessionOptions, planned.engine(), planned.agentName(), err, planned.forSession()).run();
+        return new SandboxSession(sessionOptions, planned.engine(), planned.agentName(), err, planned.forSession())
+                .controlPlane(controlPlane(options)).run();
+    }
+
+    private static ControlPlaneSettings controlPlane(SandboxOptions options) {
+        try {
+            return ControlPlaneSettings.of(options.noUi, options.uiListen);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--ui-listen: " + e.getMessage());
+        }
     }
 }

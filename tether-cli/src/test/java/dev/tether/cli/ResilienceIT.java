@@ -482,7 +482,7 @@ class ResilienceIT {
 
     @Test
     void aThousandConcurrentConnectionsThroughTheProxyLeakNothing() throws Exception {
-        try (LabNetwork lab = LabNetwork.withoutListeners("tether-reslab-", "tres", "10.252.9", "fd00:7e7e:52::")) {
+        try (LabNetwork lab = LabNetwork.withoutListeners("res", "10.252.9.", "fd00:7e7e:52::")) {
             lab.start(List.of(stress.toString(), "serve", "10.252.9.1", "80"), "listening");
             // Round 0 warms the proxy up (event loops, buffer pools, TLS-free path); rounds 1-3 are measured.
             int rounds = 4;

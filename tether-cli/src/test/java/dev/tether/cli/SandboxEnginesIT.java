@@ -188,12 +188,20 @@ class SandboxEnginesIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"podman", "builtin"})
-    void twoSandboxesAtOnceHaveTheirOwnPrincipalsAndAddresses(String engine) throws Exception {
+    void twoSandboxesAtOnceHaveTheirOwnPrincipalsAddressesAndDecisions(String engine) throws Exception {
         Path a = Files.createDirectory(project.resolve("a"));
         Path b = Files.createDirectory(project.resolve("b"));
-        String script = "cat /proc/net/fib_trie | grep -m1 -o '100\\.96\\.[0-9.]*' > /workspace/addr; echo $TETHER_SESSION > /workspace/id; sleep 2";
-        var fa = CompletableFuture.supplyAsync(() -> runIn(a, engine, "alpha", script));
-        var fb = CompletableFuture.supplyAsync(() -> runIn(b, engine, "beta", script));
+        // One policy for both: everything is permitted, except that Agent::"beta" may not run id.
+        Path policy = project.resolve("shared.cedar");
+        Files.writeString(policy, """
+                permit (principal, action, resource);
+                @id("beta-no-id")
+                forbid (principal == Agent::"beta", action == Action::"ProcessExec", resource == File::"/usr/bin/id");
+                """);
+        String script = "cat /proc/net/fib_trie | grep -m1 -o '100\\.96\\.[0-9.]*' > /workspace/addr; echo $TETHER_SESSION > /workspace/id;"
+                + " if /usr/bin/id -u > /dev/null 2>&1; then echo ran > /workspace/id-exec; else echo refused > /workspace/id-exec; fi; sleep 2";
+        var fa = CompletableFuture.supplyAsync(() -> runIn(a, engine, "alpha", policy, script));
+        var fb = CompletableFuture.supplyAsync(() -> runIn(b, engine, "beta", policy, script));
         var ra = fa.join();
         var rb = fb.join();
         assertThat(ra.exit()).as(ra.stderr()).isZero();
@@ -202,13 +210,21 @@ class SandboxEnginesIT {
         assertThat(rb.stderr()).contains("principal Agent::\"beta\"");
         assertThat(Files.readString(a.resolve("id"))).isNotEqualTo(Files.readString(b.resolve("id")));
         assertThat(Files.readString(a.resolve("addr"))).startsWith("100.96.").isNotEqualTo(Files.readString(b.resolve("addr")));
+        // Same policy, same moment, different principals: different decisions.
+        assertThat(Files.readString(a.resolve("id-exec"))).as(ra.stderr()).isEqualTo("ran\n");
+        assertThat(Files.readString(b.resolve("id-exec"))).as(rb.stderr()).isEqualTo("refused\n");
+        assertThat(rb.stderr()).contains("beta-no-id");
     }
 
-    private TetherProcess.Result runIn(Path dir, String engine, String agent, String script) {
+    private TetherProcess.Result runIn(Path dir, String engine, String agent, Path policy, String script) {
         try {
-            List<String> args = new ArrayList<>(List.of("run", "-C", dir.toString(), "--agent", agent));
-            args.addAll(engine(engine));
-            args.addAll(List.of("-q", "--", "sh", "-c", script));
+            List<String> args = new ArrayList<>(List.of("run", "-C", dir.toString(), "--agent", agent,
+                    "--policy", policy.toString(), "--mode", "enforce"));
+            List<String> engineArgs = new ArrayList<>(engine(engine));
+            int mode = engineArgs.indexOf("--mode"); // this test is about decisions: enforce, not permissive
+            engineArgs.subList(mode, mode + 2).clear();
+            args.addAll(engineArgs);
+            args.addAll(List.of("--", "sh", "-c", script));
             return TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
         } catch (Exception e) {
             throw new IllegalStateException(e);

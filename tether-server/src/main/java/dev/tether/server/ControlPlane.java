@@ -1,10 +1,15 @@
 package dev.tether.server;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import dev.tether.events.Verdict;
 import dev.tether.learn.PolicyLearning;
+import dev.tether.policy.Mode;
 import dev.tether.server.http.ControlRoutes;
 import dev.tether.server.policy.CompletionEngine;
 import dev.tether.server.policy.ObservedResources;
@@ -56,9 +61,23 @@ public final class ControlPlane implements AutoCloseable {
     /** The JSON mapper used on the wire: records as objects, instants as ISO-8601 strings. */
     public static ObjectMapper wireMapper() {
         ObjectMapper m = new ObjectMapper();
-        SimpleModule time = new SimpleModule("tether-time");
-        time.addSerializer(Instant.class, ToStringSerializer.instance);
-        m.registerModule(time);
+        SimpleModule wire = new SimpleModule("tether-wire");
+        wire.addSerializer(Instant.class, ToStringSerializer.instance);
+        // The policy module's mode and the events module's verdict travel by their documented
+        // lower-case names (enforce, would-deny), as in the config file and the audit trail.
+        wire.addSerializer(Mode.class, new StdSerializer<>(Mode.class) {
+            @Override
+            public void serialize(Mode m, JsonGenerator g, SerializerProvider p) throws java.io.IOException {
+                g.writeString(m.configName());
+            }
+        });
+        wire.addSerializer(Verdict.class, new StdSerializer<>(Verdict.class) {
+            @Override
+            public void serialize(Verdict v, JsonGenerator g, SerializerProvider p) throws java.io.IOException {
+                g.writeString(v.jsonName());
+            }
+        });
+        m.registerModule(wire);
         m.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
         return m;
     }

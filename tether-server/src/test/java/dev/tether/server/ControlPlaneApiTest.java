@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tether.server.spi.EnforcementMode;
+import dev.tether.events.Verdict;
+import dev.tether.policy.Mode;
 import dev.tether.server.spi.SessionView;
-import dev.tether.server.spi.Verdict;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -68,7 +68,7 @@ class ControlPlaneApiTest {
         }
         // Refused requests changed nothing.
         assertThat(f.policy.current().generation()).isEqualTo(genBefore);
-        assertThat(f.sessions.defaultMode()).isEqualTo(EnforcementMode.ENFORCE);
+        assertThat(f.sessions.defaultMode()).isEqualTo(Mode.ENFORCE);
     }
 
     @Test
@@ -253,7 +253,7 @@ class ControlPlaneApiTest {
     void modeCanBeReadAndChangedDaemonWideAndPerSession() throws Exception {
         assertThat(f.ok("GET", "/api/mode", null).get("mode").asText()).isEqualTo("enforce");
         assertThat(f.ok("PUT", "/api/mode", "{\"mode\":\"shadow\"}").get("mode").asText()).isEqualTo("shadow");
-        assertThat(f.sessions.defaultMode()).isEqualTo(EnforcementMode.SHADOW);
+        assertThat(f.sessions.defaultMode()).isEqualTo(Mode.SHADOW);
         assertThat(f.send("PUT", "/api/mode", "{\"mode\":\"lenient\"}").statusCode()).isEqualTo(400);
         assertThat(f.ok("POST", "/api/policies/permit-all", null).get("enforcementMode").asText()).isEqualTo("permissive");
         assertThat(f.ok("POST", "/api/policies/enforce-apply", null).get("enforcementMode").asText()).isEqualTo("enforce");
@@ -263,7 +263,7 @@ class ControlPlaneApiTest {
     void sessionsListDetailModeAndStopARealProcess() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "300").start();
         f.sessions.register(new SessionView("s1", "claude", "Agent::\"claude\"", List.of("sleep", "300"), "builtin",
-                SessionView.State.RUNNING, EnforcementMode.ENFORCE, Instant.now(), null), sleeper::destroy);
+                SessionView.State.RUNNING, Mode.ENFORCE, Instant.now(), null), sleeper::destroy);
         f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly", "/workspace/a", Verdict.ALLOW));
         f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly", "/workspace/.env", Verdict.DENY));
 
@@ -283,6 +283,42 @@ class ControlPlaneApiTest {
         assertThat(stop.statusCode()).isEqualTo(202);
         assertThat(sleeper.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(f.ok("GET", "/api/sessions/s1", null).get("state").asText()).isEqualTo("EXITED");
+    }
+
+    @Test
+    void aSessionThisControlPlaneOnlyShowsIsRefusedWith409AndKeepsItsRecordedCounts() throws Exception {
+        f.sessions.register(new SessionView("s-other", "codex", "Agent::\"codex\"", List.of("codex"), "podman",
+                SessionView.State.RUNNING, Mode.SHADOW, Instant.now(), null, false,
+                new SessionView.EventCounts(40, 30, 6, 4)), () -> {
+                    throw new AssertionError("a session this control plane does not control must not be stopped");
+                });
+        JsonNode s = f.ok("GET", "/api/sessions/s-other", null);
+        assertThat(s.get("controllable").asBoolean()).isFalse();
+        assertThat(s.get("mode").asText()).isEqualTo("shadow");
+        // The directory's counts (the whole session, from the audit store) win over the live feed's.
+        assertThat(s.get("counts").get("total").asLong()).isEqualTo(40);
+        assertThat(s.get("counts").get("wouldDeny").asLong()).isEqualTo(4);
+
+        HttpResponse<String> stop = f.send("POST", "/api/sessions/s-other/stop", null);
+        assertThat(stop.statusCode()).isEqualTo(409);
+        assertThat(stop.body()).contains("run by another tether process");
+        HttpResponse<String> mode = f.send("PUT", "/api/sessions/s-other/mode", "{\"mode\":\"enforce\"}");
+        assertThat(mode.statusCode()).isEqualTo(409);
+        // The daemon-wide mode leaves it alone.
+        f.ok("PUT", "/api/mode", "{\"mode\":\"permissive\"}");
+        assertThat(f.ok("GET", "/api/sessions/s-other", null).get("mode").asText()).isEqualTo("shadow");
+    }
+
+    @Test
+    void undecidedEventsCarryVerdictNoneAndCanBeFilteredByIt() throws Exception {
+        f.events.publish(ControlPlaneFixture.event("s1", "claude", "SessionStart", null, Verdict.NONE));
+        f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly", "/workspace/a", Verdict.ALLOW));
+        JsonNode none = f.ok("GET", "/api/events?decision=none", null).get("events");
+        assertThat(none).hasSize(1);
+        assertThat(none.get(0).get("verdict").asText()).isEqualTo("none");
+        assertThat(none.get(0).get("action").asText()).isEqualTo("SessionStart");
+        assertThat(f.ok("GET", "/api/events?decision=would-deny", null).get("events")).isEmpty();
+        assertThat(f.send("GET", "/api/events?decision=maybe", null).statusCode()).isEqualTo(400);
     }
 
     @Test

@@ -2,10 +2,10 @@ package dev.tether.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.events.Verdict;
+import dev.tether.policy.Mode;
 import dev.tether.server.spi.ActivityEvent;
-import dev.tether.server.spi.EnforcementMode;
 import dev.tether.server.spi.ProcessInfo;
-import dev.tether.server.spi.Verdict;
 import dev.tether.server.standalone.CedarPolicyControl;
 import dev.tether.server.standalone.InMemoryEventLog;
 import dev.tether.server.standalone.InMemorySessionDirectory;
@@ -38,7 +38,7 @@ final class ControlPlaneFixture implements AutoCloseable {
     final Path policyFile;
     final CedarPolicyControl policy;
     final InMemoryEventLog events = new InMemoryEventLog(100_000);
-    final InMemorySessionDirectory sessions = new InMemorySessionDirectory(EnforcementMode.ENFORCE);
+    final InMemorySessionDirectory sessions = new InMemorySessionDirectory(Mode.ENFORCE);
     final ControlPlane plane;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final ObjectMapper json = ControlPlane.wireMapper();

@@ -2,10 +2,10 @@ package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.events.Verdict;
+import dev.tether.policy.Mode;
 import dev.tether.server.spi.DecisionQuery;
-import dev.tether.server.spi.EnforcementMode;
 import dev.tether.server.spi.SessionView;
-import dev.tether.server.spi.Verdict;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -361,7 +361,7 @@ class ControlUiBrowserTest {
     void sessionsViewShowsAgentsAndStopsOne() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "300").start();
         f.sessions.register(new SessionView("s-7f3a", "claude", "Agent::\"claude\"", List.of("claude", "--yes"), "podman",
-                SessionView.State.RUNNING, EnforcementMode.SHADOW, Instant.now(), null), sleeper::destroy);
+                SessionView.State.RUNNING, Mode.SHADOW, Instant.now(), null), sleeper::destroy);
         f.events.publish(ControlPlaneFixture.event("s-7f3a", "claude", "FileOpenReadOnly", "/workspace/.env", Verdict.DENY));
         openWithToken();
         byTest("tab-sessions").click();

@@ -1,7 +1,7 @@
 package dev.tether.server;
 
+import dev.tether.events.Verdict;
 import dev.tether.server.spi.ActivityEvent;
-import dev.tether.server.spi.Verdict;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,9 +3,9 @@ package dev.tether.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tether.server.spi.EnforcementMode;
+import dev.tether.events.Verdict;
+import dev.tether.policy.Mode;
 import dev.tether.server.spi.SessionView;
-import dev.tether.server.spi.Verdict;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -58,7 +58,7 @@ class LiveStreamTest {
                 assertThat(policy.get("generation").asLong()).isEqualTo(f.policy.current().generation());
 
                 f.sessions.register(new SessionView("s9", "codex", "Agent::\"codex\"", List.of("codex"), "podman",
-                        SessionView.State.RUNNING, EnforcementMode.SHADOW, Instant.now(), null), () -> {});
+                        SessionView.State.RUNNING, Mode.SHADOW, Instant.now(), null), () -> {});
                 JsonNode session = f.json.readTree(sse.until("session").data());
                 assertThat(session.get("id").asText()).isEqualTo("s9");
                 assertThat(session.get("mode").asText()).isEqualTo("shadow");

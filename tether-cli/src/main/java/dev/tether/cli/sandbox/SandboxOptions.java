@@ -57,4 +57,10 @@ public final class SandboxOptions {
 
     @Option(names = "--mode", paramLabel = "MODE", description = "enforce (default), shadow (record would-deny, allow) or permissive.")
     public String mode = "enforce";
+
+    @Option(names = {"--ui-listen", "--listen"}, paramLabel = "ADDR", description = "Where the session's Control UI and API listen: HOST:PORT, [V6]:PORT or PORT, loopback only (default: 127.0.0.1:18080).")
+    public String uiListen;
+
+    @Option(names = "--no-ui", description = "Serve no Control UI for this session (its events still go to the audit store, which 'tether ui' shows).")
+    public boolean noUi;
 }

@@ -1,6 +1,8 @@
 package dev.tether.cli.session;
 
 import dev.tether.cli.UserError;
+import dev.tether.cli.control.ControlPlaneSettings;
+import dev.tether.cli.control.SessionControlPlane;
 import dev.tether.kernel.bpf.SandboxMonitor;
 import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.KernelFilesystems;
@@ -68,6 +70,7 @@ public final class SandboxSession {
     private final String agentName;
     private final java.util.function.Function<String, SandboxPlan> plans;
     private BeforeStart beforeStart = (principal, sandbox, cgroup) -> { };
+    private ControlPlaneSettings controlPlane = ControlPlaneSettings.DISABLED;
     private volatile Principal principal;
 
     /** The walking skeleton's form: the command in the built-in sandbox with the host system, no network. */
@@ -102,6 +105,12 @@ public final class SandboxSession {
     /** Installs the enforcement hook (see {@link BeforeStart}). */
     public SandboxSession beforeStart(BeforeStart hook) {
         this.beforeStart = hook;
+        return this;
+    }
+
+    /** Serves the session's Control UI and API while it runs ({@link SessionControlPlane}). */
+    public SandboxSession controlPlane(ControlPlaneSettings settings) {
+        this.controlPlane = settings;
         return this;
     }
 
@@ -145,7 +154,9 @@ public final class SandboxSession {
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
              SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
                      options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
-             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId)) {
+             SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
+             SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
+                     engine.name(), options.projectDir(), enforcement, cgroup, bus, err)) {
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
                     .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))
@@ -161,6 +172,7 @@ public final class SandboxSession {
             try (var signals = SignalForwarding.install(cgroup)) {
                 if (enforcement != null && sandbox.network().isPresent()) {
                     enforcement.startProxy(sandbox.network().get(), bus);
+                    enforcement.startDns(sandbox.network().get());
                 }
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),

@@ -59,6 +59,7 @@ public final class SessionEnforcement implements AutoCloseable {
     private volatile CgroupNetworkGuard guard;
     private volatile ExecGuard execGuard;
     private volatile SessionProxy proxy;
+    private volatile SessionDns dns;
     private volatile CgroupNetworkGuard.Options networkOptions = NETWORK;
     private long cgroupId;
 
@@ -200,6 +201,54 @@ public final class SessionEnforcement implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the session's DNS forwarder on the sandbox's gateway and sends the sandbox's DNS to
+     * it (replacing the plain forward to the host's resolver): every address it answers is pinned
+     * in the kernel guard with the rules for the name asked. Without an upstream resolver or the
+     * guard, or when the forwarder cannot start, DNS stays as it was and hostname rules are not
+     * enforced by the kernel (connections are decided by the address rules alone: nothing opens).
+     */
+    public void startDns(SandboxNetwork network) {
+        CgroupNetworkGuard g = guard;
+        if (g == null) {
+            return;
+        }
+        var upstream = SessionDns.upstream(System.getenv(), Path.of("/etc/resolv.conf"));
+        if (upstream.isEmpty()) {
+            err.println("tether: no DNS resolver in /etc/resolv.conf (or TETHER_DNS_UPSTREAM): hostname rules"
+                    + " are not enforced by the kernel guard");
+            return;
+        }
+        DnsPins pins = new DnsPins(new DnsPins.Target() {
+            @Override
+            public boolean pin(java.net.InetAddress address, List<dev.tether.policy.NetworkRules.Rule> rules,
+                               java.util.Set<String> names) {
+                return g.pin(address, rules, names);
+            }
+
+            @Override
+            public void unpin(java.net.InetAddress address) {
+                g.unpin(address);
+            }
+        }, () -> {
+            SessionPolicy p = policy.get();
+            return (name, address) -> p.snapshot().networkRules(p.principal(), name, address);
+        }).reserve(List.of(network.gateway4(), network.gateway6()));
+        SessionDns started = null;
+        try {
+            started = SessionDns.start(List.of(network.gateway4(), network.gateway6()), upstream.get(), pins,
+                    () -> policy.get().mode() == Mode.ENFORCE, err);
+            network.redirectDns(new java.net.InetSocketAddress(network.gateway4(), started.port()));
+            dns = started;
+        } catch (IOException | RuntimeException e) {
+            if (started != null) {
+                started.close();
+            }
+            err.println("tether: cannot start the session's DNS forwarder (" + e.getMessage() + "); names resolve"
+                    + " through the host's resolver and hostname rules are not enforced by the kernel guard");
+        }
+    }
+
     /** The start hook: watch the sandbox's mounts, then start answering. */
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
@@ -251,6 +300,10 @@ public final class SessionEnforcement implements AutoCloseable {
                     return;
                 }
                 policy.set(before.withSnapshot(applied.current(), scanned));
+                SessionDns d = dns;
+                if (d != null) {
+                    d.pins().recompute(); // pinned addresses get the edited policy's rules for their names
+                }
                 gate.policyChanged();
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
                 List<Path> newReadOnly = scanned.readOnlyPaths().stream()
@@ -279,6 +332,9 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dns != null) {
+            dns.close();
+        }
         if (proxy != null) {
             proxy.close();
         }

@@ -7,9 +7,9 @@ import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.policy.Mode;
 import dev.tether.server.ControlPlane;
 import dev.tether.server.ControlPlaneConfig;
-import dev.tether.server.spi.EnforcementMode;
 import dev.tether.server.spi.SessionView;
 import dev.tether.server.standalone.CedarPolicyControl;
 import dev.tether.server.standalone.InMemoryEventLog;
@@ -91,7 +91,7 @@ class ControlApiFuzzTest {
         policyFile = dir.resolve("policy.cedar");
         Files.writeString(policyFile, BASE_POLICY);
         policy = CedarPolicyControl.fromFile(policyFile);
-        sessions = new InMemorySessionDirectory(EnforcementMode.ENFORCE);
+        sessions = new InMemorySessionDirectory(Mode.ENFORCE);
         plane = ControlPlane.start(ControlPlaneConfig.defaults().withListen("127.0.0.1", 0), policy,
                 new InMemoryEventLog(10_000), sessions);
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -164,12 +164,12 @@ class ControlApiFuzzTest {
             policy.replace(BASE_POLICY);
             Files.writeString(policyFile, BASE_POLICY);
         }
-        sessions.setDefaultMode(EnforcementMode.ENFORCE);
+        sessions.setDefaultMode(Mode.ENFORCE);
         if (sessions.get("s1").isEmpty() || sessions.get("s1").get().state() != SessionView.State.RUNNING) {
             sessions.register(new SessionView("s1", "claude", "Agent::\"claude\"", List.of("claude", "--yes"), "builtin",
-                    SessionView.State.RUNNING, EnforcementMode.ENFORCE, Instant.EPOCH, null), () -> {});
+                    SessionView.State.RUNNING, Mode.ENFORCE, Instant.EPOCH, null), () -> {});
         }
-        sessions.setMode("s1", EnforcementMode.ENFORCE);
+        sessions.setMode("s1", Mode.ENFORCE);
     }
 
     private static int indexOf(byte[] b, int from, byte v) {

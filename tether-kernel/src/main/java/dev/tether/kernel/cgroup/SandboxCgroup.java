@@ -3,6 +3,7 @@ package dev.tether.kernel.cgroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,13 +35,23 @@ public final class SandboxCgroup implements AutoCloseable {
         }
         Path parent = hierarchy.mountPoint().resolve(PARENT);
         Path dir = parent.resolve(sessionId);
-        try {
-            Files.createDirectories(parent);
-            Files.createDirectory(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create sandbox cgroup " + dir, e);
+        // The shared parent comes and goes: the last session to close removes it (close()). When
+        // another session removes it between our mkdirs, mkdir says EEXIST for a directory that is
+        // gone, or ENOENT for ours: make both again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectories(parent);
+                Files.createDirectory(dir);
+                return new SandboxCgroup(hierarchy, dir);
+            } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                boolean parentRace = e instanceof NoSuchFileException || parent.toString().equals(e.getFile());
+                if (!parentRace || attempt >= 20) {
+                    throw new UncheckedIOException("cannot create sandbox cgroup " + dir, e);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create sandbox cgroup " + dir, e);
+            }
         }
-        return new SandboxCgroup(hierarchy, dir);
     }
 
     /** Takes over an existing session cgroup (e.g. one a crashed tether left) to clean it up. */

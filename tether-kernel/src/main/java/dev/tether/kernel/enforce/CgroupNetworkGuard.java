@@ -74,6 +74,8 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     private final java.util.ArrayDeque<Integer> freePinSlots = new java.util.ArrayDeque<>();
     private final List<PolicyRef> pinTable = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<PolicyRef, Integer> pinIndex = new HashMap<>();
+    /** The names each pinned address was resolved from, for the events (read by the ring-buffer thread). */
+    private final Map<InetAddress, List<String>> pinNames = new java.util.concurrent.ConcurrentHashMap<>();
     private final Consumer<Event> sink;
     private final NetworkGuardEventDecoder decoder;
     private final Arena ringArena = Arena.ofShared();
@@ -238,8 +240,21 @@ public final class CgroupNetworkGuard implements AutoCloseable {
         return true;
     }
 
+    /**
+     * {@link #pin(InetAddress, List)}, remembering the names the address was resolved from: the
+     * guard's events for it then carry the hostname (when one name) and name them in the reason.
+     */
+    public synchronized boolean pin(InetAddress address, List<NetworkRules.Rule> rules, java.util.Collection<String> names) {
+        if (!pin(address, rules)) {
+            return false;
+        }
+        pinNames.put(address, names.stream().sorted().toList());
+        return true;
+    }
+
     /** Removes the pin of {@code address}, if any. */
     public synchronized void unpin(InetAddress address) {
+        pinNames.remove(address);
         Integer slot = pinSlots.remove(address);
         if (slot == null) {
             return;
@@ -352,7 +367,8 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     @SuppressWarnings("unused")
     private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
         try {
-            Event e = decoder.decode(data.reinterpret(size), g -> policyTables.getOrDefault(g, List.of()), pinTable, loopbackGuarded);
+            Event e = decoder.decode(data.reinterpret(size), g -> policyTables.getOrDefault(g, List.of()), pinTable,
+                    pinNames::get, loopbackGuarded);
             if (e != null) {
                 sink.accept(e);
             }

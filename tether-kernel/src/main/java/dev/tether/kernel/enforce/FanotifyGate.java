@@ -210,10 +210,12 @@ public final class FanotifyGate implements AutoCloseable {
         Stat st = Stat.of(fd);
         FileKey key = st == null ? null : st.key();
         if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
+            tasks.forget(tid); // the thread is exec'ing: its name changes once the exec is through
             return decideExec(fd, tid, task, path, key, current);
         }
-        OpenIntent intent = OpenIntent.fromProcSyscall(ProcessMemory.blockedSyscall(tid), syscalls);
+        OpenIntent intent = OpenIntent.fromProcSyscall(syscallOf(tid), syscalls);
         if (intent.kind() == OpenIntent.Kind.EXEC) {
+            tasks.forget(tid);
             return true; // the open that accompanies an exec: the exec permission event decided it
         }
         boolean write = intent.writes();
@@ -247,7 +249,7 @@ public final class FanotifyGate implements AutoCloseable {
         if (loader != null && loader.equals(key)) {
             return true; // the ELF interpreter of the program just approved
         }
-        String[] sys = ProcessMemory.blockedSyscall(tid).strip().split(" ");
+        String[] sys = syscallOf(tid).strip().split(" ");
         long nr = Long.parseLong(sys[0]);
         boolean at = nr == syscalls.execveat();
         // The interpreter of a script approved a moment ago runs with the argv the kernel built for it.
@@ -278,6 +280,17 @@ public final class FanotifyGate implements AutoCloseable {
         ElfInterpreter.of(libc, fd).flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)))
                 .ifPresent(k -> expectedLoader.put(tid, k));
         return true;
+    }
+
+    /**
+     * {@code /proc/TID/syscall} of a thread that waits for our answer. The kernel says "running"
+     * until the thread has actually gone to sleep in the permission wait, which on a busy machine
+     * can be a moment after its event reached us; read as unknown, that open would be judged as a
+     * write. So "running" is read again, yielding our CPU, for up to 100 ms
+     * ({@link ProcessMemory#blockedSyscall}).
+     */
+    private static String syscallOf(int tid) throws IOException {
+        return ProcessMemory.blockedSyscall(tid);
     }
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */
@@ -324,7 +337,9 @@ public final class FanotifyGate implements AutoCloseable {
     public void close() {
         running = false;
         try {
-            thread.join(java.time.Duration.ofSeconds(2));
+            if (thread.getState() != Thread.State.NEW) { // never started: the session failed before attaching it
+                thread.join(java.time.Duration.ofSeconds(2));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -332,9 +347,11 @@ public final class FanotifyGate implements AutoCloseable {
     }
 
     /**
-     * What /proc says about recently seen threads. A thread's process, parent, name at exec and
-     * cgroup do not change in ways that matter here within a second, and a tid is not reused
-     * that fast; re-reading three /proc files for every open would double the cost of a decision.
+     * What /proc says about recently seen threads. A thread's process, parent and cgroup do not
+     * change in ways that matter here within a second, and a tid is not reused that fast;
+     * re-reading three /proc files for every open would double the cost of a decision. Its name
+     * does change at exec: every event of an exec forgets the thread ({@link #forget}), or a
+     * forked shell's child would be reported as {@code sh} for a second after it became {@code cat}.
      */
     static final class TaskCache {
         private static final long TTL_NS = 1_000_000_000L;
@@ -356,6 +373,10 @@ public final class FanotifyGate implements AutoCloseable {
                 byTid.put(tid, t);
             }
             return t;
+        }
+
+        void forget(int tid) {
+            byTid.remove(tid);
         }
     }
 

@@ -51,6 +51,16 @@ public final class NetworkGuardEventDecoder {
      */
     public Event decode(MemorySegment r, LongFunction<List<PolicyRef>> policyTables, List<PolicyRef> pinTable,
             boolean loopbackGuarded) {
+        return decode(r, policyTables, pinTable, a -> null, loopbackGuarded);
+    }
+
+    /**
+     * Like {@link #decode(MemorySegment, LongFunction, List, boolean)}; {@code pinNames} gives the
+     * names a DNS-pinned address was resolved from (null when not pinned): the event's hostname
+     * when there is one name, and every name in the reason.
+     */
+    public Event decode(MemorySegment r, LongFunction<List<PolicyRef>> policyTables, List<PolicyRef> pinTable,
+            java.util.function.Function<InetAddress, List<String>> pinNames, boolean loopbackGuarded) {
         if (r.byteSize() < RECORD_BYTES) {
             return null;
         }
@@ -83,6 +93,7 @@ public final class NetworkGuardEventDecoder {
         String resource;
         String reason;
         String ip = null;
+        List<String> names = null;
         if (hook == HOOK_SOCK_CREATE) {
             resource = "socket(family " + family + ", type " + sockType + ")";
             reason = "denied: tether never allows raw or packet sockets in a sandbox (they bypass address rules)";
@@ -91,6 +102,7 @@ public final class NetworkGuardEventDecoder {
                 InetAddress a = InetAddress.getByAddress(family == 2 ? java.util.Arrays.copyOf(addr, 4) : addr);
                 ip = a.getHostAddress();
                 resource = (family == 2 ? ip : "[" + ip + "]") + ":" + port;
+                names = pinNames.apply(a);
             } catch (UnknownHostException e) {
                 return null;
             }
@@ -103,7 +115,11 @@ public final class NetworkGuardEventDecoder {
                                 ? "denied: the host's loopback is unreachable unless a rule names it"
                                 : "denied: no permit matched " + resource;
             };
+            if (names != null && !names.isEmpty() && verdict != 4) {
+                reason += " (resolved from " + String.join(", ", names) + ")";
+            }
         }
+        String hostname = names != null && names.size() == 1 ? names.getFirst() : null;
         return Event.builder(EventKind.NETWORK_CONNECT)
                 .timeNs(bootNs + bootToWallNs)
                 .session(sessionId)
@@ -116,7 +132,7 @@ public final class NetworkGuardEventDecoder {
                 .commBytes(comm, 0, comm.length)
                 .detail(hook == HOOK_SOCK_CREATE ? null : new NetworkDetail(family == 2 ? NetworkDetail.Family.INET : NetworkDetail.Family.INET6,
                         transport == 1 ? NetworkDetail.Protocol.TCP : transport == 2 ? NetworkDetail.Protocol.UDP
-                                : NetworkDetail.Protocol.OTHER, ip, port, null))
+                                : NetworkDetail.Protocol.OTHER, ip, port, hostname))
                 .build();
     }
 

@@ -61,4 +61,24 @@ class NetworkGuardEventDecoderTest {
         assertThat(e.has(EventFlag.COMM_ESCAPED)).isTrue();
         assertThat(KernelText.unescape(e.comm())).isEqualTo(comm);
     }
+
+    @Test
+    void aPinnedAddressCarriesTheNameItWasResolvedFrom() {
+        java.net.InetAddress ip = java.net.InetAddress.ofLiteral("93.184.216.34");
+        List<PolicyRef> pins = List.of(new PolicyRef("api", "p.cedar", 3, 1));
+        Event allowed = decoder.decode(record(1, 1, CgroupNetworkGuard.PIN_POLICY, "curl".getBytes()), g -> List.of(), pins,
+                a -> a.equals(ip) ? List.of("api.example.com") : null, false);
+        assertThat(allowed.policies()).containsExactly("api");
+        assertThat(((NetworkDetail) allowed.detail()).hostname()).isEqualTo("api.example.com");
+        assertThat(allowed.reason()).isEqualTo("allowed: permit api matched 93.184.216.34:443 (resolved from api.example.com)");
+        // Two names share the address: no single hostname, both in the reason.
+        Event denied = decoder.decode(record(2, 1, 0xffff, "curl".getBytes()), g -> List.of(), pins,
+                a -> List.of("a.test", "b.test"), false);
+        assertThat(((NetworkDetail) denied.detail()).hostname()).isNull();
+        assertThat(denied.reason()).isEqualTo("denied: no permit matched 93.184.216.34:443 (resolved from a.test, b.test)");
+        // Not pinned: as before.
+        Event plain = decoder.decode(record(2, 1, 0xffff, "curl".getBytes()), g -> List.of(), pins, a -> null, false);
+        assertThat(((NetworkDetail) plain.detail()).hostname()).isNull();
+        assertThat(plain.reason()).isEqualTo("denied: no permit matched 93.184.216.34:443");
+    }
 }

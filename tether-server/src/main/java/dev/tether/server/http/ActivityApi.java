@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tether.server.spi.EnforcementMode;
+import dev.tether.events.Verdict;
+import dev.tether.policy.Mode;
 import dev.tether.server.spi.EventQuery;
 import dev.tether.server.spi.EventSource;
 import dev.tether.server.spi.SessionDirectory;
 import dev.tether.server.spi.SessionView;
-import dev.tether.server.spi.Verdict;
 import dev.tether.server.stream.SessionCounters;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -47,7 +47,7 @@ final class ActivityApi {
         });
         r.put("/api/sessions/{id}/mode", this::sessionMode);
         r.post("/api/sessions/{id}/mode", this::sessionMode);
-        r.get("/api/mode", ctx -> ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().wireName())));
+        r.get("/api/mode", ctx -> ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().configName())));
         r.put("/api/mode", this::defaultMode);
         r.post("/api/mode", this::defaultMode);
         r.get("/healthz", ctx -> ctx.result("ok"));
@@ -57,8 +57,8 @@ final class ActivityApi {
         Verdict verdict = null;
         String d = emptyToNull(ctx.queryParam("decision"));
         if (d != null) {
-            verdict = Verdict.fromWireName(d)
-                    .orElseThrow(() -> new ApiException(400, "decision must be allow, deny or would-deny"));
+            verdict = Verdict.fromJsonName(d.trim())
+                    .orElseThrow(() -> new ApiException(400, "decision must be allow, deny, would-deny or none"));
         }
         EventQuery q;
         try {
@@ -102,30 +102,31 @@ final class ActivityApi {
         return sessions.get(id).orElseThrow(() -> new ApiException(404, "no session '" + id + "'"));
     }
 
+    /** The session with its counts: the directory's (whole session) when it has them, else the live feed's. */
     ObjectNode sessionJson(SessionView s) {
         ObjectNode o = mapper.valueToTree(s);
-        o.set("counts", mapper.valueToTree(counters.of(s.id())));
+        o.set("counts", mapper.valueToTree(s.counts() != null ? s.counts() : counters.of(s.id())));
         return o;
     }
 
-    private EnforcementMode modeFrom(Context ctx) {
+    private Mode modeFrom(Context ctx) {
         JsonNode body = bodies.object(ctx, false);
         String m = JsonBodies.string(body, "mode", true);
-        return EnforcementMode.fromWireName(m)
+        return Mode.fromConfigName(m.trim().toLowerCase(java.util.Locale.ROOT))
                 .orElseThrow(() -> new ApiException(400, "mode must be enforce, shadow or permissive"));
     }
 
     private void sessionMode(Context ctx) {
         String id = ctx.pathParam("id");
-        EnforcementMode mode = modeFrom(ctx);
+        Mode mode = modeFrom(ctx);
         session(id);
         sessions.setMode(id, mode);
         ctx.json(sessionJson(session(id)));
     }
 
     private void defaultMode(Context ctx) {
-        EnforcementMode mode = modeFrom(ctx);
+        Mode mode = modeFrom(ctx);
         sessions.setDefaultMode(mode);
-        ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().wireName()));
+        ctx.json(mapper.createObjectNode().put("mode", sessions.defaultMode().configName()));
     }
 }

@@ -72,6 +72,9 @@ public final class ControlRoutes {
             });
         }
         r.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.extra()));
+        // A directory or policy that cannot do what was asked (a session another tether runs, a
+        // monitor-only session's mode) says why; that is a conflict with the state, not a server error.
+        r.exception(UnsupportedOperationException.class, (e, ctx) -> error(ctx, 409, e.getMessage(), Map.of()));
         r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), describe(e), Map.of()));
         r.exception(Exception.class, (e, ctx) -> {
             LOG.error("control plane: unexpected error on {} {}", ctx.method(), ctx.path(), e);

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.policy.Mode;
 import dev.tether.server.policy.CedarStatements;
 import dev.tether.server.policy.CompletionEngine;
 import dev.tether.server.policy.CompletionItem;
 import dev.tether.server.policy.StatementProposer;
 import dev.tether.server.spi.ActivityEvent;
 import dev.tether.server.spi.DecisionQuery;
-import dev.tether.server.spi.EnforcementMode;
 import dev.tether.server.spi.EventQuery;
 import dev.tether.server.spi.EventSource;
 import dev.tether.server.spi.LintFinding;
@@ -65,8 +65,8 @@ final class PolicyApi {
         r.post("/api/policies/validate", this::validate);
         r.post("/api/policies/complete", this::complete);
         r.post("/api/policies/persist", this::persist);
-        r.post("/api/policies/permit-all", ctx -> setMode(ctx, EnforcementMode.PERMISSIVE));
-        r.post("/api/policies/enforce-apply", ctx -> setMode(ctx, EnforcementMode.ENFORCE));
+        r.post("/api/policies/permit-all", ctx -> setMode(ctx, Mode.PERMISSIVE));
+        r.post("/api/policies/enforce-apply", ctx -> setMode(ctx, Mode.ENFORCE));
         r.get("/api/policies/lines", this::lines);
         r.post("/api/policies/add", this::add);
         r.post("/api/policies/delete", this::delete);
@@ -85,7 +85,7 @@ final class PolicyApi {
         o.put("cedar", v.text());
         o.put("cedarRuntime", v.text());
         o.put("cedarFile", readPolicyFile());
-        o.put("enforcementMode", sessions.defaultMode().wireName());
+        o.put("enforcementMode", sessions.defaultMode().configName());
         o.put("generation", v.generation());
         o.put("source", v.source());
         o.put("loadedAt", v.loadedAt().toString());
@@ -293,7 +293,7 @@ final class PolicyApi {
             }
             applied = applyOrThrow(updated).policy();
             if (enforceAfter) {
-                sessions.setDefaultMode(EnforcementMode.ENFORCE);
+                sessions.setDefaultMode(Mode.ENFORCE);
             }
         } finally {
             writeLock.unlock();
@@ -370,7 +370,7 @@ final class PolicyApi {
         ctx.json(policiesResponse());
     }
 
-    private void setMode(Context ctx, EnforcementMode mode) {
+    private void setMode(Context ctx, Mode mode) {
         sessions.setDefaultMode(mode);
         ctx.json(policiesResponse());
     }

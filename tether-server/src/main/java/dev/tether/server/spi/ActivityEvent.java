@@ -1,6 +1,7 @@
 package dev.tether.server.spi;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.tether.events.Verdict;
 import java.util.List;
 import java.util.Map;
 
@@ -8,11 +9,14 @@ import java.util.Map;
  * One event as the control plane serves it (REST and live stream). The daemon maps the events
  * module's {@code Event} to this record; the wire format is documented in docs/api.md.
  *
- * @param seq         strictly increasing per daemon; paging cursor and de-duplication key
+ * @param seq         the event's id in the source it comes from (the audit store's event id, which
+ *                    grows in write order): the same number in queries and on the live stream,
+ *                    so it is the paging cursor and the de-duplication key
  * @param timeNs      wall-clock time, nanoseconds since the epoch
  * @param action      Cedar action name ({@code FileOpenReadOnly}, {@code NetworkConnect}, ...) or a
  *                    lifecycle kind ({@code SessionStart}, ...)
  * @param resource    the path, host[:port], or MCP tool name the action targets (MCP server in {@code detail.server})
+ * @param verdict     allow, deny, would-deny, or none (nothing was decided: lifecycle events)
  * @param policyIds   the statements that decided ({@code policy3@policy.cedar:12:1})
  * @param processChain the acting process first, then its ancestors
  * @param detail      small, family-specific extras (argv, errno, HTTP method, ...)

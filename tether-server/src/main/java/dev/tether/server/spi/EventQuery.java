@@ -1,5 +1,6 @@
 package dev.tether.server.spi;
 
+import dev.tether.events.Verdict;
 /**
  * Filters and paging for {@link EventSource#query}. Null filters match everything. Results are
  * newest first; {@code beforeSeq} (exclusive) pages backwards, {@code afterSeq} (exclusive) asks

@@ -1,14 +1,21 @@
 package dev.tether.server.spi;
 
+import dev.tether.policy.Mode;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * A governed session as the control plane shows it.
  *
- * @param principal the Cedar principal, e.g. {@code Agent::"claude"}
- * @param command   what runs in the sandbox
- * @param sandbox   engine description, e.g. {@code podman}, {@code builtin}
+ * @param principal    the Cedar principal, e.g. {@code Agent::"claude"}
+ * @param command      what runs in the sandbox
+ * @param sandbox      engine description, e.g. {@code podman}, {@code builtin}
+ * @param mode         the mode its layers apply, or null when nothing is enforced (monitor only) or unknown
+ * @param controllable whether this control plane can stop it and change its mode; false for sessions
+ *                     another tether process runs, which it only shows (from the audit store)
+ * @param counts       its events by decision over the whole session (from the audit store), or null
+ *                     when the directory does not know them; the API then counts what the control
+ *                     plane saw since it started
  */
 public record SessionView(
         String id,
@@ -17,9 +24,11 @@ public record SessionView(
         List<String> command,
         String sandbox,
         State state,
-        EnforcementMode mode,
+        Mode mode,
         Instant startedAt,
-        Instant endedAt) {
+        Instant endedAt,
+        boolean controllable,
+        EventCounts counts) {
 
     public enum State {
         STARTING,
@@ -28,7 +37,16 @@ public record SessionView(
         EXITED
     }
 
+    /** Events of one session by decision. */
+    public record EventCounts(long total, long allowed, long denied, long wouldDeny) {}
+
     public SessionView {
         command = command == null ? List.of() : List.copyOf(command);
+    }
+
+    /** A session this control plane controls, with counts from its live feed. */
+    public SessionView(String id, String agent, String principal, List<String> command, String sandbox, State state,
+            Mode mode, Instant startedAt, Instant endedAt) {
+        this(id, agent, principal, command, sandbox, state, mode, startedAt, endedAt, true, null);
     }
 }

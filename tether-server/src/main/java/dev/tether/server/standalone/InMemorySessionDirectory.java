@@ -1,6 +1,6 @@
 package dev.tether.server.standalone;
 
-import dev.tether.server.spi.EnforcementMode;
+import dev.tether.policy.Mode;
 import dev.tether.server.spi.SessionDirectory;
 import dev.tether.server.spi.SessionView;
 import java.time.Instant;
@@ -15,7 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * A {@link SessionDirectory} the caller fills: each registered session comes with the action that
- * stops it (e.g. destroying its process tree). Stands in for the session runtime in tests and in a
+ * stops it (e.g. destroying its process tree). A session registered as not controllable is only
+ * shown: stopping it or changing its mode is refused. Stands in for the session runtime in tests and in a
  * UI without a daemon.
  */
 public final class InMemorySessionDirectory implements SessionDirectory {
@@ -23,9 +24,9 @@ public final class InMemorySessionDirectory implements SessionDirectory {
 
     private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
     private final List<Consumer<SessionView>> listeners = new CopyOnWriteArrayList<>();
-    private volatile EnforcementMode defaultMode;
+    private volatile Mode defaultMode;
 
-    public InMemorySessionDirectory(EnforcementMode defaultMode) {
+    public InMemorySessionDirectory(Mode defaultMode) {
         this.defaultMode = defaultMode;
     }
 
@@ -59,6 +60,7 @@ public final class InMemorySessionDirectory implements SessionDirectory {
         if (e == null) {
             return false;
         }
+        requireControllable(e.view());
         if (e.view().state() == SessionView.State.EXITED) {
             return true;
         }
@@ -69,20 +71,33 @@ public final class InMemorySessionDirectory implements SessionDirectory {
     }
 
     @Override
-    public boolean setMode(String id, EnforcementMode mode) {
+    public boolean setMode(String id, Mode mode) {
+        Entry e = sessions.get(id);
+        if (e == null) {
+            return false;
+        }
+        requireControllable(e.view());
         return update(id, v -> with(v, v.state(), mode, v.endedAt()));
     }
 
+    private static void requireControllable(SessionView v) {
+        if (!v.controllable()) {
+            throw new UnsupportedOperationException("session " + v.id() + " is run by another tether process;"
+                    + " this control plane only shows it");
+        }
+    }
+
     @Override
-    public EnforcementMode defaultMode() {
+    public Mode defaultMode() {
         return defaultMode;
     }
 
     @Override
-    public void setDefaultMode(EnforcementMode mode) {
+    public void setDefaultMode(Mode mode) {
         defaultMode = mode;
         for (String id : List.copyOf(sessions.keySet())) {
-            update(id, v -> v.state() == SessionView.State.EXITED ? v : with(v, v.state(), mode, v.endedAt()));
+            update(id, v -> v.state() == SessionView.State.EXITED || !v.controllable() ? v
+                    : with(v, v.state(), mode, v.endedAt()));
         }
     }
 
@@ -101,9 +116,9 @@ public final class InMemorySessionDirectory implements SessionDirectory {
         return true;
     }
 
-    private static SessionView with(SessionView v, SessionView.State state, EnforcementMode mode, Instant ended) {
+    private static SessionView with(SessionView v, SessionView.State state, Mode mode, Instant ended) {
         return new SessionView(v.id(), v.agent(), v.principal(), v.command(), v.sandbox(), state, mode, v.startedAt(),
-                ended);
+                ended, v.controllable(), v.counts());
     }
 
     private void fire(SessionView v) {

@@ -72,7 +72,7 @@ public final class LiveStreamEndpoint {
             ObjectNode hello = mapper.createObjectNode();
             hello.put("clientId", client.id());
             hello.put("policyGeneration", policy.current().generation());
-            hello.put("mode", sessions.defaultMode().wireName());
+            hello.put("mode", sessions.defaultMode().configName());
             hello.put("time", Instant.now().toString());
             hello.put("backlog", bl.size());
             hello.put("heartbeatMillis", heartbeat.toMillis());

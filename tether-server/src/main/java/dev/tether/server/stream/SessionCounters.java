@@ -1,16 +1,14 @@
 package dev.tether.server.stream;
 
+import dev.tether.events.Verdict;
 import dev.tether.server.spi.ActivityEvent;
-import dev.tether.server.spi.Verdict;
+import dev.tether.server.spi.SessionView.EventCounts;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Per-session event counts for the sessions view, kept from the live event feed. */
 public final class SessionCounters {
-    /** Counts for one session since the control plane started. */
-    public record Counts(long total, long allowed, long denied, long wouldDeny) {}
-
     private static final class Cell {
         final LongAdder total = new LongAdder();
         final LongAdder allowed = new LongAdder();
@@ -35,11 +33,12 @@ public final class SessionCounters {
         }
     }
 
-    public Counts of(String session) {
+    /** Counts for one session since the control plane started. */
+    public EventCounts of(String session) {
         Cell c = cells.get(session);
         if (c == null) {
-            return new Counts(0, 0, 0, 0);
+            return new EventCounts(0, 0, 0, 0);
         }
-        return new Counts(c.total.sum(), c.allowed.sum(), c.denied.sum(), c.wouldDeny.sum());
+        return new EventCounts(c.total.sum(), c.allowed.sum(), c.denied.sum(), c.wouldDeny.sum());
     }
 }

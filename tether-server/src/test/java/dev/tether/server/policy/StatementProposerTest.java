@@ -3,11 +3,11 @@ package dev.tether.server.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.events.Verdict;
 import dev.tether.server.spi.ActivityEvent;
 import dev.tether.server.spi.DecisionQuery;
 import dev.tether.server.spi.LintFinding;
 import dev.tether.server.spi.PolicyChange;
-import dev.tether.server.spi.Verdict;
 import dev.tether.server.standalone.CedarPolicyControl;
 import java.util.List;
 import java.util.Map;

@@ -1,0 +1,77 @@
+package dev.tether.cli.control;
+
+import dev.tether.events.Event;
+import dev.tether.events.EventKind;
+import dev.tether.events.store.AuditQuery;
+import dev.tether.events.store.AuditStore;
+import dev.tether.events.tree.ProcessStep;
+import dev.tether.events.tree.ProcessTree;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Process ancestry for events read from the audit store. {@link AuditStore#ancestry} rebuilds a
+ * session's tree from all its fork/exec/exit events on every call; the control plane needs a chain
+ * for every event it serves, so it keeps one {@link ProcessTree} per recently seen session and
+ * only reads the process events recorded since its last look. The tree is indexed by time, so one
+ * tree answers for old and new events alike.
+ */
+final class ProcessChains {
+    static final Set<EventKind> PROCESS_KINDS = Set.of(EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC,
+            EventKind.PROCESS_EXIT);
+    /** Sessions whose trees are kept; the least recently used one is dropped beyond this. */
+    static final int MAX_SESSIONS = 64;
+
+    private static final class Tree {
+        final ProcessTree tree = new ProcessTree();
+        /** Every process event of the session with an id up to this one has been applied. */
+        long appliedThrough;
+    }
+
+    private final Map<String, Tree> trees = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Tree> eldest) {
+            return size() > MAX_SESSIONS;
+        }
+    };
+
+    /**
+     * The chain of the process behind event {@code id} of {@code session}: the process itself
+     * first (as the event saw it), then its recorded ancestors. Reads the session's process events
+     * recorded after the last call first, so a chain is never older than the event it explains.
+     */
+    synchronized List<dev.tether.server.spi.ProcessInfo> chain(AuditStore store, long id, Event e) {
+        if (e.session() == null || e.pid() <= 0) {
+            return List.of();
+        }
+        Tree t = catchUp(store, e.session(), id);
+        List<ProcessStep> parents = e.ppid() > 0 ? t.tree.ancestry(e.ppid(), e.timeNs()) : List.of();
+        return ActivityEvents.chain(e, parents);
+    }
+
+    private Tree catchUp(AuditStore store, String session, long through) {
+        Tree t = trees.computeIfAbsent(session, k -> new Tree());
+        if (t.appliedThrough >= through) {
+            return t;
+        }
+        List<Event> fresh = new ArrayList<>();
+        long[] last = {t.appliedThrough};
+        store.forEach(AuditQuery.all().withSession(session).withActions(PROCESS_KINDS).withLimit(4096)
+                .after(t.appliedThrough), se -> {
+                    fresh.add(se.event());
+                    last[0] = Math.max(last[0], se.id());
+                });
+        // The tree wants time order; the store's order is write order (producers on several threads).
+        fresh.sort(Comparator.comparingLong(Event::timeNs));
+        for (Event e : fresh) {
+            t.tree.apply(e);
+        }
+        // Ids grow in commit order: once event `through` is readable, nothing below it is still to come.
+        t.appliedThrough = Math.max(last[0], through);
+        return t;
+    }
+}
