@@ -28,9 +28,29 @@ final class LabNetwork implements AutoCloseable {
     /**
      * A lab of its own, for tests that may run while others use theirs: namespace
      * {@code tether-lab-TAG-PID}, addresses {@code PREFIX4 1}, {@code PREFIX4 2}, {@code PREFIX6 1}
-     * (e.g. "10.251.0.", "fd00:7e7d::"), host side {@code .254} / {@code ::fe}.
+     * (e.g. "10.251.0.", "fd00:7e7d::"), host side {@code .254} / {@code ::fe}, each with a TCP
+     * listener on port 7777.
      */
     static LabNetwork create(Path escape, String tag, String prefix4, String prefix6) throws Exception {
+        LabNetwork lab = withoutListeners(tag, prefix4, prefix6);
+        try {
+            for (String a : List.of(prefix4 + "1", prefix4 + "2", prefix6 + "1")) {
+                lab.start(List.of(escape.toString(), "listen", a, "7777"), "listening");
+            }
+            return lab;
+        } catch (Exception e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    /** The default lab's namespace and addresses with nothing listening yet ({@link #start} runs servers in it). */
+    static LabNetwork withoutListeners() throws Exception {
+        return withoutListeners("", "10.254.0.", "fd00:7e7e::");
+    }
+
+    /** A lab as {@link #create(Path, String, String, String)} makes it, with nothing listening yet. */
+    static LabNetwork withoutListeners(String tag, String prefix4, String prefix6) throws Exception {
         long id = ProcessHandle.current().pid() % 100000;
         LabNetwork lab = tag.isEmpty() ? new LabNetwork("tether-lab-" + id, "tlab" + id)
                 : new LabNetwork("tether-lab-" + tag + "-" + id, "t" + tag + id);
@@ -48,18 +68,41 @@ final class LabNetwork implements AutoCloseable {
             lab.ip("-n", lab.ns, "link", "set", "eth0", "up");
             lab.ip("-n", lab.ns, "route", "add", "default", "via", prefix4 + "254");
             lab.ip("-n", lab.ns, "-6", "route", "add", "default", "via", prefix6 + "fe");
-            for (String a : List.of(prefix4 + "1", prefix4 + "2", prefix6 + "1")) {
-                Process p = new ProcessBuilder("ip", "netns", "exec", lab.ns, escape.toString(), "listen", a, "7777")
-                        .redirectErrorStream(true).start();
-                lab.listeners.add(p);
-                String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
-                assertThat(first).as("listener on " + a).isEqualTo("listening");
-            }
             return lab;
         } catch (Exception e) {
             lab.close();
             throw e;
         }
+    }
+
+    /**
+     * Runs {@code argv} inside the lab's namespace until the lab closes; waits for its first output
+     * line to be {@code ready} (when not null), then keeps draining its output.
+     */
+    Process start(List<String> argv, String ready) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        cmd.addAll(argv);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        listeners.add(p);
+        if (ready != null) {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            String first = out.readLine();
+            assertThat(first).as("first line of " + argv).isEqualTo(ready);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (out.readLine() != null) {
+                        // drained so the server never blocks on a full pipe
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+        return p;
+    }
+
+    String namespace() {
+        return ns;
     }
 
     /** An HTTP server (python3 http.server, answering 200 for "/") at {@code address}:{@code port} in the lab. */

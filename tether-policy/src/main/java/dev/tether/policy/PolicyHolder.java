@@ -50,6 +50,12 @@ public final class PolicyHolder implements AutoCloseable {
 
     /** Debounce for file events: editors often write a file in several steps. */
     static final long SETTLE_MILLIS = 20;
+    /**
+     * The longest a burst of writes can defer a reload: a file rewritten more often than every
+     * {@link #SETTLE_MILLIS} (a script, a sync tool, a reload storm) would otherwise never settle,
+     * and the policy in force would fall arbitrarily far behind the file.
+     */
+    static final long MAX_SETTLE_MILLIS = 100;
 
     private final Path policyFile;
     private final Path principalsFile;
@@ -242,9 +248,10 @@ public final class PolicyHolder implements AutoCloseable {
             while (true) {
                 WatchKey key = ws.take();
                 boolean relevant = drain(key, names);
-                // settle: let the writer finish, and fold a burst of events into one reload
+                // settle: let the writer finish, and fold a burst of events into one reload (bounded)
+                long settleUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS);
                 WatchKey more;
-                while ((more = ws.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
+                while (System.nanoTime() < settleUntil && (more = ws.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
                     relevant |= drain(more, names);
                 }
                 if (!relevant) {

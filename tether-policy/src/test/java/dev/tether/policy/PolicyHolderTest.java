@@ -89,6 +89,32 @@ class PolicyHolderTest {
     }
 
     @Test
+    void aFileRewrittenWithoutPauseIsStillReloadedDuringTheBurst() throws Exception {
+        // Rewritten every 5 ms (less than the settle time) for 2 s: the debounce must not starve
+        // the reload until the writes stop.
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            BlockingQueue<PolicyHolder.Reload> q = new LinkedBlockingQueue<>();
+            h.addListener(q::add);
+            h.watch();
+            Path tmp = dir.resolve(".policy.cedar.tmp");
+            long end = System.nanoTime() + 2_000_000_000L;
+            int writes = 0;
+            int reloadsDuringBurst = 0;
+            while (System.nanoTime() < end) {
+                Files.writeString(tmp, writes++ % 2 == 0 ? READ_WRITE : READ_ONLY);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Thread.sleep(5);
+                while (q.poll() != null) {
+                    reloadsDuringBurst++;
+                }
+            }
+            assertThat(reloadsDuringBurst).as("reloads while %d writes went on", writes).isPositive();
+        }
+    }
+
+    @Test
     void replaceWritesOnlyAPolicyThatLoads() throws Exception {
         Path file = dir.resolve("policy.cedar");
         Files.writeString(file, READ_ONLY);

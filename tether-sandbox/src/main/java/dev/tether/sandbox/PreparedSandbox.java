@@ -62,7 +62,7 @@ public final class PreparedSandbox implements AutoCloseable {
         }
         SandboxSpec spec = new SandboxSpec(plan.sessionId(), plan.command(), plan.projectDir(), plan.workdir(), plan.env(),
                 cgroup, plan.hostname(), plan.root(), plan.mounts(), network == null ? null : network.attachment(),
-                plan.tty(), plan.caCertificate());
+                plan.tty(), plan.caCertificate(), plan.limits());
         process = engine.launch(spec, beforeCommand);
         if (!plan.publish().isEmpty()) {
             try {

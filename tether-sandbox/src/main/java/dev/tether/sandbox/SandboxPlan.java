@@ -13,11 +13,22 @@ import java.util.Map;
  * @param network whether to give the sandbox tether's network namespace (false: no network at all)
  * @param dnsUpstream where DNS queries to the gateway go until a tether DNS server takes them
  *     over ({@link dev.tether.sandbox.net.SandboxNetwork#redirectDns}); null: none
+ * @param limits caps on the sandbox's tasks and memory
  */
 public record SandboxPlan(String sessionId, List<String> command, Path projectDir, Path workdir, Map<String, String> env,
                           String hostname, RootFs root, List<BindMount> mounts, List<PublishedPort> publish, boolean tty,
-                          Path caCertificate, boolean network, InetAddress dnsUpstream) {
+                          Path caCertificate, boolean network, InetAddress dnsUpstream,
+                          dev.tether.sandbox.limits.SessionLimits limits) {
+    /** A plan with the default limits. */
+    public SandboxPlan(String sessionId, List<String> command, Path projectDir, Path workdir, Map<String, String> env,
+                       String hostname, RootFs root, List<BindMount> mounts, List<PublishedPort> publish, boolean tty,
+                       Path caCertificate, boolean network, InetAddress dnsUpstream) {
+        this(sessionId, command, projectDir, workdir, env, hostname, root, mounts, publish, tty, caCertificate, network,
+                dnsUpstream, dev.tether.sandbox.limits.SessionLimits.defaults());
+    }
+
     public SandboxPlan {
+        java.util.Objects.requireNonNull(limits, "limits");
         command = List.copyOf(command);
         env = Map.copyOf(env);
         mounts = List.copyOf(mounts);
@@ -32,6 +43,6 @@ public record SandboxPlan(String sessionId, List<String> command, Path projectDi
         List<BindMount> all = new java.util.ArrayList<>(mounts);
         all.addAll(extra);
         return new SandboxPlan(sessionId, command, projectDir, workdir, env, hostname, root, all, publish, tty,
-                caCertificate, network, dnsUpstream);
+                caCertificate, network, dnsUpstream, limits);
     }
 }

@@ -12,6 +12,11 @@ public interface SandboxProcess extends AutoCloseable {
     /** Asks the sandbox to stop (SIGTERM to the launcher); the cgroup kill is the backstop. */
     void terminate();
 
+    /** What the engine could not apply as asked (e.g. a limit with no cgroup controller to hold it), to report. */
+    default java.util.List<String> warnings() {
+        return java.util.List.of();
+    }
+
     /** Removes what the engine keeps of the sandbox once it has ended (containers, engine cgroups). */
     @Override
     default void close() {}

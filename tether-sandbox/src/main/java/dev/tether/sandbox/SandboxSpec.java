@@ -20,6 +20,7 @@ import java.util.Map;
  * @param network the network namespace to join, or null for a sandbox with no network at all
  * @param tty whether to give the command a terminal of its own (engines that allocate one)
  * @param caCertificate a PEM CA certificate to add to the sandbox's trust store, or null
+ * @param limits caps on the sandbox's tasks and memory, applied by the engine
  */
 public record SandboxSpec(
         String sessionId,
@@ -33,7 +34,16 @@ public record SandboxSpec(
         List<BindMount> mounts,
         NetworkAttachment network,
         boolean tty,
-        Path caCertificate) {
+        Path caCertificate,
+        dev.tether.sandbox.limits.SessionLimits limits) {
+
+    /** A spec with no limits (tests and callers that set none). */
+    public SandboxSpec(String sessionId, List<String> command, Path projectDir, Path workdir, Map<String, String> env,
+                       SessionCgroupPlacement cgroup, String hostname, RootFs root, List<BindMount> mounts,
+                       NetworkAttachment network, boolean tty, Path caCertificate) {
+        this(sessionId, command, projectDir, workdir, env, cgroup, hostname, root, mounts, network, tty, caCertificate,
+                dev.tether.sandbox.limits.SessionLimits.NONE);
+    }
 
     /** Where the CA certificate appears inside the sandbox (update-ca-certificates picks it up there). */
     public static final String CA_TARGET = "/usr/local/share/ca-certificates/tether-ca.crt";
@@ -41,6 +51,7 @@ public record SandboxSpec(
     public static final String CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
     public SandboxSpec {
+        java.util.Objects.requireNonNull(limits, "limits");
         command = List.copyOf(command);
         env = Map.copyOf(env);
         mounts = List.copyOf(mounts);

@@ -49,6 +49,12 @@ public final class SandboxOptions {
     @Option(names = "--monitor-only", description = "Watch and record only: no policy, nothing enforced (for measuring and discovery).")
     public boolean monitorOnly;
 
+    @Option(names = "--pids-limit", paramLabel = "N", description = "Most processes and threads the sandbox may have at once (default 4096; 0 = no limit).")
+    public String pidsLimit;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", description = "Most memory the sandbox may use, e.g. 512m, 8g (default: half of the host's memory; 0 = no limit).")
+    public String memory;
+
     @Option(names = "--mode", paramLabel = "MODE", description = "enforce (default), shadow (record would-deny, allow) or permissive.")
     public String mode = "enforce";
 

@@ -14,6 +14,7 @@ import dev.tether.sandbox.config.ConfigException;
 import dev.tether.sandbox.config.ConfigLoader;
 import dev.tether.sandbox.config.Settings;
 import dev.tether.sandbox.config.TetherConfig;
+import dev.tether.sandbox.limits.SessionLimits;
 import dev.tether.sandbox.image.BuiltImage;
 import dev.tether.sandbox.image.ImageStore;
 import dev.tether.sandbox.net.PublishedPort;
@@ -159,6 +160,7 @@ public final class SandboxPlanner {
         Map<String, String> env = environment(agent, settings, ca != null);
         boolean tty = options.tty != null ? options.tty : StdioTerminal.isInteractive();
         InetAddress dns = options.noNetwork ? null : SandboxNetwork.hostResolver(Path.of("/etc/resolv.conf")).orElse(null);
+        SessionLimits limits = limits(settings);
         SandboxEngine chosen = engine;
         RootFs chosenRoot = root;
         return new Planned(chosen, project, agentName, agent, settings, sessionId -> {
@@ -166,8 +168,31 @@ public final class SandboxPlanner {
             e.put("TETHER_SESSION", sessionId);
             String hostname = "tether-" + sessionId.substring(sessionId.length() - 6);
             return new SandboxPlan(sessionId, command, project, project, e, hostname, chosenRoot, mounts, ports, tty, ca,
-                    !options.noNetwork, dns);
+                    !options.noNetwork, dns, limits);
         });
+    }
+
+    /** Defaults, then the config file, then the command line. */
+    private SessionLimits limits(Settings settings) {
+        SessionLimits limits = SessionLimits.defaults();
+        if (settings.pidsLimit() != null) {
+            limits = limits.withPids(settings.pidsLimit());
+        }
+        if (settings.memoryLimit() != null) {
+            limits = limits.withMemory(settings.memoryLimit());
+        }
+        try {
+            if (options.pidsLimit != null) {
+                limits = limits.withPids(SessionLimits.parsePids(options.pidsLimit));
+            }
+            if (options.memory != null) {
+                limits = limits.withMemory(SessionLimits.parseSize(options.memory));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError((options.memory != null && e.getMessage().contains("size") ? "--memory " : "--pids-limit ")
+                    + e.getMessage());
+        }
+        return limits;
     }
 
     private static Path tetherCaCertificate() {

@@ -177,6 +177,7 @@ public final class SandboxSession {
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
+                SessionLimitsReport.started(sandbox.plan().limits(), process, err);
                 exit = process.waitFor();
             } catch (CommandNotFoundException e) {
                 sandbox.close();
@@ -191,6 +192,7 @@ public final class SandboxSession {
                 Thread.currentThread().interrupt();
                 exit = EXIT_TETHER_ERROR;
             }
+            SessionLimitsReport.ended(sessionId, cgroup.dir(), sandbox.plan().limits(), err);
             cgroup.kill(); // leftovers (daemons the command started) die before the engine cleans up
             sandbox.close();
             cgroup.close();

@@ -89,6 +89,8 @@ public final class AuditStore implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    /** Reopen failures since the last successful (re)open: only the first of a streak is logged. */
+    private long reopenFailures;
     private final boolean previousRunUnclean;
     private volatile String lastError;
     private volatile Subscription subscription;
@@ -639,9 +641,15 @@ public final class AuditStore implements AutoCloseable {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             configureWriter(c);
             writer = c;
+            reopenFailures = 0;
         } catch (SQLException e) {
-            // Keep the closed one: every append fails (and counts) until a reopen works.
-            LOG.log(Level.ERROR, "audit store " + file + ": cannot reopen after a failed write: " + e.getMessage());
+            // Keep the closed one: every append fails (and counts) until a reopen works. While the
+            // disk stays full every batch gets here: one line per streak (and every 1000th), not
+            // one per batch.
+            if (reopenFailures++ % 1000 == 0) {
+                LOG.log(Level.ERROR, "audit store " + file + ": cannot reopen after a failed write ("
+                        + reopenFailures + " in a row): " + e.getMessage());
+            }
         }
     }
 
@@ -650,6 +658,7 @@ public final class AuditStore implements AutoCloseable {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             configureWriter(c);
             writer = c;
+            reopenFailures = 0;
         }
     }
 

@@ -287,17 +287,11 @@ public final class FanotifyGate implements AutoCloseable {
      * {@code /proc/TID/syscall} of a thread that waits for our answer. The kernel says "running"
      * until the thread has actually gone to sleep in the permission wait, which on a busy machine
      * can be a moment after its event reached us; read as unknown, that open would be judged as a
-     * write. So "running" is read again, for up to 50 ms.
+     * write. So "running" is read again, yielding our CPU, for up to 100 ms
+     * ({@link ProcessMemory#blockedSyscall}).
      */
     private static String syscallOf(int tid) throws IOException {
-        Path file = Path.of("/proc", Integer.toString(tid), "syscall");
-        String text = ProcessMemory.readSmallFile(file);
-        long deadline = System.nanoTime() + 50_000_000L;
-        while (text.startsWith("running") && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-            text = ProcessMemory.readSmallFile(file);
-        }
-        return text;
+        return ProcessMemory.blockedSyscall(tid);
     }
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */

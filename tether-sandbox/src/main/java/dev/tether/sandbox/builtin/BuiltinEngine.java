@@ -9,6 +9,7 @@ import dev.tether.sandbox.SessionFiles;
 import dev.tether.sandbox.SandboxEngine;
 import dev.tether.sandbox.SandboxProcess;
 import dev.tether.sandbox.SandboxSpec;
+import dev.tether.sandbox.limits.LimitCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -77,7 +78,14 @@ public final class BuiltinEngine implements SandboxEngine {
             caBundle = CaBundle.write(CaBundle.systemBundleOf(spec.root()), spec.caCertificate(),
                     SessionFiles.dir(spec.sessionId()).resolve("ca-bundle.crt"));
         }
-        return handshake.launch(bwrapArguments(spec, caBundle), spec.cgroup().procsFile(), beforeCommand);
+        // Limits first: the sandbox's first process joins their cgroups before the command runs.
+        LimitCgroups limits = LimitCgroups.create(spec.sessionId(), spec.cgroup().procsFile().getParent(), spec.limits());
+        try {
+            return handshake.launch(bwrapArguments(spec, caBundle), spec.cgroup().procsFile(), limits, beforeCommand);
+        } catch (RuntimeException e) {
+            limits.close();
+            throw e;
+        }
     }
 
     /** The bwrap command line for {@code spec} (package-private for tests). */

@@ -6,6 +6,7 @@ import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.NativeCallException;
 import dev.tether.sandbox.SandboxEngine;
 import dev.tether.sandbox.SandboxProcess;
+import dev.tether.sandbox.limits.LimitCgroups;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -39,7 +40,7 @@ final class CgroupHandshake {
         this.libc = libc;
     }
 
-    SandboxProcess launch(List<String> bwrapArgv, Path cgroupProcs, SandboxEngine.StartHook beforeCommand) {
+    SandboxProcess launch(List<String> bwrapArgv, Path cgroupProcs, LimitCgroups limits, SandboxEngine.StartHook beforeCommand) {
         Path dir;
         try {
             dir = Files.createTempDirectory("tether-bwrap-");
@@ -66,10 +67,11 @@ final class CgroupHandshake {
                 process = pb.start();
                 long sandboxInit = awaitChildPid(process, infoCh);
                 Files.writeString(cgroupProcs, Long.toString(sandboxInit));
+                limits.join(sandboxInit);
                 awaitBlocked(process, sandboxInit);
                 beforeCommand.beforeCommand(sandboxInit);
                 blockCh.write(ByteBuffer.wrap(new byte[] {'1'}));
-                return new LocalSandboxProcess(process, sandboxInit);
+                return new LocalSandboxProcess(process, sandboxInit, limits);
             }
         } catch (IOException e) {
             if (process != null) {

@@ -27,7 +27,8 @@ public final class ConfigLoader {
     /** Agents whose config directory can be toggled by name, as in Leash. */
     public static final Set<String> AGENTS = Set.of("claude", "codex", "gemini", "qwen", "opencode");
     public static final Set<String> ENGINES = Set.of("podman", "docker", "builtin");
-    private static final List<String> SCALARS = List.of("engine", "image", "target_image", "policy", "ca_certificate");
+    private static final List<String> SCALARS = List.of("engine", "image", "target_image", "policy", "ca_certificate",
+            "pids_limit", "memory");
     private static final List<String> TABLE_KEYS = List.of("envvars", "volumes");
     private static final List<String> ROOT_TABLES = List.of("tether", "leash", "volumes", "projects");
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
@@ -104,6 +105,8 @@ public final class ConfigLoader {
         String image = null;
         Path policy = null;
         Path ca = null;
+        Long pids = null;
+        Long memory = null;
         Map<String, String> envvars = new LinkedHashMap<>();
         Map<String, Boolean> agents = new LinkedHashMap<>();
         Map<String, String> volumes = new LinkedHashMap<>();
@@ -131,6 +134,8 @@ public final class ConfigLoader {
                 case "image", "target_image" -> image = nonEmpty(root, path, file);
                 case "policy" -> policy = baseDir.resolve(expand(nonEmpty(root, path, file))).normalize();
                 case "ca_certificate" -> ca = baseDir.resolve(expand(nonEmpty(root, path, file))).normalize();
+                case "pids_limit" -> pids = limit(root, path, file, false);
+                case "memory" -> memory = limit(root, path, file, true);
                 case "envvars" -> {
                     TomlTable e = table(root, path, file);
                     for (String k : e.keySet()) {
@@ -157,7 +162,7 @@ public final class ConfigLoader {
                 }
             }
         }
-        return new Settings(engine, image, policy, ca, envvars, agents, volumes);
+        return new Settings(engine, image, policy, ca, envvars, agents, volumes, pids, memory);
     }
 
     /** Leash's volumes table: agent toggles ({@code codex = true}) and {@code "HOST" = "TARGET[:mode]"}. */
@@ -274,6 +279,28 @@ public final class ConfigLoader {
             throw error(root, path, file, "'" + String.join(".", path) + "' must not be empty", null);
         }
         return s;
+    }
+
+    /** {@code pids_limit = 4096} or {@code memory = "8g"} (a number is bytes); 0 or "unlimited" for no cap. */
+    private static long limit(TomlTable root, List<String> path, String file, boolean size) {
+        Object v = root.get(path);
+        String what = String.join(".", path);
+        if (v instanceof Long n) {
+            if (n < 0) {
+                throw error(root, path, file, "'" + what + "' cannot be negative", "0 means no limit");
+            }
+            return n;
+        }
+        if (v instanceof String s) {
+            try {
+                return size ? dev.tether.sandbox.limits.SessionLimits.parseSize(s)
+                        : dev.tether.sandbox.limits.SessionLimits.parsePids(s);
+            } catch (IllegalArgumentException e) {
+                throw error(root, path, file, "'" + what + "': " + e.getMessage(), null);
+            }
+        }
+        throw error(root, path, file, "'" + what + "' must be " + (size ? "a size like \"8g\"" : "a number") + ", not "
+                + typeOf(v), null);
     }
 
     private static boolean bool(TomlTable root, List<String> path, String file) {

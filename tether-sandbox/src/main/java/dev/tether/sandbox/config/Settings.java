@@ -16,10 +16,18 @@ import java.util.Optional;
  * @param agentMounts whether to mount an agent's config directory, by agent name (Leash: {@code codex = true})
  * @param volumes extra bind mounts by host path: a docker-style target spec, or null to cancel an
  *     inherited one (Leash: {@code "~/x" = false})
+ * @param pidsLimit most tasks in the sandbox ({@code pids_limit}; 0 = no cap), or null for the default
+ * @param memoryLimit most memory of the sandbox in bytes ({@code memory = "8g"}; 0 = no cap), or null for the default
  */
 public record Settings(String engine, String image, Path policy, Path caCertificate, Map<String, String> env,
-                       Map<String, Boolean> agentMounts, Map<String, String> volumes) {
+                       Map<String, Boolean> agentMounts, Map<String, String> volumes, Long pidsLimit, Long memoryLimit) {
     public static final Settings EMPTY = new Settings(null, null, null, null, Map.of(), Map.of(), Map.of());
+
+    /** Settings without limits of their own. */
+    public Settings(String engine, String image, Path policy, Path caCertificate, Map<String, String> env,
+                    Map<String, Boolean> agentMounts, Map<String, String> volumes) {
+        this(engine, image, policy, caCertificate, env, agentMounts, volumes, null, null);
+    }
 
     public Settings {
         env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
@@ -36,7 +44,8 @@ public record Settings(String engine, String image, Path policy, Path caCertific
         Map<String, String> v = new LinkedHashMap<>(volumes);
         v.putAll(over.volumes);
         return new Settings(first(over.engine, engine), first(over.image, image), first(over.policy, policy),
-                first(over.caCertificate, caCertificate), e, m, v);
+                first(over.caCertificate, caCertificate), e, m, v, first(over.pidsLimit, pidsLimit),
+                first(over.memoryLimit, memoryLimit));
     }
 
     /** Volume specs in effect ({@code HOST:TARGET[:mode]}), cancelled ones left out. */

@@ -136,6 +136,16 @@ public final class ContainerEngine implements SandboxEngine {
         // runtime fails with EPERM: ask for exactly what this host grants.
         a.addAll(List.of("--ulimit", "nofile=" + limits.nofile() + ":" + limits.nofile(),
                 "--ulimit", "nproc=" + limits.nproc() + ":" + limits.nproc()));
+        // The engine's own cgroup limits (v1 on hybrid hosts, cgroup2 elsewhere) on the container.
+        if (spec.limits().capsPids()) {
+            a.addAll(List.of("--pids-limit", Long.toString(spec.limits().pids())));
+        } else if (kind == EngineKind.PODMAN) {
+            a.addAll(List.of("--pids-limit", "-1")); // podman's own default (2048) would apply otherwise
+        }
+        if (spec.limits().capsMemory()) {
+            String bytes = Long.toString(spec.limits().memoryBytes());
+            a.addAll(List.of("--memory", bytes, "--memory-swap", bytes));
+        }
         if (spec.network() != null) {
             a.addAll(List.of("--network", "ns:" + spec.network().namespace()));
             a.addAll(List.of("-v", spec.network().resolvConf() + ":/etc/resolv.conf:ro",

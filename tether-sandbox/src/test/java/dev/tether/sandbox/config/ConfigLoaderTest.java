@@ -101,4 +101,32 @@ class ConfigLoaderTest {
         assertThat(c.projectOnly(Path.of("/srv/other")).agentMount("gemini")).contains(false);
         assertThat(c.forProject(Path.of("/srv/app")).engine()).isEqualTo("podman");
     }
+
+    @Test
+    void sessionLimitsGloballyAndPerProject() {
+        TetherConfig c = parse("""
+                pids_limit = 2048
+                memory = "8g"
+                [projects."/srv/app"]
+                memory = 0
+                [projects."/srv/big"]
+                pids_limit = "unlimited"
+                memory = 17179869184
+                """);
+        assertThat(c.global().pidsLimit()).isEqualTo(2048L);
+        assertThat(c.global().memoryLimit()).isEqualTo(8L << 30);
+        assertThat(c.forProject(Path.of("/srv/app")).memoryLimit()).isZero();
+        assertThat(c.forProject(Path.of("/srv/app")).pidsLimit()).isEqualTo(2048L);
+        assertThat(c.forProject(Path.of("/srv/big")).pidsLimit()).isZero();
+        assertThat(c.forProject(Path.of("/srv/big")).memoryLimit()).isEqualTo(16L << 30);
+        assertThat(parse("engine = \"builtin\"").global().memoryLimit()).isNull();
+    }
+
+    @Test
+    void badLimitsAreLocated() {
+        assertThatThrownBy(() -> parse("engine = \"builtin\"\nmemory = \"lots\"\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(":2:").hasMessageContaining("not a size");
+        assertThatThrownBy(() -> parse("pids_limit = -5\n")).hasMessageContaining("cannot be negative");
+        assertThatThrownBy(() -> parse("pids_limit = true\n")).hasMessageContaining("must be a number");
+    }
 }
