@@ -287,7 +287,7 @@ public final class FanotifyGate implements AutoCloseable {
      * {@code /proc/TID/syscall} of a thread that waits for our answer. The kernel says "running"
      * until the thread has actually gone to sleep in the permission wait, which on a busy machine
      * can be a moment after its event reached us; read as unknown, that open would be judged as a
-     * write. So "running" is read again, yielding our CPU, for up to 100 ms
+     * write. So "running" is read again, yielding our CPU, for up to 2 s
      * ({@link ProcessMemory#blockedSyscall}).
      */
     private static String syscallOf(int tid) throws IOException {
