@@ -120,6 +120,17 @@ public final class SandboxSession {
     }
 
     public int run() {
+        PhaseTimings timings = PhaseTimings.fromEnvironment();
+        try {
+            return run(timings);
+        } finally {
+            timings.mark("teardown: sandbox, cgroup, monitor, enforcement, UI, audit store closed");
+            timings.print(err);
+        }
+    }
+
+    private int run(PhaseTimings timings) {
+        timings.mark("JVM start, command line, config");
         HostAccess.requireRoot("tether run");
         String unavailable = engine.unavailableReason();
         if (unavailable != null) {
@@ -135,7 +146,9 @@ public final class SandboxSession {
         Cgroup2Hierarchy cgroups = Cgroup2Hierarchy.find(MountTable.read()).orElseThrow(() -> new UserError(
                 "no cgroup2 hierarchy is mounted (looked in /proc/self/mountinfo); tether needs cgroup v2 to scope its eBPF programs",
                 EXIT_TETHER_ERROR));
+        timings.mark("native libraries, bpffs/tracefs, cgroup2 found");
         List<String> swept = StaleSessionSweeper.sweep(cgroups, SessionLock.DIR);
+        timings.mark("stale-session sweep");
         if (!swept.isEmpty()) {
             err.println("tether: cleaned up " + swept.size() + " session(s) a previous tether left behind: " + swept);
         }
@@ -157,6 +170,7 @@ public final class SandboxSession {
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
              SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
                      engine.name(), options.projectDir(), enforcement, cgroup, bus, err)) {
+            timings.mark("lock, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
                     .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))
@@ -167,18 +181,23 @@ public final class SandboxSession {
                 enforcement.attachKernelGuards(cgroup);
                 err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ")");
             }
+            timings.mark("kernel guards attached");
             int exit;
             PreparedSandbox sandbox = prepare(sessionId, enforcement);
+            timings.mark("sandbox prepared (network namespace, mounts)");
             try (var signals = SignalForwarding.install(cgroup)) {
                 if (enforcement != null && sandbox.network().isPresent()) {
                     enforcement.startProxy(sandbox.network().get(), bus);
                     enforcement.startDns(sandbox.network().get());
                 }
+                timings.mark("proxy and DNS started");
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
+                timings.mark("sandbox started (engine up to the command's exec)");
                 SessionLimitsReport.started(sandbox.plan().limits(), process, err);
                 exit = process.waitFor();
+                timings.mark("command ran");
             } catch (CommandNotFoundException e) {
                 sandbox.close();
                 throw new UserError(e.getMessage(), EXIT_NOT_FOUND);
@@ -193,9 +212,11 @@ public final class SandboxSession {
                 exit = EXIT_TETHER_ERROR;
             }
             SessionLimitsReport.ended(sessionId, cgroup.dir(), sandbox.plan().limits(), err);
+            timings.mark("limits report");
             cgroup.kill(); // leftovers (daemons the command started) die before the engine cleans up
             sandbox.close();
             cgroup.close();
+            timings.mark("cgroup killed, sandbox and cgroup removed");
             monitor.unregister(cgroup);
             monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
             long lost = monitor.eventsLost() + monitor.programMisses();
@@ -203,6 +224,7 @@ public final class SandboxSession {
             bus.publish(Event.builder(EventKind.SESSION_END).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
                     .detail(SessionDetail.end(exit)).build());
             record.finish(sessionId, exit);
+            timings.mark("monitor drained, summary");
             return exit;
         }
     }
