@@ -37,5 +37,8 @@ class TimeArgumentsTest {
         assertThatThrownBy(() -> TimeArguments.parse("yesterday", NOW, BERLIN)).hasMessageContaining("is not a time")
                 .hasMessageContaining("2h");
         assertThatThrownBy(() -> TimeArguments.parse("99999999999999999999w", NOW, BERLIN)).hasMessageContaining("is not a time");
+        for (String s : new String[] {"", "10x", "m", "-5m", "99999999999999999999d", "2026-13-01"}) {
+            assertThatThrownBy(() -> TimeArguments.parse(s, NOW, BERLIN)).as(s).hasMessageContaining("is not a time");
+        }
     }
 }

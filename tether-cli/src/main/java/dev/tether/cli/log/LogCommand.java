@@ -15,6 +15,7 @@ import dev.tether.events.store.StoredEvent;
 import dev.tether.events.summary.EventsLost;
 import dev.tether.events.summary.SessionSummaryFormatter;
 import dev.tether.events.text.EventLine;
+import dev.tether.learn.TimeArguments;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -143,8 +144,11 @@ public final class LogCommand implements Callable<Integer> {
             q = q.withDecisions(verdicts);
         }
         if (since != null) {
-            q = q.since(TimeSpec.parse(since, clock.instant(), zone).orElseThrow(() -> new UserError("--since: cannot read '"
-                    + since + "'; use a duration ago like 10m, 2h, 3d or a time like 2025-11-27T03:44:27Z or '2025-11-27 03:44'")));
+            try {
+                q = q.since(TimeArguments.parse(since, clock.instant(), zone));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--since: " + e.getMessage());
+            }
         }
         if (grep != null) {
             q = q.withGrep(grep);

@@ -138,8 +138,8 @@ class LogCommandTest {
     void badFilterValuesGetOneClearLine() {
         assertError(run("--action", "FileRead"), 2, "--action: unknown action 'FileRead'; known: FileOpen, ");
         assertError(run("--decision", "maybe"), 2, "--decision: unknown decision 'maybe'; use allow, deny, would-deny or none");
-        assertError(run("--since", "yesterday"), 2, "--since: cannot read 'yesterday'");
-        assertError(run("--since", "10x"), 2, "--since: cannot read '10x'");
+        assertError(run("--since", "yesterday"), 2, "--since: 'yesterday' is not a time");
+        assertError(run("--since", "10x"), 2, "--since: '10x' is not a time");
         assertError(run("--limit", "0"), 2, "--limit: give a number from 1 to");
         assertError(run("--export", "xml", "--out", "x"), 2, "--export: unknown format 'xml'; use jsonl or ocsf");
         assertError(run("--export", "jsonl"), 2, "--export jsonl needs --out FILE");
