@@ -3,6 +3,7 @@ package dev.tether.kernel.enforce;
 import dev.tether.events.Event;
 import dev.tether.kernel.bpf.BpfMap;
 import dev.tether.kernel.bpf.BpfObject;
+import dev.tether.kernel.bpf.LibbpfRingPoller;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.policy.Mode;
@@ -10,12 +11,8 @@ import dev.tether.policy.NetworkRules;
 import dev.tether.policy.PolicyRef;
 import dev.tether.policy.Transport;
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -78,10 +75,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     private final Map<InetAddress, List<String>> pinNames = new java.util.concurrent.ConcurrentHashMap<>();
     private final Consumer<Event> sink;
     private final NetworkGuardEventDecoder decoder;
-    private final Arena ringArena = Arena.ofShared();
-    private final MemorySegment ring;
-    private final Thread consumer;
-    private volatile boolean running = true;
+    private final LibbpfRingPoller events;
     private volatile boolean loopbackGuarded;
     private int active = 0;
 
@@ -104,15 +98,8 @@ public final class CgroupNetworkGuard implements AutoCloseable {
         }
         this.sink = sink;
         this.decoder = new NetworkGuardEventDecoder(sessionId, principal, libc.bootToWallOffsetNanos());
-        try {
-            MethodHandle target = MethodHandles.lookup().bind(this, "onEvent",
-                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
-            MemorySegment stub = Linker.nativeLinker().upcallStub(target, LibBpf.sampleCallbackDescriptor(), ringArena);
-            this.ring = libbpf.ringBufferNew(object.map("guard_events").fd(), stub);
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-        this.consumer = Thread.ofPlatform().name("tether-net-guard-" + sessionId).daemon(true).unstarted(this::loop);
+        this.events = new LibbpfRingPoller(libbpf, object.map("guard_events"), "tether-net-guard-" + sessionId,
+                Duration.ofMillis(100), this::onRecord);
     }
 
     /**
@@ -139,7 +126,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
             obj.close();
             throw e;
         }
-        guard.consumer.start();
+        guard.events.start();
         return guard;
     }
 
@@ -355,43 +342,18 @@ public final class CgroupNetworkGuard implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        while (running) {
-            int rc = libbpf.ringBufferPoll(ring, 100);
-            if (rc < 0 && rc != -4) {
-                break;
-            }
+    /** One decision record from the kernel (the guard already decided; a bad record is dropped). */
+    private void onRecord(MemorySegment record) {
+        Event e = decoder.decode(record, g -> policyTables.getOrDefault(g, List.of()), pinTable, pinNames::get, loopbackGuarded);
+        if (e != null) {
+            sink.accept(e);
         }
-    }
-
-    @SuppressWarnings("unused")
-    private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
-        try {
-            Event e = decoder.decode(data.reinterpret(size), g -> policyTables.getOrDefault(g, List.of()), pinTable,
-                    pinNames::get, loopbackGuarded);
-            if (e != null) {
-                sink.accept(e);
-            }
-        } catch (RuntimeException ignored) {
-            // never throw into C; a bad record is dropped (the guard already decided)
-        }
-        return 0;
     }
 
     @Override
     public void close() {
         object.detachAll();
-        running = false;
-        try {
-            consumer.join(Duration.ofSeconds(2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (!consumer.isAlive()) {
-            libbpf.ringBufferConsume(ring);
-            libbpf.ringBufferFree(ring);
-            ringArena.close();
-        }
+        events.close();
         object.close();
     }
 }

@@ -6,16 +6,13 @@ import dev.tether.events.EventLayer;
 import dev.tether.events.Verdict;
 import dev.tether.kernel.bpf.BpfMap;
 import dev.tether.kernel.bpf.BpfObject;
+import dev.tether.kernel.bpf.LibbpfRingPoller;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -31,35 +28,23 @@ public final class ExecGuard implements AutoCloseable {
     static final int ARGV_BYTES = 8192;
     private static final long APPROVAL_BYTES = 8 + 8 + 4 + 4 + ARGV_BYTES;
 
-    private final LibBpf libbpf;
     private final BpfObject object;
     private final BpfMap approvals;
     private final Consumer<Event> sink;
     private final String sessionId;
     private final String principal;
     private final long bootToWall;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment ring;
-    private final Thread consumer;
-    private volatile boolean running = true;
+    private final LibbpfRingPoller events;
 
     private ExecGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId, String principal) {
-        this.libbpf = libbpf;
         this.object = object;
         this.approvals = object.map("exec_approvals");
         this.sink = sink;
         this.sessionId = sessionId;
         this.principal = principal;
         this.bootToWall = libc.bootToWallOffsetNanos();
-        try {
-            MethodHandle target = MethodHandles.lookup().bind(this, "onEvent",
-                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
-            MemorySegment stub = Linker.nativeLinker().upcallStub(target, LibBpf.sampleCallbackDescriptor(), arena);
-            this.ring = libbpf.ringBufferNew(object.map("exec_guard_events").fd(), stub);
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-        this.consumer = Thread.ofPlatform().name("tether-exec-guard-" + sessionId).daemon(true).unstarted(this::loop);
+        this.events = new LibbpfRingPoller(libbpf, object.map("exec_guard_events"), "tether-exec-guard-" + sessionId,
+                Duration.ofMillis(100), this::onRecord);
     }
 
     /**
@@ -75,7 +60,7 @@ public final class ExecGuard implements AutoCloseable {
             }
             ExecGuard g = new ExecGuard(libbpf, libc, obj, sink, sessionId, principal);
             obj.attach("guard_exec");
-            g.consumer.start();
+            g.events.start();
             return g;
         } catch (RuntimeException e) {
             obj.close();
@@ -124,65 +109,41 @@ public final class ExecGuard implements AutoCloseable {
         return (major << 20) | minor;
     }
 
-    private void loop() {
-        while (running) {
-            int rc = libbpf.ringBufferPoll(ring, 100);
-            if (rc < 0 && rc != -4) {
-                break;
-            }
+    /** One kill the kernel made, as an event. */
+    private void onRecord(MemorySegment r) {
+        long size = r.byteSize();
+        if (size < 24) {
+            return;
         }
-    }
-
-    @SuppressWarnings("unused")
-    private int onEvent(MemorySegment ctx, MemorySegment data, long size) {
-        try {
-            MemorySegment r = data.reinterpret(size);
-            if (size < 24) {
-                return 0;
-            }
-            long bootNs = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-            int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
-            int oldTid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
-            int reason = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
-            long dev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 24) : 0;
-            long ino = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 32) : 0;
-            long approvedDev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 40) : 0;
-            long approvedIno = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 48) : 0;
-            String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
-            String why = switch (reason) {
-                case 1 -> "killed: an exec the permission gate never saw (e.g. a memfd or an unwatched mount)" + image;
-                case 2 -> "killed: the new image is not the program that was approved" + image + ", approved "
-                        + (approvedDev >>> 20) + ":" + (approvedDev & 0xfffff) + " inode " + approvedIno;
-                default -> "killed: argv changed between approval and exec (another thread rewrote it)";
-            };
-            sink.accept(Event.builder(EventKind.PROCESS_EXEC)
-                    .timeNs(bootNs + bootToWall)
-                    .session(sessionId)
-                    .principal(principal)
-                    .layer(EventLayer.KERNEL)
-                    .decision(Verdict.DENY, List.of(), why)
-                    .process(pid, 0, oldTid)
-                    .build());
-        } catch (RuntimeException ignored) {
-            // never throw into C
-        }
-        return 0;
+        long bootNs = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        int pid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
+        int oldTid = r.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
+        int reason = r.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
+        long dev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 24) : 0;
+        long ino = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 32) : 0;
+        long approvedDev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 40) : 0;
+        long approvedIno = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 48) : 0;
+        String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
+        String why = switch (reason) {
+            case 1 -> "killed: an exec the permission gate never saw (e.g. a memfd or an unwatched mount)" + image;
+            case 2 -> "killed: the new image is not the program that was approved" + image + ", approved "
+                    + (approvedDev >>> 20) + ":" + (approvedDev & 0xfffff) + " inode " + approvedIno;
+            default -> "killed: argv changed between approval and exec (another thread rewrote it)";
+        };
+        sink.accept(Event.builder(EventKind.PROCESS_EXEC)
+                .timeNs(bootNs + bootToWall)
+                .session(sessionId)
+                .principal(principal)
+                .layer(EventLayer.KERNEL)
+                .decision(Verdict.DENY, List.of(), why)
+                .process(pid, 0, oldTid)
+                .build());
     }
 
     @Override
     public void close() {
         object.detachAll();
-        running = false;
-        try {
-            consumer.join(Duration.ofSeconds(2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (!consumer.isAlive()) {
-            libbpf.ringBufferConsume(ring);
-            libbpf.ringBufferFree(ring);
-            arena.close();
-        }
+        events.close();
         object.close();
     }
 }
