@@ -4,12 +4,10 @@ import dev.tether.policy.compile.CompiledSnapshot;
 import dev.tether.policy.principals.PrincipalDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
@@ -157,7 +155,7 @@ public final class PolicyHolder implements AutoCloseable {
             LoadResult r = PolicyLoader.parse(text, name, dir, generation + 1);
             if (r instanceof LoadResult.Loaded && policyFile != null) {
                 try {
-                    writeAtomically(policyFile, text);
+                    PolicyFileWriter.replace(policyFile, text);
                 } catch (IOException e) {
                     Finding f = new Finding("TP001", Severity.ERROR, name, 1, 1, "",
                             "could not write the policy file: " + e.getMessage(), "");
@@ -195,21 +193,6 @@ public final class PolicyHolder implements AutoCloseable {
             } catch (RuntimeException e) {
                 System.err.println("tether: policy reload listener failed: " + e);
             }
-        }
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

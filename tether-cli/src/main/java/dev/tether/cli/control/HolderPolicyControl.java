@@ -5,6 +5,7 @@ import dev.tether.policy.Finding;
 import dev.tether.policy.HeaderRewrite;
 import dev.tether.policy.LoadResult;
 import dev.tether.policy.PolicyHolder;
+import dev.tether.policy.PolicyFileWriter;
 import dev.tether.policy.PolicyLoader;
 import dev.tether.policy.PolicyRef;
 import dev.tether.policy.PolicySnapshot;
@@ -17,10 +18,7 @@ import dev.tether.server.spi.PolicyChange;
 import dev.tether.server.spi.PolicyControl;
 import dev.tether.server.spi.PolicyView;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -150,18 +148,7 @@ final class HolderPolicyControl implements PolicyControl, AutoCloseable {
         if (file == null) {
             throw new IOException("no policy file: this policy lives in memory only");
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, text);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        PolicyFileWriter.replace(file, text);
     }
 
     @Override

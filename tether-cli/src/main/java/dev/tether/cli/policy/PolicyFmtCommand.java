@@ -2,13 +2,12 @@ package dev.tether.cli.policy;
 
 import dev.tether.cli.UserError;
 import dev.tether.policy.Finding;
+import dev.tether.policy.PolicyFileWriter;
 import dev.tether.policy.PolicyFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,7 +62,7 @@ public final class PolicyFmtCommand implements Callable<Integer> {
                 }
             } else if (write) {
                 if (!r.text().equals(text)) {
-                    replace(f, r.text());
+                    PolicyFileWriter.replace(f, r.text());
                     spec.commandLine().getOut().println(f + ": formatted");
                 }
             } else {
@@ -72,20 +71,5 @@ public final class PolicyFmtCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return status;
-    }
-
-    private static void replace(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }
