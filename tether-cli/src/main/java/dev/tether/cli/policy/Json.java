@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.learn.LearningJson;
 import dev.tether.policy.Finding;
 import dev.tether.policy.PolicyRef;
 import java.util.List;
@@ -14,20 +15,9 @@ final class Json {
 
     private Json() {}
 
+    /** Findings as the learning API writes them: one shape for every JSON output. */
     static ArrayNode findings(List<Finding> findings) {
-        ArrayNode a = MAPPER.createArrayNode();
-        for (Finding f : findings) {
-            ObjectNode o = a.addObject();
-            o.put("code", f.code());
-            o.put("severity", f.severity().name().toLowerCase(java.util.Locale.ROOT));
-            o.put("file", f.file());
-            o.put("line", f.line());
-            o.put("column", f.column());
-            o.put("lineText", f.lineText());
-            o.put("message", f.message());
-            o.put("suggestion", f.suggestion());
-        }
-        return a;
+        return LearningJson.findings(MAPPER, findings);
     }
 
     static ArrayNode refs(List<PolicyRef> refs) {
