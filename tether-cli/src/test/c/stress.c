@@ -7,6 +7,12 @@
  *   stress membomb                   allocates and touches 16 MiB chunks until the kernel stops it
  *   stress exec-flood N PROGRAM      fork+exec PROGRAM N times, one after another
  *   stress open-flood N DIR          creates, writes and closes N distinct files in DIR
+ *   stress open-loop SECONDS PATH    opens (read-only) and closes PATH as fast as it can until
+ *                                    SECONDS passed or the file PATH.stop exists (checked every
+ *                                    65,536 opens); prints how many opens it made, how many
+ *                                    failed and the rate: one monitor event each, a sustained
+ *                                    flood (a missing PATH fails with ENOENT before any
+ *                                    permission check, so only the kernel monitor sees it)
  *   stress conns IP PORT N           opens N TCP connections at once, sends one HTTP request on
  *                                    each, waits until every one has its answer (all open at the
  *                                    same time), then closes them; prints ok=.. failed=..
@@ -104,6 +110,29 @@ static int open_flood(long n, const char *dir) {
     }
     printf("open-flood: %ld files, %ld failed\n", n, failed);
     return failed == 0 ? 0 : 1;
+}
+
+static int open_loop(int seconds, const char *path) {
+    char stop[4096];
+    snprintf(stop, sizeof stop, "%s.stop", path);
+    long start = now_ms();
+    long end = start + seconds * 1000L;
+    long n = 0;
+    long failed = 0;
+    for (;;) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            failed++;
+        } else {
+            close(fd);
+        }
+        if ((++n & 0xffff) == 0 && (now_ms() >= end || access(stop, F_OK) == 0)) {
+            break;
+        }
+    }
+    long took = now_ms() - start;
+    printf("open-loop: %ld opens, %ld failed, %ld ms, %ld opens/s\n", n, failed, took, took > 0 ? n * 1000 / took : n);
+    return 0;
 }
 
 static int addr_of(const char *ip, int port, struct sockaddr_in *a) {
@@ -251,6 +280,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "membomb") == 0) return membomb();
     if (argc >= 4 && strcmp(argv[1], "exec-flood") == 0) return exec_flood(atol(argv[2]), argv[3]);
     if (argc >= 4 && strcmp(argv[1], "open-flood") == 0) return open_flood(atol(argv[2]), argv[3]);
+    if (argc >= 4 && strcmp(argv[1], "open-loop") == 0) return open_loop(atoi(argv[2]), argv[3]);
     if (argc >= 5 && strcmp(argv[1], "conns") == 0) return conns(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc >= 4 && strcmp(argv[1], "serve") == 0) return serve(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: see the comment at the top of stress.c\n");

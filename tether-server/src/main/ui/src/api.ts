@@ -49,7 +49,7 @@ export interface SessionInfo {
   controllable: boolean;
   startedAt: string;
   endedAt?: string;
-  counts: { total: number; allowed: number; denied: number; wouldDeny: number };
+  counts: { total: number; allowed: number; denied: number; wouldDeny: number; lost: number };
 }
 
 export class ApiError extends Error {

@@ -474,10 +474,10 @@ function setupSessions() {
         <td><code>${escapeHtml(s.id)}</code></td><td>${escapeHtml(s.agent ?? "")}</td><td><code>${escapeHtml(s.principal ?? "")}</code></td>
         <td><code>${escapeHtml(s.command.join(" "))}</code></td><td data-testid="session-state">${escapeHtml(s.state)}</td>
         <td><select data-mode-for="${escapeHtml(s.id)}"${s.controllable && s.state !== "EXITED" ? "" : " disabled"}>${["enforce", "shadow", "permissive"].map((m) => `<option${m === s.mode ? " selected" : ""}>${m}</option>`).join("")}</select></td>
-        <td>${s.counts.total}</td><td>${s.counts.denied}</td><td>${new Date(s.startedAt).toLocaleTimeString()}</td>
+        <td>${s.counts.total}</td><td>${s.counts.denied}</td><td data-testid="session-lost"${s.counts.lost ? ' class="lost"' : ""}>${s.counts.lost}</td><td>${new Date(s.startedAt).toLocaleTimeString()}</td>
         <td>${s.state === "EXITED" ? "" : s.controllable ? `<button data-stop="${escapeHtml(s.id)}" data-testid="stop-session">Stop</button>` : `<span class="muted" title="run by another tether process">other tether</span>`}</td></tr>`,
       )
-      .join("") || `<tr><td colspan="10" class="muted">no sessions</td></tr>`;
+      .join("") || `<tr><td colspan="11" class="muted">no sessions</td></tr>`;
   }
   document.addEventListener("tether:sessions", () => refresh());
   return { refresh };

@@ -21,8 +21,10 @@ import dev.tether.policy.Mode;
 import dev.tether.policy.PolicyLoader;
 import dev.tether.policy.PolicySnapshot;
 import dev.tether.policy.Principal;
+import dev.tether.server.testing.HeadlessChromium;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,6 +45,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * tether under faults, floods and hostile load, as root against the real kernel, through
@@ -234,20 +240,36 @@ class ResilienceIT {
                 "echo started > out/started; while [ ! -e out/stop ]; do cat alpha/x beta/x gamma/x >/dev/null 2>&1; done; echo stopped"));
         String session = t.awaitSession();
         awaitFile(project.resolve("out/started"));
-        // 100 reloads per second for 6 s: alternate A and B, each written whole and renamed into
-        // place (as an editor or the control API does).
+        // 100 writes per second in 6 phases of at least 1 s: alternate A and B, each written whole
+        // and renamed into place (as an editor or the control API does). A phase ends after its
+        // second only once tether reloaded during it (the writes go on meanwhile, up to 60 s): the
+        // watcher must keep following a storm, not fold it into one reload at its end or lose
+        // track of it (it once did: 600 writes, 1 reload). How many reloads a phase gets depends on
+        // how fast this host applies one, so it is printed, not asserted.
         int writes = 0;
-        long start = System.nanoTime();
+        List<Long> reloadsPerPhase = new ArrayList<>();
         Path tmp = policyFile.resolveSibling(".policy.storm.tmp");
-        while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(6)) {
-            Files.writeString(tmp, writes % 2 == 0 ? b : a);
-            Files.move(tmp, policyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            writes++;
-            long next = start + writes * 10_000_000L;
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        for (int phase = 0; phase < 6; phase++) {
+            long start = System.nanoTime();
+            long reloadsBefore = reloadLines(t);
+            int phaseWrites = 0;
+            long reloadsNow = reloadsBefore;
+            while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1) || reloadsNow == reloadsBefore) {
+                assertThat(System.nanoTime() - start).as("phase %d of the storm saw no reload in 60 s of writes: %s",
+                        phase, t.stderr()).isLessThan(TimeUnit.SECONDS.toNanos(60));
+                Files.writeString(tmp, writes % 2 == 0 ? b : a);
+                Files.move(tmp, policyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                writes++;
+                phaseWrites++;
+                long wait = start + phaseWrites * 10_000_000L - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                if (phaseWrites % 10 == 0) {
+                    reloadsNow = reloadLines(t);
+                }
             }
+            reloadsPerPhase.add(reloadsNow - reloadsBefore);
         }
         Files.writeString(project.resolve("out/stop"), "");
         assertThat(t.waitFor(Duration.ofSeconds(120))).as(t.stderr()).isZero();
@@ -294,15 +316,18 @@ class ResilienceIT {
                 assertThat(e.path("decision").asText()).as("gamma is permitted by neither policy: " + line).isEqualTo("deny");
             }
         }
-        System.out.printf("ResilienceIT reload storm: %d writes, %d reloads, decisions by A only %d, B only %d, both %d%n",
-                writes, reloads, byA, byB, both);
+        System.out.printf("ResilienceIT reload storm: %d writes, %d reloads (per phase of >= 1 s, at least: %s),"
+                + " decisions by A only %d, B only %d, both %d%n", writes, reloads, reloadsPerPhase, byA, byB, both);
         assertThat(neither).as("decisions that match neither policy (a mix, or an allow neither permits)").isEmpty();
         assertThat(byA).as("the workload ran under A").isPositive();
         assertThat(byB).as("the workload ran under B").isPositive();
-        // The storm really reloaded during the workload, more than once (not once at the end). How
-        // many of the 600 writes become reloads depends on how fast this host applies one (project
-        // scan, kernel maps): a timing, so not asserted beyond that.
-        assertThat(reloads).as(t.stderr()).isGreaterThanOrEqualTo(2);
+        // Every phase of the storm reloaded (checked as it ran), so it reloaded throughout.
+        assertThat(reloadsPerPhase).allMatch(n -> n > 0);
+        assertThat(reloads).as(t.stderr()).isGreaterThanOrEqualTo(6);
+    }
+
+    private static long reloadLines(Tether t) throws IOException {
+        return t.stderr().lines().filter(l -> l.contains("policy reloaded (generation")).count();
     }
 
     private static SessionPolicy sessionPolicy(String text, Path file, Principal principal, FileAccessJudge judge)
@@ -390,6 +415,243 @@ class ResilienceIT {
             assertThat(trues.size() + floodFiles.size() + rec.eventsLost()).isGreaterThanOrEqualTo(execs + files);
         }
         assertThat(t.stderr()).containsPattern("tether:\\s+\\d+ events? lost");
+    }
+
+    /**
+     * A sustained flood (two tight loops of failing opens, one monitor event each: hundreds of
+     * thousands of events a second, more than the audit store can take) while a client uses the
+     * session's control plane. Bounds say "responsive", they are no benchmark: every request answers
+     * with the right content, none in more than {@link #RESPONSIVE}. The latencies are printed
+     * (idle, then during the flood) for BENCHMARKS.md.
+     */
+    @Test
+    void aSustainedEventFloodLeavesTheControlPlaneAndUiResponsiveAndShowsTheLoss() throws Exception {
+        int seconds = 20;
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String loop = "bin/stress open-loop " + seconds + " /workspace/nope/x";
+        // After the flood the shell blocks on a FIFO (no polling loop): the session then makes no
+        // events, so the test can tell when the store has caught up.
+        run("mkfifo", project.resolve("out/stop").toString());
+        Tether t = Tether.start(project, auditDb, List.of("run", "--engine", "builtin", "-q", "--policy", policy(),
+                "--listen", "127.0.0.1:" + port, "--", "sh", "-c",
+                "while [ ! -e out/go ]; do sleep 0.05; done; " + loop + " > out/loop-1 & " + loop + " > out/loop-2 & wait;"
+                        + " echo done > out/flood-done; read x < out/stop"));
+        String session = t.awaitSession();
+        String[] url = {null};
+        await(Duration.ofSeconds(120), () -> {
+            Matcher m = Pattern.compile("tether: control UI: (\\S+)").matcher(t.stderr());
+            return (url[0] = m.find() ? m.group(1) : null) != null || !t.process.isAlive();
+        });
+        assertThat(url[0]).as(t.stderr()).isNotNull();
+        URI openUri = URI.create(url[0]);
+
+        try (ControlPlaneProbe api = new ControlPlaneProbe(openUri); HeadlessChromium chromium = new HeadlessChromium()) {
+            List<ControlPlaneProbe.Answer> idle = new ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                idle.addAll(requestRound(api, session, false));
+            }
+            List<ControlPlaneProbe.Answer> streamStarts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                streamStarts.add(api.streamStart());
+            }
+            ControlPlaneProbe.StreamFollower stream = api.follow();
+            Thread.sleep(1000); // connected before the flood starts
+
+            Files.writeString(project.resolve("out/go"), "");
+            long floodStart = System.nanoTime();
+            Path floodDone = project.resolve("out/flood-done");
+            // The client's requests, without pause, for as long as the flood lasts.
+            java.util.concurrent.CompletableFuture<List<ControlPlaneProbe.Answer>> during =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        List<ControlPlaneProbe.Answer> out = new ArrayList<>();
+                        try {
+                            while (!Files.exists(floodDone) && t.process.isAlive()) {
+                                out.addAll(requestRound(api, session, true));
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return out;
+                    });
+
+            // Meanwhile a user opens the UI: it loads, goes live and shows the flood as it happens.
+            ChromeDriver d = chromium.driver();
+            WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(60));
+            Thread.sleep(2000); // the flood is on
+            streamStarts.add(api.streamStart()); // what the page's stream costs now
+            long opened = System.nanoTime();
+            long liveMillis;
+            long before;
+            String pageTimes;
+            boolean liveEventsDuringFlood;
+            try {
+                d.get(openUri.toString());
+                wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-testid='conn']"), "live"));
+                liveMillis = (System.nanoTime() - opened) / 1_000_000;
+                pageTimes = String.valueOf(d.executeScript("const s = window.tetherStats, n = performance.getEntriesByType('navigation')[0];"
+                        + " return `DOM ready ${Math.round(n.domContentLoadedEventEnd)} ms, backlog received"
+                        + " ${Math.round(s.backlogReceivedAt)} ms (${s.backlogSize} events), rendered ${Math.round(s.backlogRenderedAt)} ms`"));
+                before = ((Number) d.executeScript("return window.tetherStats.eventsReceived")).longValue();
+                wait.until(drv -> ((Number) ((ChromeDriver) drv).executeScript("return window.tetherStats.eventsReceived"))
+                        .longValue() > before);
+                liveEventsDuringFlood = !Files.exists(floodDone);
+                d.executeScript("const f = document.querySelector(\"[data-testid='f-text']\"); f.value = arguments[0];"
+                        + " f.dispatchEvent(new Event('input', {bubbles: true}));", "/nope/x");
+                wait.until(drv -> String.valueOf(((ChromeDriver) drv).executeScript(
+                        "return [...document.querySelectorAll(\"[data-testid='event-row']\")].map(r => r.innerText).join('\\n')"))
+                        .contains("/workspace/nope/x"));
+            } catch (RuntimeException e) {
+                chromium.screenshot("resilience-flood-ui-failed");
+                chromium.saveConsole("resilience-flood-ui-failed");
+                throw new AssertionError("the UI did not show the flood live: page " + d.executeScript(
+                        "return JSON.stringify({conn: document.querySelector(\"[data-testid='conn']\").innerText,"
+                                + " received: window.tetherStats.eventsReceived, backlog: window.tetherStats.backlogSize})")
+                        + "; probe stream: " + stream.events() + " events, " + stream.reconnects() + " reconnects; tether threads:\n"
+                        + run(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                                Long.toString(t.process.pid()), "Thread.print"), e);
+            }
+            boolean floodStillOn = !Files.exists(floodDone);
+            chromium.screenshot("resilience-flood-ui-live");
+            long receivedInPage = ((Number) d.executeScript("return window.tetherStats.eventsReceived")).longValue();
+
+            List<ControlPlaneProbe.Answer> flood = during.get(300, TimeUnit.SECONDS);
+            long floodEnd = System.nanoTime();
+            String loops = Files.readString(project.resolve("out/loop-1")) + Files.readString(project.resolve("out/loop-2"));
+            long opens = 0;
+            long rate = 0;
+            Matcher lm = Pattern.compile("open-loop: (\\d+) opens, \\d+ failed, \\d+ ms, (\\d+) opens/s").matcher(loops);
+            while (lm.find()) {
+                opens += Long.parseLong(lm.group(1));
+                rate += Long.parseLong(lm.group(2));
+            }
+            assertThat(loops).as("both loops ran").containsPattern("(?s)open-loop: .*open-loop: ");
+
+            // Every request answered, with the right content, within the bound: idle and in the flood.
+            for (ControlPlaneProbe.Answer a : concat(idle, flood)) {
+                assertThat(a.millis()).as("%s took %d ms", a.what(), a.millis()).isLessThanOrEqualTo(RESPONSIVE.toMillis());
+            }
+            assertThat(flood).as("requests during the flood").hasSizeGreaterThanOrEqualTo(8);
+            // The live stream kept delivering: no silence longer than the bound while the flood ran.
+            List<Long> frames = stream.frameTimesBetween(floodStart, floodEnd);
+            assertThat(frames).as("events frames during the flood").isNotEmpty();
+            long longestGap = 0;
+            long prev = floodStart;
+            for (long f : frames) {
+                longestGap = Math.max(longestGap, f - prev);
+                prev = f;
+            }
+            longestGap = Math.max(longestGap, floodEnd - prev) / 1_000_000;
+            assertThat(longestGap).as("longest time without an events frame during the flood, ms")
+                    .isLessThanOrEqualTo(RESPONSIVE.toMillis());
+
+            // Once the store has caught up, the session's status says how many events were lost, and so does the UI.
+            long[] total = {-1};
+            int[] stable = {0};
+            await(Duration.ofSeconds(180), () -> {
+                long now = api.get("api/sessions/" + session).body().path("counts").path("total").asLong();
+                stable[0] = now == total[0] ? stable[0] + 1 : 0;
+                total[0] = now;
+                Thread.sleep(500);
+                return stable[0] >= 4;
+            });
+            JsonNode counts = api.get("api/sessions/" + session).body().path("counts");
+            assertThat(counts.has("lost")).as(counts.toString()).isTrue();
+            long lostShown = counts.path("lost").asLong();
+            d.findElement(By.cssSelector("[data-testid='tab-sessions']")).click();
+            wait.until(drv -> String.valueOf(((ChromeDriver) drv).executeScript(
+                    "const r = document.querySelector(`[data-testid='session-row'][data-session='${arguments[0]}']`);"
+                            + " return r ? r.querySelector(\"[data-testid='session-lost']\").innerText : ''", session))
+                    .equals(Long.toString(lostShown)));
+            chromium.screenshot("resilience-flood-sessions-lost");
+            stream.close();
+
+            Files.writeString(project.resolve("out/stop"), "stop\n");
+            assertThat(t.waitFor(Duration.ofSeconds(300))).as(t.stderr()).isZero();
+
+            // Every open of the flood is accounted for: recorded, or counted as lost.
+            try (AuditStore store = AuditStore.openReadOnly(auditDb)) {
+                SessionRecord rec = store.session(session).orElseThrow();
+                long[] recorded = {0};
+                store.forEach(AuditQuery.all().withSession(session).withLimit(AuditQuery.MAX_LIMIT), e -> {
+                    if (e.event().resource() != null && e.event().resource().endsWith("/nope/x")) {
+                        recorded[0]++;
+                    }
+                });
+                System.out.printf("ResilienceIT control plane flood: %d opens (%d/s offered by both loops), %d recorded,"
+                                + " %d lost (%d shown by the API and the UI once the store caught up); page live in %d ms (%s),"
+                                + " %d events received by the page, %s; stream: %d events, %d reconnects, longest gap %d ms%n",
+                        opens, rate, recorded[0], rec.eventsLost(), lostShown, liveMillis, pageTimes, receivedInPage,
+                        (liveEventsDuringFlood ? "live events during the flood, " : "no live event during the flood, ")
+                                + (floodStillOn ? "flood still on when its row showed" : "flood over when its row showed"),
+                        stream.events(), stream.reconnects(), longestGap);
+                System.out.println("ResilienceIT control plane flood: live stream hello + backlog (3 idle, 1 in the flood): "
+                        + streamStarts.stream().map(a -> a.millis() + " ms (" + a.body() + " events)").toList());
+                printLatencies("idle", idle);
+                printLatencies("flood", flood);
+                System.out.println("ResilienceIT control plane flood: load average " + Files.readString(Path.of("/proc/loadavg")).strip());
+                // Not asserted yet: on this host (load 24-28) the page got its next live
+                // events only after the flood (docs/resilience.md: a page that falls behind is dropped
+                // and its reconnection waits for a 10,000-event backlog). Printed above.
+                assertThat(rec.lossMeasured()).isTrue();
+                assertThat(recorded[0] + rec.eventsLost()).as("recorded + lost").isGreaterThanOrEqualTo(opens);
+                // What the API showed is what the session recorded as lost in the end (nothing was lost after the flood).
+                assertThat(lostShown).isEqualTo(rec.eventsLost());
+            }
+        }
+    }
+
+    /** The bound for "responsive": no request, and no pause of the live stream, longer than this. */
+    static final Duration RESPONSIVE = Duration.ofSeconds(5);
+
+    /** One round of what a user's client asks: the session, its newest events, the policy, a decision. */
+    private static List<ControlPlaneProbe.Answer> requestRound(ControlPlaneProbe api, String session, boolean flooding)
+            throws Exception {
+        List<ControlPlaneProbe.Answer> out = new ArrayList<>();
+        ControlPlaneProbe.Answer s = api.get("api/sessions/" + session);
+        assertThat(s.status()).as(s.raw()).isEqualTo(200);
+        assertThat(s.body().path("id").asText()).isEqualTo(session);
+        assertThat(s.body().path("state").asText()).isEqualTo("RUNNING");
+        out.add(s);
+        ControlPlaneProbe.Answer ev = api.get("api/events?limit=50&session=" + session);
+        assertThat(ev.status()).as(ev.raw()).isEqualTo(200);
+        JsonNode events = ev.body().path("events");
+        assertThat(events.isArray() && !events.isEmpty()).as(ev.raw()).isTrue();
+        events.forEach(e -> assertThat(e.path("session").asText()).isEqualTo(session));
+        out.add(ev);
+        ControlPlaneProbe.Answer p = api.get("api/policies");
+        assertThat(p.status()).as(p.raw()).isEqualTo(200);
+        assertThat(p.body().path("cedar").asText()).contains("@id(\"no-secrets\")");
+        out.add(p);
+        ControlPlaneProbe.Answer dec = api.post("api/decide",
+                "{\"agent\":\"sh\",\"action\":\"FileOpenReadOnly\",\"resource\":\"/workspace/secrets/key\"}");
+        assertThat(dec.status()).as(dec.raw()).isEqualTo(200);
+        assertThat(dec.body().path("allowed").asBoolean(true)).as(dec.raw()).isFalse();
+        assertThat(dec.raw()).contains("no-secrets");
+        out.add(dec);
+        return out;
+    }
+
+    private static void printLatencies(String phase, List<ControlPlaneProbe.Answer> answers) {
+        StringBuilder sb = new StringBuilder("ResilienceIT control plane flood: " + phase + " latency ms (p50 / p99 / max, n):");
+        for (String what : List.of("sessions", "events", "policies", "decide", "")) {
+            List<Long> ms = answers.stream().filter(a -> a.what().contains("api/" + what)).map(ControlPlaneProbe.Answer::millis)
+                    .sorted().toList();
+            if (ms.isEmpty()) {
+                continue;
+            }
+            sb.append(String.format(" %s %d / %d / %d (%d);", what.isEmpty() ? "all" : what, ms.get(ms.size() / 2),
+                    ms.get(Math.min(ms.size() - 1, (int) Math.ceil(ms.size() * 0.99) - 1)), ms.getLast(), ms.size()));
+        }
+        System.out.println(sb);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     // ---------------------------------------------------------------- fork and memory bombs

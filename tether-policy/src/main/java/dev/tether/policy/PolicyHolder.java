@@ -3,10 +3,8 @@ package dev.tether.policy;
 import dev.tether.policy.compile.CompiledSnapshot;
 import dev.tether.policy.principals.PrincipalDirectory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -15,6 +13,7 @@ import java.nio.file.WatchService;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +62,8 @@ public final class PolicyHolder implements AutoCloseable {
     private final List<Consumer<Reload>> listeners = new CopyOnWriteArrayList<>();
     private WatchService watcher;
     private Thread watchThread;
+    /** The last version the watcher read that was refused (reported once, not again): the watch thread's only. */
+    private String lastRefused;
 
     private PolicyHolder(Path policyFile, Path principalsFile, PolicySnapshot initial) {
         this.policyFile = policyFile;
@@ -226,7 +227,6 @@ public final class PolicyHolder implements AutoCloseable {
     }
 
     private void watchLoop(WatchService ws, Set<Path> names) {
-        String lastSeen = current.sourceText();
         try {
             while (true) {
                 WatchKey key = ws.take();
@@ -240,19 +240,38 @@ public final class PolicyHolder implements AutoCloseable {
                 if (!relevant) {
                     continue;
                 }
-                String text = readQuietly(policyFile);
-                if (text != null && text.equals(current.sourceText()) && principalsFile == null) {
-                    continue; // our own replace(), or a touch without change
-                }
-                if (text != null && text.equals(lastSeen) && principalsFile == null) {
-                    continue; // a refused version we already reported
-                }
-                lastSeen = text;
-                reload();
+                fileChanged(PolicyLoader.read(policyFile).text());
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
         }
+    }
+
+    /**
+     * What the watcher does with the version of the policy file it just read ({@code text}; null
+     * when it could not be read, which a reload then reports): nothing if it is the version in
+     * force (our own {@link #replace}, a touch) or the version last refused (already reported);
+     * otherwise it loads exactly that text. Loading what was read, not the file again, matters
+     * under a stream of writes: the file may hold another version by then, and a watcher that
+     * remembered one version but put another in force would afterwards skip both as "seen" (a
+     * reload storm between two versions then stopped after its first reloads).
+     */
+    Optional<Reload> fileChanged(String text) {
+        if (text != null && principalsFile == null
+                && (text.equals(current.sourceText()) || text.equals(lastRefused))) {
+            return Optional.empty();
+        }
+        Reload outcome;
+        if (text == null) {
+            outcome = reload();
+        } else {
+            synchronized (lock) {
+                outcome = apply(PolicyLoader.load(text, policyFile, principalsFile, generation + 1));
+            }
+            notifyListeners(outcome);
+        }
+        lastRefused = outcome instanceof Kept && text != null ? text : null;
+        return Optional.of(outcome);
     }
 
     private static boolean drain(WatchKey key, Set<Path> names) {
@@ -264,14 +283,6 @@ public final class PolicyHolder implements AutoCloseable {
         }
         key.reset();
         return relevant;
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** Stops watching. Idempotent. */

@@ -61,11 +61,20 @@ public final class PolicyLoader {
     }
 
     static LoadResult load(Path policyFile, Path principalsFile, long generation) {
-        String name = policyFile.toString();
-        ReadResult text = read(policyFile, name);
+        ReadResult text = read(policyFile);
         if (text.error != null) {
             return new LoadResult.Rejected(List.of(text.error));
         }
+        return load(text.text, policyFile, principalsFile, generation);
+    }
+
+    /**
+     * Loads policy text already read from {@code policyFile} (by {@link #read(Path)}) with the
+     * principals file, if any: a watcher that decided to reload because of what it read loads
+     * exactly that version, not whatever the file holds a moment later.
+     */
+    static LoadResult load(String policyText, Path policyFile, Path principalsFile, long generation) {
+        String name = policyFile.toString();
         PrincipalDirectory dir = PrincipalDirectory.EMPTY;
         if (principalsFile != null) {
             ReadResult pt = read(principalsFile, principalsFile.toString());
@@ -78,7 +87,7 @@ public final class PolicyLoader {
             }
             dir = pr.directory();
         }
-        return parse(text.text, name, dir, generation);
+        return parse(policyText, name, dir, generation);
     }
 
     /** Parses policy text; {@code sourceName} is what findings and explanations call the file. */
@@ -292,7 +301,13 @@ public final class PolicyLoader {
         return new LoadResult.Rejected(sorted);
     }
 
-    private record ReadResult(String text, Finding error) {}
+    /** A policy file's text as the loader reads it, or (text null) the finding saying why it cannot be read. */
+    record ReadResult(String text, Finding error) {}
+
+    /** Reads a policy file as {@link #load(Path)} does: strict UTF-8, a leading BOM dropped, size-limited. */
+    static ReadResult read(Path policyFile) {
+        return read(policyFile, policyFile.toString());
+    }
 
     /** Reads a file as strict UTF-8, refusing oversized files before reading them whole. */
     private static ReadResult read(Path file, String name) {

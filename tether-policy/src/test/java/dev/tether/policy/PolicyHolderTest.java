@@ -115,6 +115,80 @@ class PolicyHolderTest {
     }
 
     @Test
+    void theWatcherLoadsTheVersionItReadEvenIfTheFileMovedOnMeanwhile() throws Exception {
+        // A storm alternating two versions: each time the watcher reads one, the file already holds
+        // the other. Before, the watcher remembered what it read but reloaded the file again and put
+        // the other version in force; from then on both versions counted as seen and no write was
+        // ever reloaded again (ResilienceIT's storm: 600 writes, 1 reload).
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            for (int i = 0; i < 6; i++) {
+                String read = i % 2 == 0 ? READ_WRITE : READ_ONLY;
+                Files.writeString(file, i % 2 == 0 ? READ_ONLY : READ_WRITE); // the next write landed already
+                assertThat(h.fileChanged(read)).as("read #%d", i).get().isInstanceOf(PolicyHolder.Applied.class);
+                assertThat(h.current().sourceText()).isEqualTo(read);
+                assertThat(h.current().generation()).isEqualTo(2 + i);
+            }
+        }
+    }
+
+    @Test
+    void aFileEditedBackToTheVersionBeforeAReplaceIsReloaded() throws Exception {
+        // The control plane saves B; the user's editor then writes A (the version the watcher saw
+        // first) back: that is a change, not a version already seen.
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            assertThat(h.fileChanged(READ_ONLY)).as("unchanged").isEmpty();
+            assertThat(h.replace(READ_WRITE)).isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(h.fileChanged(READ_WRITE)).as("our own replace").isEmpty();
+            Files.writeString(file, READ_ONLY);
+            assertThat(h.fileChanged(READ_ONLY)).get().isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(h.current().decide(WRITE).allowed()).isFalse();
+            assertThat(h.current().generation()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aRefusedVersionIsReportedOnceUntilAnotherVersionComes() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        String bad = "permit (principal, action == Action::\"FileOpenRW\", resource);\n";
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            assertThat(h.fileChanged(bad)).get().isInstanceOf(PolicyHolder.Kept.class);
+            assertThat(h.fileChanged(bad)).as("already reported").isEmpty();
+            assertThat(h.fileChanged(READ_WRITE)).get().isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(h.fileChanged(bad)).as("refused again after another version").get()
+                    .isInstanceOf(PolicyHolder.Kept.class);
+            assertThat(h.current().sourceText()).isEqualTo(READ_WRITE);
+            // unreadable (gone): the reload reports why, and the version in force stays
+            Files.delete(file);
+            PolicyHolder.Reload gone = h.fileChanged(null).orElseThrow();
+            assertThat(gone).isInstanceOf(PolicyHolder.Kept.class);
+            assertThat(((PolicyHolder.Kept) gone).errors()).extracting(Finding::message).contains("file does not exist");
+        }
+    }
+
+    @Test
+    void theWatcherFollowsAnEditBackAfterAReplace() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            BlockingQueue<PolicyHolder.Reload> q = new LinkedBlockingQueue<>();
+            h.watch();
+            assertThat(h.replace(READ_WRITE)).isInstanceOf(PolicyHolder.Applied.class);
+            h.addListener(q::add);
+            Path tmp = dir.resolve(".policy.cedar.tmp");
+            Files.writeString(tmp, READ_ONLY);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PolicyHolder.Reload r = next(q);
+            assertThat(r).isInstanceOf(PolicyHolder.Applied.class);
+            assertThat(r.current().sourceText()).isEqualTo(READ_ONLY);
+        }
+    }
+
+    @Test
     void replaceWritesOnlyAPolicyThatLoads() throws Exception {
         Path file = dir.resolve("policy.cedar");
         Files.writeString(file, READ_ONLY);

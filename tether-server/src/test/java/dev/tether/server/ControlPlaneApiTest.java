@@ -266,12 +266,17 @@ class ControlPlaneApiTest {
                 SessionView.State.RUNNING, Mode.ENFORCE, Instant.now(), null), sleeper::destroy);
         f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly", "/workspace/a", Verdict.ALLOW));
         f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly", "/workspace/.env", Verdict.DENY));
+        // A producer's loss report: the session's counts say how many events never made it.
+        f.events.publish(new dev.tether.server.spi.ActivityEvent(0, System.currentTimeMillis() * 1_000_000L, "s1",
+                "claude", 0, 0, null, null, "EventsLost", null, Verdict.NONE, List.of(), null, List.of(),
+                Map.of("source", "ring-buffer", "count", 7)));
 
         JsonNode list = f.ok("GET", "/api/sessions", null).get("sessions");
         assertThat(list).hasSize(1);
         assertThat(list.get(0).get("principal").asText()).isEqualTo("Agent::\"claude\"");
-        assertThat(list.get(0).get("counts").get("total").asInt()).isEqualTo(2);
+        assertThat(list.get(0).get("counts").get("total").asInt()).isEqualTo(3);
         assertThat(list.get(0).get("counts").get("denied").asInt()).isEqualTo(1);
+        assertThat(list.get(0).get("counts").get("lost").asInt()).isEqualTo(7);
         assertThat(list.get(0).get("mode").asText()).isEqualTo("enforce");
 
         assertThat(f.ok("PUT", "/api/sessions/s1/mode", "{\"mode\":\"permissive\"}").get("mode").asText())
@@ -289,7 +294,7 @@ class ControlPlaneApiTest {
     void aSessionThisControlPlaneOnlyShowsIsRefusedWith409AndKeepsItsRecordedCounts() throws Exception {
         f.sessions.register(new SessionView("s-other", "codex", "Agent::\"codex\"", List.of("codex"), "podman",
                 SessionView.State.RUNNING, Mode.SHADOW, Instant.now(), null, false,
-                new SessionView.EventCounts(40, 30, 6, 4)), () -> {
+                new SessionView.EventCounts(40, 30, 6, 4, 3)), () -> {
                     throw new AssertionError("a session this control plane does not control must not be stopped");
                 });
         JsonNode s = f.ok("GET", "/api/sessions/s-other", null);
@@ -298,6 +303,7 @@ class ControlPlaneApiTest {
         // The directory's counts (the whole session, from the audit store) win over the live feed's.
         assertThat(s.get("counts").get("total").asLong()).isEqualTo(40);
         assertThat(s.get("counts").get("wouldDeny").asLong()).isEqualTo(4);
+        assertThat(s.get("counts").get("lost").asLong()).as("events known lost are shown").isEqualTo(3);
 
         HttpResponse<String> stop = f.send("POST", "/api/sessions/s-other/stop", null);
         assertThat(stop.statusCode()).isEqualTo(409);

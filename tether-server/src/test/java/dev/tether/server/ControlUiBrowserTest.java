@@ -6,6 +6,7 @@ import dev.tether.events.Verdict;
 import dev.tether.policy.Mode;
 import dev.tether.server.spi.DecisionQuery;
 import dev.tether.server.spi.SessionView;
+import dev.tether.server.testing.HeadlessChromium;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +52,7 @@ class ControlUiBrowserTest {
     void start(TestInfo info) throws Exception {
         testName = info.getTestMethod().orElseThrow().getName();
         f = new ControlPlaneFixture(dir);
-        d = chromium.driver;
+        d = chromium.driver();
         wait = new WebDriverWait(d, Duration.ofSeconds(30));
     }
 

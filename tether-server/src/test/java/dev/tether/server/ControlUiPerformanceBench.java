@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import dev.tether.events.Verdict;
 import dev.tether.server.spi.ActivityEvent;
+import dev.tether.server.testing.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class ControlUiPerformanceBench {
     void loadAndResponsiveness() throws Exception {
         StringBuilder report = new StringBuilder();
         try (HeadlessChromium chromium = new HeadlessChromium()) {
-            ChromeDriver d = chromium.driver;
+            ChromeDriver d = chromium.driver();
             double[] emptyLoads = new double[5];
             double[] fullLoads = new double[5];
             for (int run = 0; run < 5; run++) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.events.Verdict;
 import dev.tether.policy.Mode;
 import dev.tether.server.spi.SessionView;
+import dev.tether.server.testing.SseReader;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

@@ -113,6 +113,7 @@ final class AuditEventSource implements EventSource, AutoCloseable {
     }
 
     private void deliver(AuditStore s, List<StoredEvent> batch) {
+        chains.catchUp(s, batch);
         for (StoredEvent se : batch) {
             ActivityEvent a = activity.from(se.id(), se.event(), chains.chain(s, se.id(), se.event()));
             for (Consumer<ActivityEvent> c : subscribers) {
@@ -200,6 +201,7 @@ final class AuditEventSource implements EventSource, AutoCloseable {
         } else {
             next = null;
         }
+        chains.catchUp(s, found);
         List<ActivityEvent> out = new ArrayList<>(found.size());
         for (StoredEvent se : found) {
             out.add(activity.from(se.id(), se.event(), chains.chain(s, se.id(), se.event())));

@@ -56,6 +56,13 @@ final class HostSessions implements SessionDirectory {
 
         /** Stops it: kills every process in its sandbox; the session then ends as usual. */
         void stop();
+
+        /**
+         * Events known lost that no {@code EventsLost} record in the store counts yet: the kernel
+         * ring buffer's overflows, which the session records when it ends. Shown with the
+         * recorded loss while it runs, so a flood's loss is visible as it happens.
+         */
+        long unrecordedLoss();
     }
 
     /** Sessions read from the store for the list (the most recent). */
@@ -238,7 +245,7 @@ final class HostSessions implements SessionDirectory {
     private SessionView ownView(Own o, SessionRecord r) {
         GovernedSession s = o.session;
         return new SessionView(s.id(), s.principal().agent(), principalName(s.principal().agent()), s.command(),
-                s.sandbox(), o.state, s.mode(), s.startedAt(), o.endedAt, true, r == null ? null : counts(r));
+                s.sandbox(), o.state, s.mode(), s.startedAt(), o.endedAt, true, r == null ? null : counts(r, s.unrecordedLoss()));
     }
 
     private SessionView recordedView(SessionRecord r) {
@@ -247,7 +254,7 @@ final class HostSessions implements SessionDirectory {
         return new SessionView(r.id(), r.principal(), r.principal() == null ? null : principalName(r.principal()),
                 r.command(), r.sandbox(), running ? State.RUNNING : State.EXITED,
                 r.mode() == null ? null : Mode.fromConfigName(r.mode()).orElse(null),
-                instant(r.startNs() != null ? r.startNs() : r.firstNs()), ended, false, counts(r));
+                instant(r.startNs() != null ? r.startNs() : r.firstNs()), ended, false, counts(r, 0));
     }
 
     /**
@@ -267,7 +274,8 @@ final class HostSessions implements SessionDirectory {
         }
     }
 
-    static EventCounts counts(SessionRecord r) {
+    /** The session's counts from the store, with {@code unrecordedLoss} more lost events than it recorded so far. */
+    static EventCounts counts(SessionRecord r, long unrecordedLoss) {
         long allowed = 0;
         long denied = 0;
         long wouldDeny = 0;
@@ -279,7 +287,7 @@ final class HostSessions implements SessionDirectory {
                 case NONE -> { }
             }
         }
-        return new EventCounts(r.events(), allowed, denied, wouldDeny);
+        return new EventCounts(r.events(), allowed, denied, wouldDeny, r.eventsLost() + unrecordedLoss);
     }
 
     static String principalName(String agent) {

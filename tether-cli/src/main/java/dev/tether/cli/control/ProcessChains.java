@@ -4,6 +4,7 @@ import dev.tether.events.Event;
 import dev.tether.events.EventKind;
 import dev.tether.events.store.AuditQuery;
 import dev.tether.events.store.AuditStore;
+import dev.tether.events.store.StoredEvent;
 import dev.tether.events.tree.ProcessStep;
 import dev.tether.events.tree.ProcessTree;
 import java.util.ArrayList;
@@ -51,6 +52,22 @@ final class ProcessChains {
         Tree t = catchUp(store, e.session(), id);
         List<ProcessStep> parents = e.ppid() > 0 ? t.tree.ancestry(e.ppid(), e.timeNs()) : List.of();
         return ActivityEvents.chain(e, parents);
+    }
+
+    /**
+     * Brings the trees of the sessions in {@code events} (read from {@code store}) up to the
+     * newest of them: one store read per session and batch. Without it every event of a batch
+     * would read the store again (the previous event's id is always below the next one's), and
+     * under a flood the feed spent its time re-reading the store instead of delivering.
+     */
+    synchronized void catchUp(AuditStore store, List<StoredEvent> events) {
+        Map<String, Long> newest = new LinkedHashMap<>();
+        for (StoredEvent se : events) {
+            if (se.event().session() != null && se.event().pid() > 0) {
+                newest.merge(se.event().session(), se.id(), Math::max);
+            }
+        }
+        newest.forEach((session, through) -> catchUp(store, session, through));
     }
 
     private Tree catchUp(AuditStore store, String session, long through) {

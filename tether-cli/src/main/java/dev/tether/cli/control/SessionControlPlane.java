@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A session's control plane ({@code tether run}, {@code tether <agent>}): the REST API, live stream
@@ -61,16 +62,18 @@ public final class SessionControlPlane implements AutoCloseable {
      *
      * @param enforcement the session's policy and layers, or null when it only monitors
      * @param cgroup      the session's cgroup: stopping the session kills everything in it
+     * @param unrecordedLoss events the session knows are lost but has not recorded yet (the kernel
+     *                    ring buffer's, recorded when it ends), added to the recorded loss while it runs
      */
     public static SessionControlPlane start(ControlPlaneSettings settings, String sessionId, Principal principal,
             List<String> command, String sandbox, Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup,
-            EventBus bus, PrintWriter err) {
+            LongSupplier unrecordedLoss, EventBus bus, PrintWriter err) {
         if (!settings.enabled()) {
             return none();
         }
         SessionControlPlane cp = new SessionControlPlane();
         Governed governed = new Governed(sessionId, principal, List.copyOf(command), sandbox, Instant.now(),
-                projectDir.toAbsolutePath().normalize(), enforcement, cgroup);
+                projectDir.toAbsolutePath().normalize(), enforcement, cgroup, unrecordedLoss);
         Thread.ofPlatform().daemon().name("tether-control-plane")
                 .start(() -> cp.serve(settings, governed, bus, err));
         return cp;
@@ -209,7 +212,13 @@ public final class SessionControlPlane implements AutoCloseable {
 
     /** This session as the directory controls it. */
     private record Governed(String id, Principal principal, List<String> command, String sandbox, Instant startedAt,
-            Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup) implements HostSessions.GovernedSession {
+            Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup, LongSupplier loss)
+            implements HostSessions.GovernedSession {
+        @Override
+        public long unrecordedLoss() {
+            return loss.getAsLong();
+        }
+
         @Override
         public Mode mode() {
             return enforcement == null ? null : enforcement.current().mode();

@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One governed run: sandbox cgroup, kernel monitors scoped to it, the sandboxed command, and
@@ -157,6 +158,8 @@ public final class SandboxSession {
         principal = new Principal(agentName, sessionId);
         err.println("tether: session " + sessionId + " (" + engine.name() + ", principal Agent::\"" + agentName + "\")");
         String cgroupPath = "/" + cgroups.mountPoint().relativize(cgroups.mountPoint().resolve(SandboxCgroup.PARENT).resolve(sessionId));
+        // Once the ring's loss is on the bus the store counts it: the control plane stops adding it.
+        AtomicBoolean ringLossRecorded = new AtomicBoolean();
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              CrashWatchdog watchdog = CrashWatchdog.start();
              EventBus bus = new EventBus();
@@ -169,7 +172,8 @@ public final class SandboxSession {
                      options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
              SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
-                     engine.name(), options.projectDir(), enforcement, cgroup, bus, err)) {
+                     engine.name(), options.projectDir(), enforcement, cgroup,
+                     () -> ringLossRecorded.get() ? 0 : monitor.eventsLost() + monitor.programMisses(), bus, err)) {
             timings.mark("lock, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
@@ -220,6 +224,7 @@ public final class SandboxSession {
             monitor.unregister(cgroup);
             monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
             long lost = monitor.eventsLost() + monitor.programMisses();
+            ringLossRecorded.set(true);
             bus.publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, agentName), lost));
             bus.publish(Event.builder(EventKind.SESSION_END).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
                     .detail(SessionDetail.end(exit)).build());

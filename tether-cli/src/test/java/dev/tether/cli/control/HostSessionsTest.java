@@ -38,6 +38,7 @@ class HostSessionsTest {
     static final class RecordingSession implements HostSessions.GovernedSession {
         final List<String> calls = new ArrayList<>();
         Mode mode;
+        long unrecordedLoss;
 
         RecordingSession(Mode mode) {
             this.mode = mode;
@@ -62,6 +63,11 @@ class HostSessionsTest {
         @Override
         public void stop() {
             calls.add("stop");
+        }
+
+        @Override
+        public long unrecordedLoss() {
+            return unrecordedLoss;
         }
     }
 
@@ -110,7 +116,7 @@ class HostSessionsTest {
         assertThat(done.mode()).isEqualTo(Mode.SHADOW);
         assertThat(done.endedAt()).isNotNull();
         // Counts: every event of the session (start and end included), by decision.
-        assertThat(done.counts()).isEqualTo(new SessionView.EventCounts(6, 2, 1, 1));
+        assertThat(done.counts()).isEqualTo(new SessionView.EventCounts(6, 2, 1, 1, 0));
         assertThatThrownBy(() -> sessions.stop("20261127-0341-done22")).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("another tether process");
         assertThatThrownBy(() -> sessions.setMode("20261127-0341-done22", Mode.ENFORCE))
@@ -144,6 +150,11 @@ class HostSessionsTest {
         assertThat(mine.controllable()).isTrue();
         assertThat(mine.state()).isEqualTo(State.RUNNING);
         assertThat(mine.counts().denied()).isEqualTo(1);
+        // Loss: what the store recorded (a bus drop report) plus what the session knows but records at its end.
+        writer.append(List.of(Event.builder(EventKind.EVENTS_LOST).timeNs(t0 + 50).session(own.id()).principal("claude")
+                .detail(new dev.tether.events.LossDetail("bus:audit-store", 40)).build()));
+        own.unrecordedLoss = 2;
+        assertThat(sessions.get(own.id()).orElseThrow().counts().lost()).isEqualTo(42);
 
         assertThat(sessions.setMode(own.id(), Mode.PERMISSIVE)).isTrue();
         assertThat(sessions.get(own.id()).orElseThrow().mode()).isEqualTo(Mode.PERMISSIVE);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.server.testing.HeadlessChromium;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -40,7 +41,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ControlPlaneSandboxIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SESSION = Duration.ofSeconds(120);
-    static HeadlessBrowser browser;
+    static HeadlessChromium browser;
 
     @TempDir Path project;
     @TempDir Path outside;
@@ -57,7 +58,7 @@ class ControlPlaneSandboxIT {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "sandbox sessions need root (BPF, cgroups, namespaces, fanotify); not root here, so they are skipped");
         assertThat(RunningTether.jar()).as("the packaged tether.jar (mvn package)").exists();
-        browser = new HeadlessBrowser();
+        browser = new HeadlessChromium();
     }
 
     @AfterAll
@@ -70,7 +71,7 @@ class ControlPlaneSandboxIT {
     @BeforeEach
     void setUp(TestInfo info) throws Exception {
         testName = info.getTestMethod().orElseThrow().getName();
-        d = browser.driver;
+        d = browser.driver();
         wait = new WebDriverWait(d, Duration.ofSeconds(60));
         auditDb = outside.resolve("audit.db");
         port = RunningTether.freePort();

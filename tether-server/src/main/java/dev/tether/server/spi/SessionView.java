@@ -37,8 +37,12 @@ public record SessionView(
         EXITED
     }
 
-    /** Events of one session by decision. */
-    public record EventCounts(long total, long allowed, long denied, long wouldDeny) {}
+    /**
+     * Events of one session by decision, and those known to be lost: produced but not recorded
+     * (the kernel's ring buffer was full, the bus dropped them because the audit store fell behind,
+     * a write failed). A user must see that the record is incomplete, and by how much.
+     */
+    public record EventCounts(long total, long allowed, long denied, long wouldDeny, long lost) {}
 
     public SessionView {
         command = command == null ? List.of() : List.copyOf(command);

@@ -1,4 +1,4 @@
-package dev.tether.server;
+package dev.tether.server.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -6,18 +6,18 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
-/** Reads Server-Sent Event frames from a (de-chunked) response body. */
-final class SseReader implements AutoCloseable {
-    record Frame(String event, String data) {}
+/** Reads Server-Sent Event frames from a (de-chunked) response body (the control plane's live stream). */
+public final class SseReader implements AutoCloseable {
+    public record Frame(String event, String data) {}
 
     private final BufferedReader in;
 
-    SseReader(InputStream body) {
+    public SseReader(InputStream body) {
         this.in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16);
     }
 
     /** The next frame, or null at end of stream. */
-    Frame next() throws IOException {
+    public Frame next() throws IOException {
         String event = null;
         StringBuilder data = new StringBuilder();
         String line;
@@ -38,7 +38,7 @@ final class SseReader implements AutoCloseable {
     }
 
     /** Skips frames until one named {@code event} arrives. */
-    Frame until(String event) throws IOException {
+    public Frame until(String event) throws IOException {
         Frame f;
         while ((f = next()) != null) {
             if (event.equals(f.event())) {

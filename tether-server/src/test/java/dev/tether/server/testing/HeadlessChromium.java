@@ -1,4 +1,4 @@
-package dev.tether.cli.ui;
+package dev.tether.server.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -16,17 +16,19 @@ import org.openqa.selenium.chrome.ChromeOptions;
 /**
  * Debian's Chromium, headless, driven by Debian's chromedriver (no browser downloads: both binaries
  * are named, so Selenium Manager never runs). As root it needs --no-sandbox; background networking
- * is off on this closed network. Screenshots and the browser console go to target/browser-screenshots.
+ * is off on this closed network. Screenshots and the browser console go to the module's
+ * target/browser-screenshots. The one browser helper of the server's browser tests and the CLI's
+ * (which get it from this module's test jar).
  */
-final class HeadlessBrowser implements AutoCloseable {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    static final Path SCREENSHOTS = Path.of("target", "browser-screenshots");
+public final class HeadlessChromium implements AutoCloseable {
+    public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    public static final Path SCREENSHOTS = Path.of("target", "browser-screenshots");
 
-    final ChromeDriver driver;
+    private final ChromeDriver driver;
     private final Path profile;
 
-    HeadlessBrowser() throws IOException {
+    public HeadlessChromium() throws IOException {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             throw new IllegalStateException("browser tests need Debian's Chromium and ChromeDriver:"
                     + " apt-get install chromium chromium-driver (expected " + CHROMIUM + " and " + CHROMEDRIVER
@@ -45,7 +47,11 @@ final class HeadlessBrowser implements AutoCloseable {
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
     }
 
-    Path screenshot(String name) throws IOException {
+    public ChromeDriver driver() {
+        return driver;
+    }
+
+    public Path screenshot(String name) throws IOException {
         Files.createDirectories(SCREENSHOTS);
         File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
         Path target = SCREENSHOTS.resolve(name + ".png");
@@ -53,13 +59,15 @@ final class HeadlessBrowser implements AutoCloseable {
         return target;
     }
 
-    void saveConsole(String name) throws IOException {
+    /** Writes the browser console (errors included) next to the screenshots and returns it. */
+    public String saveConsole(String name) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (var entry : driver.manage().logs().get("browser")) {
             sb.append(entry.getLevel()).append(' ').append(entry.getMessage()).append('\n');
         }
         Files.createDirectories(SCREENSHOTS);
         Files.writeString(SCREENSHOTS.resolve(name + "-console.log"), sb);
+        return sb.toString();
     }
 
     @Override
