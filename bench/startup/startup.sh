@@ -2,7 +2,7 @@
 # Sandbox start-up: `tether run -- true` against `podman run --rm IMAGE true` (and the built-in
 # engine against bare bubblewrap), in the same invocation, warm (each command runs once before
 # timing, commands interleaved round by round so load changes hit all of them alike). tether is
-# started as ./tether starts it: with the AOT cache (JEP 483/514/515) trained by one session.
+# started by ./tether (TETHER_JAR=copy): its JVM options and AOT cache, trained by one session.
 # With BEFORE_JAR=path, an older tether.jar is measured in the same rounds, started as the old
 # launcher did (dynamic AppCDS archive, --enable-native-access on the command line).
 #
@@ -13,21 +13,18 @@ RUNS="${1:-15}"
 JAR="$ROOT/tether-cli/target/tether.jar"
 source "$ROOT/scripts/prerequisites.sh"
 JAVA="$(tether_find_java)"
-[[ -f "$JAR" ]] || (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
+"$ROOT/tether" --version >/dev/null # builds on first use (only the CLI's modules), outside the measurement
 WORK="$(mktemp -d /tmp/tether-bench.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 cp "$JAR" "$WORK/tether.jar"   # a build in the worktree during the run must not change what is measured
 JAR="$WORK/tether.jar"
-OPTS=(-XX:+DisplayVMOutputToStderr -Xlog:aot*=off -Xlog:cds*=off -XX:+UseSerialGC)
-AOT="$WORK/tether.aot"
+# tether as users start it: the launcher (./tether), on the copied jar, with its JVM options and
+# its AOT cache (JEP 483/514/515), which the launcher trains on the first session (run here once).
+TETHER=(env TETHER_JAR="$JAR" "$ROOT/tether")
 
-IMAGE="$("$JAVA" "${OPTS[@]}" -jar "$JAR" image build --minimal 2>/dev/null | tail -n1)"
-# The AOT cache as ./tether makes it: one session records, then the cache is created.
-"$JAVA" "${OPTS[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$WORK/tether.aotconf" -jar "$JAR" \
-  run --engine builtin -q -- true >/dev/null 2>&1
-"$JAVA" "${OPTS[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$WORK/tether.aotconf" -XX:AOTCache="$AOT" \
-  -jar "$JAR" >/dev/null 2>&1
-TETHER=("$JAVA" "${OPTS[@]}" -XX:AOTCache="$AOT" -jar "$JAR")
+IMAGE="$("${TETHER[@]}" image build --minimal 2>/dev/null | tail -n1)"
+"${TETHER[@]}" run --engine builtin -q -- true >/dev/null 2>&1
+[[ -f "$WORK/tether.aot" ]] || echo "warning: the launcher wrote no start-up cache; tether runs without one" >&2
 
 names=() cmds=()
 add() { names+=("$1"); shift; cmds+=("$(printf '%q ' "$@")"); }
