@@ -49,9 +49,14 @@ public final class SandboxSession {
      * @param eventsFile where to write one JSON line per event, or null
      * @param policyFile the Cedar policy to enforce, or null to only monitor
      */
-    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode) {
+    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode,
+                          boolean lock) {
         public Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet) {
             this(command, projectDir, eventsFile, quiet, null, Mode.ENFORCE);
+        }
+
+        public Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode) {
+            this(command, projectDir, eventsFile, quiet, policyFile, mode, false);
         }
     }
 
@@ -166,7 +171,7 @@ public final class SandboxSession {
              SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
              SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
-                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
+                     options.policyFile(), principal, options.mode(), options.lock(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
              SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
                      engine.name(), options.projectDir(), enforcement, cgroup, bus, err)) {
@@ -232,7 +237,7 @@ public final class SandboxSession {
     private PreparedSandbox prepare(String sessionId, SessionEnforcement enforcement) {
         SandboxPlan plan = plans.apply(sessionId);
         if (enforcement != null) {
-            plan = plan.withMounts(enforcement.readOnlyMounts(plan.projectDir()));
+            plan = enforcement.locked(plan.withMounts(enforcement.readOnlyMounts(plan.projectDir())));
         }
         try {
             return PreparedSandbox.prepare(plan, engine);
