@@ -13,7 +13,8 @@
  *
  *   fs, net   the handled access rights (the kernel's LANDLOCK_ACCESS_* bits)
  *   path      grant HEX under PATH (percent-encoded); MODE 'a': a missing PATH is granted at its
- *             nearest existing ancestor (a floor may be wider than the policy, never narrower);
+ *             nearest existing ancestor (wider than the policy), except that it is never widened to
+ *             / (that would undo the floor): then it is left out and said so;
  *             MODE 'o': a missing PATH is skipped. Rights a file cannot hold are dropped for files.
  *   unjudged  grant HEX on every mount of these file system types (those tether's gate never
  *             judges: proc, sysfs, ...), found in /proc/self/mountinfo
@@ -165,10 +166,14 @@ static void add_path(char *spec)
 		if (!missing)
 			missing = strdup(path);
 		char *slash = strrchr(path, '/');
-		if (slash == path)
-			path[1] = 0; /* "/" always exists */
-		else
-			*slash = 0;
+		if (slash == path) {
+			/* Granting at / would undo the whole floor: leave it out, and say the floor is narrower there. */
+			fprintf(stderr, "tether-landlock: %s does not exist in the sandbox and has no existing parent below /:"
+				" not granted (the floor refuses it even if it is created later)\n", missing);
+			free(missing);
+			return;
+		}
+		*slash = 0;
 	}
 }
 
