@@ -4,6 +4,8 @@
 # long a policy reload takes to be in force inside a running sandbox. Prints a Markdown table.
 #
 #   sudo bench/enforcement/run.sh [ROUNDS]        (default 3 alternating rounds; medians reported)
+#   OPS="open-uncached open-cached" sudo bench/enforcement/run.sh 3    (only these operations, no reload runs)
+# The last column is the same enforcing session with --lock (the Landlock floor under the policy).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 ROUNDS="${1:-3}"
@@ -42,9 +44,10 @@ run() { # label, tether args..., -- opbench args
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A r
+OPS="${OPS:-open-uncached open-cached exec connect}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
-  for op in open-uncached open-cached exec connect; do
+  for op in $OPS; do
     case $op in
       open-uncached) args=(open "$work/read-only.txt" $OPENS) ;;
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
@@ -54,13 +57,16 @@ for round in $(seq 1 "$ROUNDS"); do
     r[$op,baseline]+="$(run baseline "$work/opbench" "${args[@]}") "
     r[$op,monitor]+="$(run monitor --monitor-only -- "$work/opbench" "${args[@]}") "
     r[$op,enforce]+="$(run enforce --policy "$work/policy.cedar" -- "$work/opbench" "${args[@]}") "
+    r[$op,lock]+="$(run lock --lock --policy "$work/policy.cedar" -- "$work/opbench" "${args[@]}") "
   done
 done
 
 # Reload in force: the sandbox polls a file the policy forbids; the host drops the forbid and
 # notes the time; the sandbox notes when its first read succeeds.
 reload_ms=()
-for i in $(seq 1 5); do
+reload_runs=5
+[[ "$OPS" == "open-uncached open-cached exec connect" ]] || reload_runs=0
+for i in $(seq 1 $reload_runs); do
   echo secret > "$work/flip.txt"
   cp "$work/policy.cedar" "$work/reload.cedar"
   echo '@id("flip") forbid (principal, action == Action::"FileOpenReadOnly", resource == File::"'"$work"'/flip.txt");' >> "$work/reload.cedar"
@@ -79,14 +85,17 @@ done
 echo
 echo "Machine: $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| operation | outside any sandbox (p50) | tether monitor-only (p50) | tether enforcing (p50) | added by enforcement |"
-echo "| --- | --- | --- | --- | --- |"
-for op in open-uncached open-cached exec connect; do
+echo "| operation | outside any sandbox (p50) | tether monitor-only (p50) | tether enforcing (p50) | added by enforcement | enforcing + --lock (p50) | added by --lock |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for op in $OPS; do
   b=$(echo ${r[$op,baseline]} | tr ' ' '\n' | median)
   m=$(echo ${r[$op,monitor]} | tr ' ' '\n' | median)
   e=$(echo ${r[$op,enforce]} | tr ' ' '\n' | median)
-  printf '| %s | %s ns | %s ns | %s ns | %+d ns (%.2fx) |\n' "$op" "$b" "$m" "$e" "$((e - b))" "$(echo "$e / $b" | bc -l)"
+  l=$(echo ${r[$op,lock]} | tr ' ' '\n' | median)
+  printf '| %s | %s ns | %s ns | %s ns | %+d ns (%.2fx) | %s ns | %+d ns |\n' "$op" "$b" "$m" "$e" "$((e - b))" \
+    "$(echo "$e / $b" | bc -l)" "$l" "$((l - e))"
 done
+[[ $reload_runs -gt 0 ]] || exit 0
 sorted=$(printf '%s\n' "${reload_ms[@]}" | sort -n | tr '\n' ' ')
 echo
 echo "Policy reload in force inside a running sandbox (file write → first allowed open), 5 runs: ${sorted}ms; median $(printf '%s\n' "${reload_ms[@]}" | median) ms"

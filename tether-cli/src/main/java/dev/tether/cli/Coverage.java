@@ -29,6 +29,12 @@ record Coverage(String action, String layer, String mechanism) {
         out.add(new Coverage("FileOpen*", "enforce", fanotify
                 ? "fanotify FAN_OPEN_PERM on the sandbox's mounts, read/write from the syscall; forbidden inodes; read-only mounts"
                 : "NONE: fanotify permission events are refused here (tether refuses to start with a policy)"));
+        java.util.Optional<Probe> landlock = probes.stream().filter(p -> p.mechanism().equals("Landlock")).findFirst();
+        out.add(new Coverage("FileOpen*/ProcessExec", "--lock floor", landlock.filter(Probe::works)
+                .map(p -> "Landlock " + p.detail() + ": the union of the policy's permits, fixed per session"
+                        + " (network ports too from ABI 4)")
+                .orElse("NONE: Landlock is not available here (" + landlock.map(Probe::detail).orElse("not probed")
+                        + "); --lock refuses to start")));
         out.add(new Coverage("NetworkConnect", "monitor", "not yet implemented"));
         boolean connect = works(probes, "cgroup-BPF connect4") && works(probes, "cgroup-BPF connect6");
         out.add(new Coverage("NetworkConnect", "enforce", connect

@@ -55,6 +55,11 @@ public final class RunCommand implements Callable<Integer> {
         if (options.monitorOnly && options.policy != null) {
             throw new UserError("--monitor-only and --policy contradict each other: choose one");
         }
+        boolean lock = options.lock != null ? options.lock : Boolean.TRUE.equals(planned.settings().lock());
+        if (options.monitorOnly && lock) {
+            throw new UserError("--lock puts a Landlock floor under a policy, and --monitor-only has none: choose one"
+                    + (options.lock == null ? " (lock = true comes from the config; --no-lock turns it off)" : ""));
+        }
         if (options.monitorOnly) {
             err.println("tether: --monitor-only: nothing is enforced in this session");
         } else if (policy != null) {
@@ -66,7 +71,7 @@ public final class RunCommand implements Callable<Integer> {
             policy = ProjectPolicy.ensure(planned.projectDir(), planned.agentName(), err);
         }
         var sessionOptions = new SandboxSession.Options(command, planned.projectDir(), options.eventsFile, options.quiet,
-                policy, mode);
+                policy, mode, lock);
         return new SandboxSession(sessionOptions, planned.engine(), planned.agentName(), err, planned.forSession())
                 .controlPlane(controlPlane(options)).run();
     }

@@ -34,6 +34,13 @@ public interface PolicySnapshot {
      */
     java.util.List<NetworkRules.Rule> networkRules(Principal principal, String hostname, java.net.InetAddress address);
 
+    /**
+     * Where this policy's permits can reach for {@code principal} (file hierarchies per action,
+     * connect ports): never narrower than {@link #decide}, for a fixed allow-list floor such as
+     * Landlock under the exact decisions.
+     */
+    PermitBounds permitBounds(Principal principal);
+
     /** Every statement of the policy, in file order. */
     List<PolicyRef> statements();
 

@@ -38,6 +38,23 @@ public record SandboxPlan(String sessionId, List<String> command, Path projectDi
         }
     }
 
+    /**
+     * This plan with its command run through {@code wrapper} (a program mounted read-only from the
+     * host, which execs the rest of its arguments), given {@code wrapperArgs} and extra environment.
+     */
+    public SandboxPlan wrappedBy(BindMount wrapper, List<String> wrapperArgs, Map<String, String> extraEnv) {
+        List<BindMount> all = new java.util.ArrayList<>(mounts);
+        all.add(wrapper);
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(wrapper.target());
+        cmd.addAll(wrapperArgs);
+        cmd.addAll(command);
+        Map<String, String> e = new java.util.LinkedHashMap<>(env);
+        e.putAll(extraEnv);
+        return new SandboxPlan(sessionId, cmd, projectDir, workdir, e, hostname, root, all, publish, tty,
+                caCertificate, network, dnsUpstream, limits);
+    }
+
     /** This plan with {@code extra} mounted after its own mounts (so they win where they overlap). */
     public SandboxPlan withMounts(List<BindMount> extra) {
         List<BindMount> all = new java.util.ArrayList<>(mounts);

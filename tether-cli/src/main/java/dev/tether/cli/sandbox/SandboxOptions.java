@@ -58,6 +58,9 @@ public final class SandboxOptions {
     @Option(names = "--mode", paramLabel = "MODE", description = "enforce (default), shadow (record would-deny, allow) or permissive.")
     public String mode = "enforce";
 
+    @Option(names = "--lock", negatable = true, description = "Also put a Landlock ruleset under the policy: the union of its permits, fixed for the session (a reload cannot widen past it; forbids stay with the gate). Refuses to start without Landlock (default: config 'lock').")
+    public Boolean lock;
+
     @Option(names = {"--ui-listen", "--listen"}, paramLabel = "ADDR", description = "Where the session's Control UI and API listen: HOST:PORT, [V6]:PORT or PORT, loopback only (default: 127.0.0.1:18080).")
     public String uiListen;
 

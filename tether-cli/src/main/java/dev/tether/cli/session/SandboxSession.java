@@ -51,9 +51,14 @@ public final class SandboxSession {
      * @param eventsFile where to write one JSON line per event, or null
      * @param policyFile the Cedar policy to enforce, or null to only monitor
      */
-    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode) {
+    public record Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode,
+                          boolean lock) {
         public Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet) {
             this(command, projectDir, eventsFile, quiet, null, Mode.ENFORCE);
+        }
+
+        public Options(List<String> command, Path projectDir, Path eventsFile, boolean quiet, Path policyFile, Mode mode) {
+            this(command, projectDir, eventsFile, quiet, policyFile, mode, false);
         }
     }
 
@@ -169,7 +174,7 @@ public final class SandboxSession {
                      options.eventsFile(), options.quiet() ? null : err)) {
             var monitorStep = starting.fork(() -> startMonitor(libbpf, libc, cgroups, log::accept));
             var enforcementStep = options.policyFile() == null ? null : starting.fork(() -> SessionEnforcement.start(libc,
-                    libbpf, options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(),
+                    libbpf, options.policyFile(), principal, options.mode(), options.lock(), sessionId, cgroupPath, options.projectDir(),
                     bus::publish, err));
             var caStep = options.policyFile() == null ? null : starting.fork(() -> {
                 try {
@@ -285,7 +290,7 @@ public final class SandboxSession {
     private PreparedSandbox prepare(String sessionId, SessionEnforcement enforcement) {
         SandboxPlan plan = plans.apply(sessionId);
         if (enforcement != null) {
-            plan = plan.withMounts(enforcement.readOnlyMounts(plan.projectDir()));
+            plan = enforcement.locked(plan.withMounts(enforcement.readOnlyMounts(plan.projectDir())));
         }
         try {
             return PreparedSandbox.prepare(plan, engine);

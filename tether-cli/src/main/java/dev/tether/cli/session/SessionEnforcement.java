@@ -17,6 +17,9 @@ import dev.tether.kernel.enforce.PathAliases;
 import dev.tether.kernel.enforce.ProtectedFiles;
 import dev.tether.kernel.enforce.SessionPolicy;
 import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.ffm.Landlock;
+import dev.tether.kernel.landlock.LandlockFloor;
+import dev.tether.kernel.landlock.LandlockHelper;
 import dev.tether.kernel.ffm.NativeCallException;
 import dev.tether.policy.Finding;
 import dev.tether.policy.Mode;
@@ -63,11 +66,19 @@ public final class SessionEnforcement implements AutoCloseable {
     private volatile CgroupNetworkGuard.Options networkOptions = NETWORK;
     private long cgroupId;
     private boolean kernelLayersClosed;
+    /** {@code --lock}: the kernel's Landlock ABI (0: no floor), and the floor once the plan is known. */
+    private final int landlockAbi;
+    private final PathAliases aliases;
+    private volatile LandlockFloor floor;
+    private List<Integer> floorPorts = List.of();
 
     private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
                                FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
-                               String sessionId, PrintWriter err, ProtectedFiles protectedFiles) {
+                               String sessionId, PrintWriter err, ProtectedFiles protectedFiles, PathAliases aliases,
+                               int landlockAbi) {
         this.protectedFiles = protectedFiles;
+        this.aliases = aliases;
+        this.landlockAbi = landlockAbi;
         this.libc = libc;
         this.libbpf = libbpf;
         this.sink = sink;
@@ -111,6 +122,17 @@ public final class SessionEnforcement implements AutoCloseable {
     public static SessionEnforcement start(LibC libc, LibBpf libbpf, Path policyFile, Principal principal, Mode mode,
                                            String sessionId, String sessionCgroup, Path projectDir,
                                            Consumer<Event> sink, PrintWriter err) {
+        return start(libc, libbpf, policyFile, principal, mode, false, sessionId, sessionCgroup, projectDir, sink, err);
+    }
+
+    /**
+     * As above; with {@code lock}, the sandbox also gets a Landlock floor ({@link #locked}), and a
+     * kernel without Landlock (or with too old an ABI) refuses the session before anything starts.
+     */
+    public static SessionEnforcement start(LibC libc, LibBpf libbpf, Path policyFile, Principal principal, Mode mode,
+                                           boolean lock, String sessionId, String sessionCgroup, Path projectDir,
+                                           Consumer<Event> sink, PrintWriter err) {
+        int landlockAbi = lock ? landlockAbi(libc) : 0;
         PolicyHolder holder;
         try {
             holder = PolicyHolder.open(policyFile, null);
@@ -119,7 +141,8 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         ProtectedFiles protectedFiles = new ProtectedFiles().protectFromWrites(policyFile)
                 .protectFromOpens(TetherDirs.certificateAuthority().resolve("ca.key"));
-        FileAccessJudge judge = new FileAccessJudge(PathAliases.project(projectDir.toString()), protectedFiles);
+        PathAliases aliases = PathAliases.project(projectDir.toString());
+        FileAccessJudge judge = new FileAccessJudge(aliases, protectedFiles);
         SessionPolicy initial = new SessionPolicy(holder.current(), principal, mode);
         ForbiddenInodes forbidden = scan(projectDir, judge, initial, err);
         AtomicReference<SessionPolicy> policy = new AtomicReference<>(initial.withSnapshot(holder.current(), forbidden));
@@ -132,7 +155,7 @@ public final class SessionEnforcement implements AutoCloseable {
                     + e.getMessage() + "); 'tether doctor' shows what works here", SandboxSession.EXIT_TETHER_ERROR);
         }
         SessionEnforcement enforcement = new SessionEnforcement(libc, libbpf, holder, policy, gate, judge, projectDir,
-                sink, sessionId, err, protectedFiles);
+                sink, sessionId, err, protectedFiles, aliases, landlockAbi);
         holder.addListener(enforcement::onReload);
         try {
             holder.watch();
@@ -140,6 +163,91 @@ public final class SessionEnforcement implements AutoCloseable {
             err.println("tether: cannot watch " + policyFile + " for changes (" + e.getMessage() + "); reload disabled");
         }
         return enforcement;
+    }
+
+    private static int landlockAbi(LibC libc) {
+        int abi;
+        try {
+            abi = new Landlock(libc).abi();
+        } catch (NativeCallException e) {
+            throw new UserError("--lock needs Landlock, which this kernel does not offer (" + e.getErrnoDescription()
+                    + "; it must be built in and listed in the lsm= boot parameter); run without --lock to rely on the"
+                    + " fanotify gate alone, or see 'tether doctor'", SandboxSession.EXIT_TETHER_ERROR);
+        }
+        if (abi < LandlockFloor.MIN_ABI) {
+            throw new UserError("--lock needs Landlock ABI " + LandlockFloor.MIN_ABI + " or later; this kernel has ABI " + abi
+                    + ", which refuses every rename and link across directories", SandboxSession.EXIT_TETHER_ERROR);
+        }
+        return abi;
+    }
+
+    /**
+     * With {@code --lock}: the plan with its command wrapped by the {@code tether-landlock} helper
+     * (mounted read-only at {@link LandlockHelper#IN_SANDBOX}), which applies the floor derived
+     * from the policy in force and execs the command. Without, the plan unchanged.
+     */
+    public dev.tether.sandbox.SandboxPlan locked(dev.tether.sandbox.SandboxPlan plan) {
+        if (landlockAbi == 0) {
+            return plan;
+        }
+        // With a network the sandbox reaches the session's DNS forwarder (53) and the proxy (80/443).
+        floorPorts = plan.network() ? List.of(53, 80, 443) : List.of();
+        SessionPolicy p = policy.get();
+        LandlockFloor f = deriveFloor(p.snapshot());
+        String encoded;
+        try {
+            encoded = f.encode();
+        } catch (IllegalStateException e) {
+            throw new UserError("--lock: " + e.getMessage(), 2);
+        }
+        Path helper = LandlockHelper.install(dev.tether.sandbox.SessionFiles.dir(sessionId).resolve("tether-landlock"));
+        protectedFiles.trustForExec(helper, "tether's Landlock helper (--lock): it only takes rights away, then execs"
+                + " the command, whose exec is judged as usual");
+        floor = f;
+        err.println("tether: --lock: " + f.summary());
+        return plan.wrappedBy(new BindMount(helper, LandlockHelper.IN_SANDBOX, true), List.of("--"),
+                java.util.Map.of(LandlockFloor.ENVIRONMENT, encoded));
+    }
+
+    private LandlockFloor deriveFloor(dev.tether.policy.PolicySnapshot snapshot) {
+        try {
+            return LandlockFloor.derive(snapshot.permitBounds(policy.get().principal()), aliases, landlockAbi,
+                    FanotifyGate.UNMARKED_FS, floorPorts);
+        } catch (UnsupportedOperationException e) {
+            throw new UserError("--lock: " + e.getMessage(), SandboxSession.EXIT_TETHER_ERROR);
+        }
+    }
+
+    /** The session's Landlock floor, or null without {@code --lock}. */
+    public LandlockFloor floor() {
+        return floor;
+    }
+
+    /**
+     * A reload is in force at the gate; what it permits beyond the floor set at start stays
+     * denied by Landlock. Say so loudly, on stderr and in the audit trail, never pretend otherwise.
+     */
+    private void reportBeyondFloor(dev.tether.policy.PolicySnapshot next) {
+        LandlockFloor f = floor;
+        if (f == null) {
+            return;
+        }
+        List<String> beyond = f.deniedBeyond(deriveFloor(next));
+        if (beyond.isEmpty()) {
+            return;
+        }
+        String reason = "policy generation " + next.generation() + " permits more than the --lock floor set at session"
+                + " start; Landlock still denies (EACCES): " + String.join("; ", beyond);
+        err.println("tether: WARNING: " + reason);
+        try {
+            sink.accept(Event.builder(dev.tether.events.EventKind.ENFORCEMENT_GAP).timeNs(Event.nowNs()).session(sessionId)
+                    .principal(policy.get().principal().agent()).layer(dev.tether.events.EventLayer.LANDLOCK)
+                    .detail(new dev.tether.events.GapDetail("landlock", "FileOpen/ProcessExec/NetworkConnect", reason)
+                            .withinLimits())
+                    .build());
+        } catch (RuntimeException e) {
+            err.println("tether: cannot record the --lock gap event: " + e.getMessage());
+        }
     }
 
     /**
@@ -287,6 +395,9 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         gate.policyChanged();
         err.println("tether: mode is now " + mode.configName());
+        if (floor != null && mode != Mode.ENFORCE) {
+            err.println("tether: the --lock Landlock floor stays in force: paths outside it are still refused (EACCES)");
+        }
     }
 
     private synchronized void onReload(PolicyHolder.Reload reload) {
@@ -313,6 +424,7 @@ public final class SessionEnforcement implements AutoCloseable {
                 }
                 gate.policyChanged();
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
+                reportBeyondFloor(applied.current());
                 List<Path> newReadOnly = scanned.readOnlyPaths().stream()
                         .filter(p -> !before.forbidden().readOnlyPaths().contains(p)).toList();
                 if (!newReadOnly.isEmpty() && before.mode() == Mode.ENFORCE) {

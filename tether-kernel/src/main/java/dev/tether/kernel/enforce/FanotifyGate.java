@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  * Any failure while deciding answers DENY.
  */
 public final class FanotifyGate implements AutoCloseable {
-    private static final Set<String> UNMARKED_FS = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
+    /** File systems whose mounts get no mark: opens there are never judged (the Landlock floor leaves them open too). */
+    public static final Set<String> UNMARKED_FS = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
             "bpf", "tracefs", "debugfs", "securityfs", "pstore", "configfs", "fusectl", "hugetlbfs", "binfmt_misc");
     private static final int EVENT_HEADER = 24;
     private static final int BUFFER = 64 * 1024;

@@ -20,8 +20,10 @@ import java.util.stream.Collectors;
 public final class ProtectedFiles {
     private final List<Path> noWritePaths = new ArrayList<>();
     private final List<Path> noOpenPaths = new ArrayList<>();
+    private final java.util.Map<Path, String> trustedProgramPaths = new java.util.LinkedHashMap<>();
     private volatile Set<FileKey> noWrite = Set.of();
     private volatile Set<FileKey> noOpen = Set.of();
+    private volatile java.util.Map<FileKey, String> trustedPrograms = java.util.Map.of();
 
     public ProtectedFiles protectFromWrites(Path p) {
         noWritePaths.add(p);
@@ -35,8 +37,32 @@ public final class ProtectedFiles {
         return this;
     }
 
+    /**
+     * A program of tether's own that the sandbox may run whatever the policy says, because it can
+     * only take rights away (the {@code --lock} helper, which applies a Landlock ruleset and then
+     * execs the command, whose exec is judged as usual). It is mounted read-only into the sandbox.
+     *
+     * @param what how the approval names it
+     */
+    public ProtectedFiles trustForExec(Path p, String what) {
+        synchronized (this) {
+            trustedProgramPaths.put(p, what);
+            noWritePaths.add(p);
+        }
+        refresh();
+        return this;
+    }
+
+    /** What the trusted program with this identity is, or null when it is none of them. */
+    public String trustedProgram(FileKey key) {
+        return key == null ? null : trustedPrograms.get(key);
+    }
+
     /** Takes the identities of the protected paths again (after one was replaced). */
     public synchronized void refresh() {
+        java.util.Map<FileKey, String> trusted = new java.util.HashMap<>();
+        trustedProgramPaths.forEach((p, what) -> key(p).ifPresent(k -> trusted.put(k, what)));
+        trustedPrograms = java.util.Map.copyOf(trusted);
         noWrite = noWritePaths.stream().map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
         noOpen = noOpenPaths.stream().map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
     }

@@ -128,7 +128,7 @@ public final class KernelProbes {
 
     private Probe landlock() {
         try {
-            long abi = libc.syscall(LibC.SYS_LANDLOCK_CREATE_RULESET, 0, 0, 1 /* LANDLOCK_CREATE_RULESET_VERSION */);
+            long abi = new dev.tether.kernel.ffm.Landlock(libc).abi();
             return Probe.available("Landlock", "ABI " + abi);
         } catch (NativeCallException e) {
             return Probe.missing("Landlock", e.getErrnoDescription());

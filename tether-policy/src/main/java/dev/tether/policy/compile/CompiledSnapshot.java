@@ -305,6 +305,11 @@ public final class CompiledSnapshot implements PolicySnapshot {
     }
 
     @Override
+    public dev.tether.policy.PermitBounds permitBounds(Principal principal) {
+        return PermitBoundsBuilder.build(view(principal));
+    }
+
+    @Override
     public NetworkRules networkRules(Principal principal) {
         PrincipalView view = view(principal);
         return view.networkRules(() -> NetworkRulesBuilder.build(view.table(Action.NETWORK_CONNECT).all()));

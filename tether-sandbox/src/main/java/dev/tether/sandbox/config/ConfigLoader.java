@@ -28,7 +28,7 @@ public final class ConfigLoader {
     public static final Set<String> AGENTS = Set.of("claude", "codex", "gemini", "qwen", "opencode");
     public static final Set<String> ENGINES = Set.of("podman", "docker", "builtin");
     private static final List<String> SCALARS = List.of("engine", "image", "target_image", "policy", "ca_certificate",
-            "pids_limit", "memory");
+            "pids_limit", "memory", "lock");
     private static final List<String> TABLE_KEYS = List.of("envvars", "volumes");
     private static final List<String> ROOT_TABLES = List.of("tether", "leash", "volumes", "projects");
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
@@ -107,6 +107,7 @@ public final class ConfigLoader {
         Path ca = null;
         Long pids = null;
         Long memory = null;
+        Boolean lock = null;
         Map<String, String> envvars = new LinkedHashMap<>();
         Map<String, Boolean> agents = new LinkedHashMap<>();
         Map<String, String> volumes = new LinkedHashMap<>();
@@ -136,6 +137,7 @@ public final class ConfigLoader {
                 case "ca_certificate" -> ca = baseDir.resolve(expand(nonEmpty(root, path, file))).normalize();
                 case "pids_limit" -> pids = limit(root, path, file, false);
                 case "memory" -> memory = limit(root, path, file, true);
+                case "lock" -> lock = bool(root, path, file);
                 case "envvars" -> {
                     TomlTable e = table(root, path, file);
                     for (String k : e.keySet()) {
@@ -162,7 +164,7 @@ public final class ConfigLoader {
                 }
             }
         }
-        return new Settings(engine, image, policy, ca, envvars, agents, volumes, pids, memory);
+        return new Settings(engine, image, policy, ca, envvars, agents, volumes, pids, memory, lock);
     }
 
     /** Leash's volumes table: agent toggles ({@code codex = true}) and {@code "HOST" = "TARGET[:mode]"}. */

@@ -18,15 +18,22 @@ import java.util.Optional;
  *     inherited one (Leash: {@code "~/x" = false})
  * @param pidsLimit most tasks in the sandbox ({@code pids_limit}; 0 = no cap), or null for the default
  * @param memoryLimit most memory of the sandbox in bytes ({@code memory = "8g"}; 0 = no cap), or null for the default
+ * @param lock whether sessions put a Landlock floor under the policy ({@code lock = true}, as {@code --lock}), or null
  */
 public record Settings(String engine, String image, Path policy, Path caCertificate, Map<String, String> env,
-                       Map<String, Boolean> agentMounts, Map<String, String> volumes, Long pidsLimit, Long memoryLimit) {
+                       Map<String, Boolean> agentMounts, Map<String, String> volumes, Long pidsLimit, Long memoryLimit, Boolean lock) {
     public static final Settings EMPTY = new Settings(null, null, null, null, Map.of(), Map.of(), Map.of());
 
     /** Settings without limits of their own. */
     public Settings(String engine, String image, Path policy, Path caCertificate, Map<String, String> env,
                     Map<String, Boolean> agentMounts, Map<String, String> volumes) {
         this(engine, image, policy, caCertificate, env, agentMounts, volumes, null, null);
+    }
+
+    /** Settings without a lock setting of their own. */
+    public Settings(String engine, String image, Path policy, Path caCertificate, Map<String, String> env,
+                    Map<String, Boolean> agentMounts, Map<String, String> volumes, Long pidsLimit, Long memoryLimit) {
+        this(engine, image, policy, caCertificate, env, agentMounts, volumes, pidsLimit, memoryLimit, null);
     }
 
     public Settings {
@@ -45,7 +52,7 @@ public record Settings(String engine, String image, Path policy, Path caCertific
         v.putAll(over.volumes);
         return new Settings(first(over.engine, engine), first(over.image, image), first(over.policy, policy),
                 first(over.caCertificate, caCertificate), e, m, v, first(over.pidsLimit, pidsLimit),
-                first(over.memoryLimit, memoryLimit));
+                first(over.memoryLimit, memoryLimit), first(over.lock, lock));
     }
 
     /** Volume specs in effect ({@code HOST:TARGET[:mode]}), cancelled ones left out. */

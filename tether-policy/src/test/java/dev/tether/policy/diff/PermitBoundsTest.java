@@ -1,0 +1,132 @@
+package dev.tether.policy.diff;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.policy.Action;
+import dev.tether.policy.Decision;
+import dev.tether.policy.ExecRequest;
+import dev.tether.policy.FileRequest;
+import dev.tether.policy.LoadResult;
+import dev.tether.policy.NetworkRequest;
+import dev.tether.policy.PermitBounds;
+import dev.tether.policy.PermitBounds.PermittedPath;
+import dev.tether.policy.PolicyLoader;
+import dev.tether.policy.PolicySnapshot;
+import dev.tether.policy.Principal;
+import dev.tether.policy.Request;
+import dev.tether.policy.model.PathNames;
+import dev.tether.policy.principals.PrincipalDirectory;
+import dev.tether.policy.principals.PrincipalsFile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PermitBounds} is a floor an allow-list (Landlock) enforces under the exact decisions, so
+ * it must never be narrower than them: every request {@code decide} allows lies inside the bounds
+ * of its principal. Checked on random policy sets (the differential test's generator) and on
+ * hand-written cases that pin what the bounds are.
+ */
+class PermitBoundsTest {
+    private static final Principal WHO = new Principal("claude", "s1");
+
+    private static PolicySnapshot load(String text) {
+        LoadResult r = PolicyLoader.parse(text, "bounds.cedar");
+        assertThat(r).as("%s", r).isInstanceOf(LoadResult.Loaded.class);
+        return ((LoadResult.Loaded) r).snapshot();
+    }
+
+    static boolean covers(List<PermittedPath> bounds, String path) {
+        String p = PathNames.normalise(path);
+        for (PermittedPath b : bounds) {
+            if (b.path().equals(p) || b.hierarchy() && (b.path().equals("/") || p.startsWith(b.path() + "/"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void everyAllowedRequestOfRandomPoliciesLiesInsideTheBounds() {
+        long base = Long.getLong("tether.diff.seed", System.nanoTime());
+        PrincipalDirectory dir = PrincipalsFile.parse(RandomPolicies.PRINCIPALS_TOML, "principals.toml").directory();
+        List<String> failures = new ArrayList<>();
+        long allowed = 0;
+        for (int i = 0; i < 400 && failures.size() < 3; i++) {
+            long seed = base + i;
+            RandomGenerator rnd = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+            RandomPolicies gen = new RandomPolicies(rnd);
+            String text = gen.policySet(1 + rnd.nextInt(12));
+            if (!(PolicyLoader.parse(text, "random.cedar", dir) instanceof LoadResult.Loaded loaded)) {
+                continue;
+            }
+            PolicySnapshot snap = loaded.snapshot();
+            for (int k = 0; k < 300; k++) {
+                Request req = gen.request();
+                Decision d = snap.decide(req);
+                if (!d.allowed()) {
+                    continue;
+                }
+                PermitBounds b = snap.permitBounds(req.principal());
+                boolean inside = switch (req) {
+                    case FileRequest f when f.action() == Action.FILE_OPEN_READ_ONLY -> covers(b.reads(), f.path());
+                    case FileRequest f when f.action() == Action.FILE_OPEN_READ_WRITE -> covers(b.writes(), f.path());
+                    case ExecRequest x -> covers(b.execs(), x.path());
+                    case NetworkRequest n -> b.anyPort() || b.ports().stream().anyMatch(r -> n.port() >= r.from() && n.port() <= r.to());
+                    default -> true; // FileOpen (the gate never asks it) and MCP: no floor
+                };
+                allowed++;
+                if (!inside) {
+                    failures.add("seed " + seed + ": " + req + " allowed (" + d.reason() + ") outside " + b + "\n" + text);
+                    break;
+                }
+            }
+        }
+        assertThat(failures).as("base seed %d", base).isEmpty();
+        assertThat(allowed).as("allowed requests checked").isGreaterThan(1000);
+    }
+
+    @Test
+    void directoriesFilesAndUnboundedPermitsPerAction() {
+        PermitBounds b = load("""
+                permit (principal, action == Action::"FileOpenReadOnly", resource)
+                when { resource in [Dir::"/usr/", Dir::"/etc/"] || resource == File::"/dev/null" };
+                permit (principal, action in [Action::"FileOpenReadOnly", Action::"FileOpenReadWrite"], resource in Dir::"/workspace/");
+                @id("no-git") forbid (principal, action == Action::"FileOpenReadWrite", resource in Dir::"/workspace/.git/");
+                permit (principal, action == Action::"ProcessExec", resource) when { context.argv.contains("status") };
+                permit (principal == Agent::"codex", action == Action::"FileOpenReadWrite", resource in Dir::"/codex/");
+                """).permitBounds(WHO);
+        assertThat(b.reads()).extracting(PermittedPath::path, PermittedPath::hierarchy).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("/usr", true), org.assertj.core.groups.Tuple.tuple("/etc", true),
+                org.assertj.core.groups.Tuple.tuple("/dev/null", false), org.assertj.core.groups.Tuple.tuple("/workspace", true));
+        // The forbid is not subtracted (the gate keeps it); the other principal's permit is not there.
+        assertThat(b.writes()).extracting(PermittedPath::path).containsExactly("/workspace");
+        // A condition on argv bounds no path: the permit reaches everything.
+        assertThat(b.execs()).extracting(PermittedPath::path, PermittedPath::hierarchy)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("/", true));
+        assertThat(b.anyPort()).isFalse();
+        assertThat(b.ports()).isEmpty();
+    }
+
+    @Test
+    void portsComeFromHostAtomsAndAnyUnboundedPermitOpensAll() {
+        PermitBounds named = load("""
+                permit (principal, action == Action::"NetworkConnect", resource)
+                when { resource in [Host::"api.anthropic.com:443", Host::"10.0.0.1:22"] };
+                permit (principal, action == Action::"NetworkConnect", resource in Host::"*.corp.example:8443");
+                permit (principal, action == Action::"NetworkConnect", resource in Host::"db.example:5432")
+                when { resource in Host::"db.example:5433" };
+                """).permitBounds(WHO);
+        assertThat(named.anyPort()).isFalse();
+        assertThat(named.ports()).containsExactly(new PermitBounds.PortRange(22, 22), new PermitBounds.PortRange(443, 443),
+                new PermitBounds.PortRange(8443, 8443));
+
+        PermitBounds cidr = load("""
+                permit (principal, action == Action::"NetworkConnect", resource in Host::"api.anthropic.com:443");
+                permit (principal, action == Action::"NetworkConnect", resource in Net::"10.0.0.0/8");
+                """).permitBounds(WHO);
+        assertThat(cidr.anyPort()).as("a CIDR permit names no port").isTrue();
+    }
+}
