@@ -6,6 +6,8 @@ TETHER_REQ_BUILD=(
   "make|cmd:make"
   "bpftool|cmd:bpftool"
   "libbpf-dev|file:/usr/include/bpf/bpf_helpers.h"
+  "gcc|cmd:gcc"
+  "libc6-dev|file:/usr/include/stdlib.h"
 )
 TETHER_REQ_RUNTIME=(
   "libbpf1|lib:libbpf.so.1"
