@@ -1,54 +1,73 @@
 #!/usr/bin/env bash
 # Sandbox start-up: `tether run -- true` against `podman run --rm IMAGE true` (and the built-in
 # engine against bare bubblewrap), in the same invocation, warm (each command runs once before
-# timing). tether is measured with and without an AppCDS archive of its classes.
+# timing, commands interleaved round by round so load changes hit all of them alike). tether is
+# started by ./tether (TETHER_JAR=copy): its JVM options and AOT cache, trained by one session.
+# With BEFORE_JAR=path, an older tether.jar is measured in the same rounds, started as the old
+# launcher did (dynamic AppCDS archive, --enable-native-access on the command line).
 #
-#   sudo bench/startup/startup.sh [RUNS]        (default 15 runs per command; prints medians)
+#   sudo [BEFORE_JAR=old/tether.jar] bench/startup/startup.sh [RUNS]   (default 15; prints medians)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-15}"
 JAR="$ROOT/tether-cli/target/tether.jar"
 source "$ROOT/scripts/prerequisites.sh"
 JAVA="$(tether_find_java)"
-[[ -f "$JAR" ]] || (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
+"$ROOT/tether" --version >/dev/null # builds on first use (only the CLI's modules), outside the measurement
 WORK="$(mktemp -d /tmp/tether-bench.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-CDS="$WORK/tether.jsa"
-JAVA_OPTS=(--enable-native-access=ALL-UNNAMED)
+cp "$JAR" "$WORK/tether.jar"   # a build in the worktree during the run must not change what is measured
+JAR="$WORK/tether.jar"
+# tether as users start it: the launcher (./tether), on the copied jar, with its JVM options and
+# its AOT cache (JEP 483/514/515), which the launcher trains on the first session (run here once).
+TETHER=(env TETHER_JAR="$JAR" "$ROOT/tether")
 
-IMAGE="$("$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" image build --minimal 2>/dev/null | tail -n1)"
-# The AppCDS archive: written at the end of one training run, then mapped by every start.
-"$JAVA" "${JAVA_OPTS[@]}" -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" run --engine podman --image "$IMAGE" -q -- true >/dev/null 2>&1
-"$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine builtin -q -- true >/dev/null 2>&1
+IMAGE="$("${TETHER[@]}" image build --minimal 2>/dev/null | tail -n1)"
+"${TETHER[@]}" run --engine builtin -q -- true >/dev/null 2>&1
+[[ -f "$WORK/tether.aot" ]] || echo "warning: the launcher wrote no start-up cache; tether runs without one" >&2
 
-median_ms() { # command...: runs it RUNS times after one warm-up, prints the median wall time in ms
-  "$@" >/dev/null 2>&1 || true
-  local t=()
-  for ((i = 0; i < RUNS; i++)); do
-    local s e
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
-    t+=($(( (e - s) / 1000000 )))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
+names=() cmds=()
+add() { names+=("$1"); shift; cmds+=("$(printf '%q ' "$@")"); }
+add "podman run --rm IMAGE true (baseline)" \
+  podman --runtime=runc run --rm --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 "$IMAGE" true
+add "bwrap ... true (baseline)" \
+  bwrap --unshare-pid --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib64 /lib64 --symlink usr/lib /lib \
+  --proc /proc --dev /dev true
+if [[ -n "${BEFORE_JAR:-}" ]]; then
+  cp "$BEFORE_JAR" "$WORK/before.jar"
+  BEFORE=("$JAVA" --enable-native-access=ALL-UNNAMED -XX:SharedArchiveFile="$WORK/before.jsa" -Xlog:cds=off
+          -Xlog:cds+dynamic=off -jar "$WORK/before.jar")
+  "$JAVA" --enable-native-access=ALL-UNNAMED -XX:ArchiveClassesAtExit="$WORK/before.jsa" -Xlog:cds=off \
+    -Xlog:cds+dynamic=off -jar "$WORK/before.jar" run --engine builtin -q -- true >/dev/null 2>&1
+  add "before: tether run --engine podman -- true" "${BEFORE[@]}" run --engine podman --image "$IMAGE" -q -- true
+  add "before: tether run --engine builtin -- true" "${BEFORE[@]}" run --engine builtin -q -- true
+  add "before: tether run --engine builtin --no-network -- true" "${BEFORE[@]}" run --engine builtin --no-network -q -- true
+  add "before: java -jar tether.jar --version (JVM floor)" "${BEFORE[@]}" --version
+fi
+add "tether run --engine podman -- true" "${TETHER[@]}" run --engine podman --image "$IMAGE" -q -- true
+add "tether run --engine builtin -- true" "${TETHER[@]}" run --engine builtin -q -- true
+add "tether run --engine builtin --no-network -- true" "${TETHER[@]}" run --engine builtin --no-network -q -- true
+add "tether --version (JVM floor)" "${TETHER[@]}" --version
 
 cd "$WORK"
-podman_base=$(median_ms podman --runtime=runc run --rm --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 "$IMAGE" true)
-bwrap_base=$(median_ms bwrap --unshare-pid --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib64 /lib64 --symlink usr/lib /lib --proc /proc --dev /dev true)
-jvm_only=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" --version)
-t_podman=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" run --engine podman --image "$IMAGE" -q -- true)
-t_podman_cds=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine podman --image "$IMAGE" -q -- true)
-t_builtin=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" run --engine builtin -q -- true)
-t_builtin_cds=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine builtin -q -- true)
-t_builtin_nonet=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine builtin --no-network -q -- true)
+declare -A times
+for i in "${!cmds[@]}"; do eval "${cmds[$i]}" >/dev/null 2>&1 || true; done   # warm-up
+for ((r = 0; r < RUNS; r++)); do
+  for i in "${!cmds[@]}"; do
+    s=$(date +%s%N); eval "${cmds[$i]}" >/dev/null 2>&1 || true; e=$(date +%s%N)
+    times[$i]+="$(( (e - s) / 1000000 )) "
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
-echo "runs per command: $RUNS (median wall ms, warm)"
-printf '%-58s %6s\n' "podman run --rm IMAGE true (baseline)" "$podman_base"
-printf '%-58s %6s  (+%s vs podman)\n' "tether run --engine podman -- true" "$t_podman" "$((t_podman - podman_base))"
-printf '%-58s %6s  (+%s vs podman)\n' "tether run --engine podman -- true, AppCDS" "$t_podman_cds" "$((t_podman_cds - podman_base))"
-printf '%-58s %6s\n' "bwrap ... true (baseline)" "$bwrap_base"
-printf '%-58s %6s\n' "tether run --engine builtin -- true" "$t_builtin"
-printf '%-58s %6s\n' "tether run --engine builtin -- true, AppCDS" "$t_builtin_cds"
-printf '%-58s %6s\n' "tether run --engine builtin --no-network -- true, AppCDS" "$t_builtin_nonet"
-printf '%-58s %6s\n' "java -jar tether.jar --version, AppCDS (JVM floor)" "$jvm_only"
+echo "load average at the end: $(cat /proc/loadavg)"
+echo "runs per command: $RUNS (median wall ms, warm, interleaved)"
+base=$(median "${times[0]}")
+for i in "${!cmds[@]}"; do
+  m=$(median "${times[$i]}")
+  case "${names[$i]}" in
+    *"engine podman"*) printf '%-58s %6s  (+%s vs podman)\n' "${names[$i]}" "$m" "$((m - base))" ;;
+    *) printf '%-58s %6s\n' "${names[$i]}" "$m" ;;
+  esac
+done

@@ -30,7 +30,6 @@ WEB=10.252.0.1 MCP=10.252.1.1
 NS_WEB=tether-res-web NS_MCP=tether-res-mcp
 
 "$ROOT/tether" --version >/dev/null # builds tether on first use, outside any measurement
-CDS="$WORK/tether.jsa"
 rm -rf "$WORK"; mkdir -p "$WORK/results" "$CACHE"
 # A copy: a build in the same tree during the run must not swap the jar under the measurement.
 JAR="$WORK/tether.jar"
@@ -88,11 +87,10 @@ curl -sf -o /dev/null "http://$WEB/" || { echo "lab web server did not start: $(
 curl -s -o /dev/null "http://$MCP/mcp" || { echo "lab MCP server did not start: $(cat "$WORK/mcp.log")" >&2; exit 1; }
 
 export TETHER_AUDIT_DB="$WORK/audit.db"
-tether() {
-  "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$CDS" \
-    -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$JAR" "$@"
+tether() { # the launcher with the copied jar: same JVM options and start-up cache as a user gets
+  TETHER_JAR="$JAR" "$ROOT/tether" "$@"
 }
-# First run: creates tether's CA (the sandbox must trust it for the proxy's HTTPS) and the CDS archive.
+# First run: creates tether's CA (the sandbox must trust it for the proxy's HTTPS) and trains the start-up cache.
 mkdir -p "$WORK/first"
 (cd "$WORK/first" && tether run --engine builtin --monitor-only -q -- true) >"$WORK/first.log" 2>&1 \
   || { echo "tether's first run failed:" >&2; cat "$WORK/first.log" >&2; exit 1; }

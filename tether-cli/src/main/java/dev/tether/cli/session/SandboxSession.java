@@ -20,6 +20,7 @@ import dev.tether.events.EventKind;
 import dev.tether.events.SessionDetail;
 import dev.tether.policy.Mode;
 import dev.tether.policy.Principal;
+import dev.tether.proxy.ca.CertificateAuthority;
 import dev.tether.sandbox.CommandNotFoundException;
 import dev.tether.sandbox.PreparedSandbox;
 import dev.tether.sandbox.RootFs;
@@ -158,40 +159,76 @@ public final class SandboxSession {
         principal = new Principal(agentName, sessionId);
         err.println("tether: session " + sessionId + " (" + engine.name() + ", principal Agent::\"" + agentName + "\")");
         String cgroupPath = "/" + cgroups.mountPoint().relativize(cgroups.mountPoint().resolve(SandboxCgroup.PARENT).resolve(sessionId));
+        // The slow, independent steps start first and overlap: the monitor's BPF objects, the
+        // policy (compile, project scan, fanotify gate), the CA for the proxy. Their results are
+        // joined before anything runs in the sandbox; a failing step fails the session, and the
+        // scope closes what the other steps made (see ConcurrentSteps).
+        try (ConcurrentSteps starting = new ConcurrentSteps("tether-start-" + sessionId);
+             EventBus bus = new EventBus();
+             SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
+                     options.eventsFile(), options.quiet() ? null : err)) {
+            var monitorStep = starting.fork(() -> startMonitor(libbpf, libc, cgroups, log::accept));
+            var enforcementStep = options.policyFile() == null ? null : starting.fork(() -> SessionEnforcement.start(libc,
+                    libbpf, options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(),
+                    bus::publish, err));
+            var caStep = options.policyFile() == null ? null : starting.fork(() -> {
+                try {
+                    return SessionEnforcement.openCertificateAuthority();
+                } catch (java.io.IOException e) {
+                    throw new UserError("cannot start the session's proxy: " + e.getMessage(), EXIT_TETHER_ERROR);
+                }
+            });
+            return run(timings, starting, bus, log, monitorStep, enforcementStep, caStep, sessionId, cgroups, cgroupPath);
+        }
+    }
+
+    private int run(PhaseTimings timings, ConcurrentSteps starting, EventBus bus, SessionEventOutput log,
+                    ConcurrentSteps.Task<SandboxMonitor> monitorStep, ConcurrentSteps.Task<SessionEnforcement> enforcementStep,
+                    ConcurrentSteps.Task<CertificateAuthority> caStep, String sessionId, Cgroup2Hierarchy cgroups,
+                    String cgroupPath) {
         // Once the ring's loss is on the bus the store counts it: the control plane stops adding it.
         AtomicBoolean ringLossRecorded = new AtomicBoolean();
         try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
              CrashWatchdog watchdog = CrashWatchdog.start();
-             EventBus bus = new EventBus();
-             SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
-                     options.eventsFile(), options.quiet() ? null : err);
              SessionRecord record = SessionRecord.open(bus, log, err);
-             SandboxMonitor monitor = startMonitor(libbpf, libc, cgroups, log::accept);
+             SandboxMonitor monitor = starting.join(monitorStep);
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
-             SessionEnforcement enforcement = options.policyFile() == null ? null : SessionEnforcement.start(libc, libbpf,
-                     options.policyFile(), principal, options.mode(), sessionId, cgroupPath, options.projectDir(), bus::publish, err);
+             SessionEnforcement enforcement = enforcementStep == null ? null : starting.join(enforcementStep);
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
              SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
                      engine.name(), options.projectDir(), enforcement, cgroup,
-                     () -> ringLossRecorded.get() ? 0 : monitor.eventsLost() + monitor.programMisses(), bus, err)) {
+                     () -> ringLossRecorded.get() ? 0 : monitor.eventsLost() + monitor.programMisses(), bus, err);
+             // Closes before the cgroup and enforcement: a guard attach still running when the session fails is waited for.
+             ConcurrentSteps preparing = new ConcurrentSteps("tether-prepare-" + sessionId)) {
             timings.mark("lock, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
                     .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))
                     .build());
+            // The kernel guards load and attach while the sandbox is prepared (network namespace, mounts).
+            var guardsStep = enforcement == null ? null : preparing.fork(() -> {
+                enforcement.attachKernelGuards(cgroup);
+                return null;
+            });
+            int exit;
+            PreparedSandbox sandbox = prepare(sessionId, enforcement);
+            try {
+                if (guardsStep != null) {
+                    preparing.join(guardsStep);
+                }
+            } catch (RuntimeException e) {
+                sandbox.close();
+                throw e;
+            }
             if (enforcement == null) {
                 err.println("tether: no policy given: monitoring only, nothing is enforced");
             } else {
-                enforcement.attachKernelGuards(cgroup);
                 err.println("tether: enforcing " + options.policyFile() + " (" + options.mode().configName() + ")");
             }
-            timings.mark("kernel guards attached");
-            int exit;
-            PreparedSandbox sandbox = prepare(sessionId, enforcement);
-            timings.mark("sandbox prepared (network namespace, mounts)");
+            timings.mark("kernel guards attached while the sandbox was prepared (network namespace, mounts)");
             try (var signals = SignalForwarding.install(cgroup)) {
                 if (enforcement != null && sandbox.network().isPresent()) {
-                    enforcement.startProxy(sandbox.network().get(), bus);
+                    enforcement.startProxy(sandbox.network().get(), bus, starting.join(caStep));
                     enforcement.startDns(sandbox.network().get());
                 }
                 timings.mark("proxy and DNS started");
@@ -221,15 +258,26 @@ public final class SandboxSession {
             sandbox.close();
             cgroup.close();
             timings.mark("cgroup killed, sandbox and cgroup removed");
-            monitor.unregister(cgroup);
-            monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
+            // Nothing runs in the sandbox any more: the monitor and the enforcement layers drain side
+            // by side (each waits out a poll interval), all before the session's end is recorded.
+            try (ConcurrentSteps stopping = new ConcurrentSteps("tether-stop-" + sessionId)) {
+                var drained = stopping.fork(() -> {
+                    monitor.unregister(cgroup);
+                    monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
+                    return null;
+                });
+                if (enforcement != null) {
+                    enforcement.closeKernelLayers();
+                }
+                stopping.join(drained);
+            }
             long lost = monitor.eventsLost() + monitor.programMisses();
             ringLossRecorded.set(true);
             bus.publish(KernelEventMapper.ringBufferLoss(new KernelEventMapper.Attribution(sessionId, agentName), lost));
             bus.publish(Event.builder(EventKind.SESSION_END).timeNs(Event.nowNs()).session(sessionId).principal(agentName)
                     .detail(SessionDetail.end(exit)).build());
             record.finish(sessionId, exit);
-            timings.mark("monitor drained, summary");
+            timings.mark("monitor and guards drained, summary");
             return exit;
         }
     }

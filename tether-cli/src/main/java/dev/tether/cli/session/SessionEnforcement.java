@@ -62,6 +62,7 @@ public final class SessionEnforcement implements AutoCloseable {
     private volatile SessionDns dns;
     private volatile CgroupNetworkGuard.Options networkOptions = NETWORK;
     private long cgroupId;
+    private boolean kernelLayersClosed;
 
     private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
                                FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
@@ -190,15 +191,21 @@ public final class SessionEnforcement implements AutoCloseable {
     /**
      * Starts the session's proxy on the sandbox's gateway and steers its TCP 80/443 there; only
      * then does the kernel guard let those ports through to be decided by hostname.
+     *
+     * @param ca tether's CA ({@link #openCertificateAuthority}, read while the rest of the session starts)
      */
-    public void startProxy(SandboxNetwork network, EventBus bus) throws java.io.IOException {
-        CertificateAuthority ca = CertificateAuthority.openOrCreate(TetherDirs.certificateAuthority());
+    public void startProxy(SandboxNetwork network, EventBus bus, CertificateAuthority ca) throws java.io.IOException {
         proxy = SessionProxy.start(network, policy::get, bus, sessionId, ca);
         networkOptions = new CgroupNetworkGuard.Options(false, true, List.of(network.gateway4(), network.gateway6()));
         SessionPolicy p = policy.get();
         if (guard != null) {
             guard.apply(p.snapshot().networkRules(p.principal()), p.snapshot().generation(), p.mode(), networkOptions);
         }
+    }
+
+    /** Opens (on first use creates) tether's CA, which signs the proxy's certificates. */
+    public static CertificateAuthority openCertificateAuthority() throws IOException {
+        return CertificateAuthority.openOrCreate(TetherDirs.certificateAuthority());
     }
 
     /**
@@ -330,21 +337,44 @@ public final class SessionEnforcement implements AutoCloseable {
         return b.toString().stripTrailing();
     }
 
-    @Override
-    public void close() {
+    /**
+     * Once the sandbox is gone (its cgroup removed): closes the layers that watched it, so their
+     * last events reach the bus before the session's end is recorded. The DNS forwarder stops
+     * first (it pins addresses in the network guard), then the fanotify gate and both kernel
+     * guards drain and close side by side: their threads sit up to 200 ms (gate) and 100 ms
+     * (guards) in a poll before they see the stop, which in series was most of the teardown. With
+     * no process left, no permission event can reach the gate, so it does not touch the exec
+     * guard while that closes.
+     * Idempotent; {@link #close} closes whatever is left.
+     */
+    public synchronized void closeKernelLayers() {
+        if (kernelLayersClosed) {
+            return;
+        }
+        kernelLayersClosed = true;
         if (dns != null) {
             dns.close();
         }
+        try (ConcurrentSteps steps = new ConcurrentSteps("tether-stop-" + sessionId)) {
+            List<ConcurrentSteps.Task<Void>> closing = new java.util.ArrayList<>();
+            for (AutoCloseable layer : new AutoCloseable[] {gate, execGuard, guard}) {
+                if (layer != null) {
+                    closing.add(steps.fork(() -> {
+                        layer.close();
+                        return null;
+                    }));
+                }
+            }
+            closing.forEach(steps::join);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeKernelLayers();
         if (proxy != null) {
             proxy.close();
         }
-        if (execGuard != null) {
-            execGuard.close();
-        }
-        if (guard != null) {
-            guard.close();
-        }
-        gate.close();
         holder.close();
     }
 }
