@@ -124,6 +124,64 @@ public class EventJsonTest {
     }
 
     @Test
+    void theWrittenTimeFormParsesExactlyAsTheGeneralIsoParserDoes() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        for (int i = 0; i < 200_000; i++) {
+            long t = r.nextLong(); // every nanosecond time: years 1677 to 2262
+            String s = EventJson.formatTime(t);
+            java.time.Instant ref = java.time.Instant.parse(s);
+            assertThat(EventJson.parseTime(s)).as(s).isEqualTo(ref.getEpochSecond() * 1_000_000_000L + ref.getNano());
+        }
+        // Near misses of the fixed form: the same value as Instant.parse gives (it takes 24:00, a
+        // lowercase z and 23:59:60), or the same refusal.
+        for (String near : List.of("2025-02-29T00:00:00.000000000Z", "2024-02-30T00:00:00.000000000Z",
+                "2025-13-01T00:00:00.000000000Z", "2025-00-01T00:00:00.000000000Z", "2025-01-01T24:00:00.000000000Z",
+                "2025-01-01T00:60:00.000000000Z", "2025-01-01T00:00:60.000000000Z", "2025-01-01T00:00:00.00000000xZ",
+                "+025-01-01T00:00:00.000000000Z", "2025-01-01T00:00:00.000000000z", "2025-04-31T00:00:00.000000000Z",
+                "2025-01-01T23:59:60.000000000Z", "2025-01-01 00:00:00.000000000Z")) {
+            Long expected;
+            try {
+                java.time.Instant ref = java.time.Instant.parse(near);
+                expected = ref.getEpochSecond() * 1_000_000_000L + ref.getNano();
+            } catch (java.time.DateTimeException ex) {
+                expected = null;
+            }
+            if (expected == null) {
+                assertThatThrownBy(() -> EventJson.parseTime(near)).as(near).isInstanceOf(java.time.DateTimeException.class);
+            } else {
+                assertThat(EventJson.parseTime(near)).as(near).isEqualTo(expected);
+            }
+        }
+        assertThat(EventJson.parseTime("2024-02-29T23:59:59.999999999Z"))
+                .isEqualTo(java.time.Instant.parse("2024-02-29T23:59:59.999999999Z").getEpochSecond() * 1_000_000_000L + 999_999_999L);
+    }
+
+    @Test
+    void aDetailBeforeItsActionAndAnActionGivenTwiceAreReadCorrectlyOrRefused() {
+        Event e = oneOfEachKind().stream().filter(x -> x.detail() != null).findFirst().orElseThrow();
+        String written = json.write(e);
+        // the same event with "detail" moved to the front: read through the tree, same result
+        com.fasterxml.jackson.databind.node.ObjectNode n = (com.fasterxml.jackson.databind.node.ObjectNode) readTree(written);
+        com.fasterxml.jackson.databind.node.ObjectNode reordered = new ObjectMapper().createObjectNode();
+        reordered.set("detail", n.get("detail"));
+        n.fields().forEachRemaining(f -> { if (!f.getKey().equals("detail")) { reordered.set(f.getKey(), f.getValue()); } });
+        assertThat(json.read(reordered.toString())).isEqualTo(e);
+        // a second, different "action" after the detail: refused, not an event with a foreign detail
+        EventKind other = java.util.Arrays.stream(EventKind.values())
+                .filter(k -> k.detailType() != e.kind().detailType()).findFirst().orElseThrow();
+        String twice = written.substring(0, written.length() - 1) + ",\"action\":\"" + other.jsonName() + "\"}";
+        assertThatThrownBy(() -> json.read(twice)).isInstanceOf(EventFormatException.class);
+    }
+
+    private static JsonNode readTree(String s) {
+        try {
+            return new ObjectMapper().readTree(s);
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
     void flagsRoundTrip() {
         Event e = Event.builder(EventKind.FILE_OPEN).timeNs(5).flags(EnumSet.of(EventFlag.RESOURCE_ESCAPED, EventFlag.ARGV_TRUNCATED)).build();
         assertThat(json.write(e)).contains("\"flags\":[\"resource_escaped\",\"argv_truncated\"]");

@@ -248,6 +248,25 @@ class AuditEventSourceTest {
     }
 
     @Test
+    void aSessionWithMoreProcessEventsThanOnePageStillGivesFullChains() {
+        // 5,000 processes started by bash (more than one page of the tree's catch-up read), then a
+        // child of the last of them opens a file: its chain must know its parent, whose exec is
+        // beyond the first page the tree reads when it is first built.
+        List<Event> burst = new ArrayList<>();
+        burst.add(exec("s-burst", 1, 100, 1, "/usr/bin/bash", "bash"));
+        int n = 5_000;
+        for (int i = 1; i <= n; i++) {
+            burst.add(exec("s-burst", 1 + i, 100 + i, 100, "/usr/bin/sh", "sh"));
+        }
+        burst.add(exec("s-burst", n + 2, 9_000, 100 + n, "/usr/bin/cat", "cat"));
+        burst.add(file("s-burst", n + 3, 9_000, 100 + n, "cat", "/workspace/last", Verdict.ALLOW));
+        writer.append(burst);
+        ActivityEvent open = source().query(EventQuery.latest(1)).events().getFirst();
+        assertThat(open.resource()).isEqualTo("/workspace/last");
+        assertThat(open.processChain()).extracting(ProcessInfo::pid).containsExactly(9_000, 100 + n, 100);
+    }
+
+    @Test
     void aTextSearchThatFindsLittleAnswersWithACursorToGoOnFrom() {
         int n = AuditEventSource.QUERY_SCAN_BUDGET + 10_000;
         List<Event> batch = new ArrayList<>(8192);
