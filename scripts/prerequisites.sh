@@ -54,7 +54,9 @@ _tether_present() {
   case "$kind" in
     cmd) command -v "$what" >/dev/null 2>&1 || [[ -x "/usr/sbin/$what" || -x "/sbin/$what" ]] ;;
     file) [[ -e "$what" ]] ;;
-    lib) ldconfig -p 2>/dev/null | grep -q "$what" ;;
+    # not grep -q: it exits at the first match, ldconfig dies of SIGPIPE, and under the launcher's
+    # pipefail the library then looked missing now and then
+    lib) ldconfig -p 2>/dev/null | grep -F "$what" >/dev/null ;;
     *) return 1 ;;
   esac
 }
