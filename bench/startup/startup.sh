@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sandbox start-up: `tether run -- true` against `podman run --rm IMAGE true` (and the built-in
-# engine against bare bubblewrap), in the same invocation, warm (each command runs once before
+# Sandbox start-up: `tether run -- true` against `podman run --rm IMAGE true` (docker against
+# `docker run --rm IMAGE true` when dockerd runs; the built-in engine against bare bubblewrap),
+# in the same invocation, warm (each command runs once before
 # timing). tether is measured with and without an AppCDS archive of its classes.
 #
 #   sudo bench/startup/startup.sh [RUNS]        (default 15 runs per command; prints medians)
@@ -38,6 +39,11 @@ bwrap_base=$(median_ms bwrap --unshare-pid --ro-bind /usr /usr --symlink usr/bin
 jvm_only=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" --version)
 t_podman=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" run --engine podman --image "$IMAGE" -q -- true)
 t_podman_cds=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine podman --image "$IMAGE" -q -- true)
+if [[ -S /var/run/docker.sock ]] && docker version >/dev/null 2>&1; then
+  # `image build` above imported the image into docker too. Same ulimits as tether passes.
+  docker_base=$(median_ms docker run --rm --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 "$IMAGE" true)
+  t_docker=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine docker --image "$IMAGE" -q -- true)
+fi
 t_builtin=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" run --engine builtin -q -- true)
 t_builtin_cds=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine builtin -q -- true)
 t_builtin_nonet=$(median_ms "$JAVA" "${JAVA_OPTS[@]}" -XX:SharedArchiveFile="$CDS" -jar "$JAR" run --engine builtin --no-network -q -- true)
@@ -47,8 +53,15 @@ echo "runs per command: $RUNS (median wall ms, warm)"
 printf '%-58s %6s\n' "podman run --rm IMAGE true (baseline)" "$podman_base"
 printf '%-58s %6s  (+%s vs podman)\n' "tether run --engine podman -- true" "$t_podman" "$((t_podman - podman_base))"
 printf '%-58s %6s  (+%s vs podman)\n' "tether run --engine podman -- true, AppCDS" "$t_podman_cds" "$((t_podman_cds - podman_base))"
+if [[ -n "${docker_base:-}" ]]; then
+  printf '%-58s %6s\n' "docker run --rm IMAGE true (baseline)" "$docker_base"
+  printf '%-58s %6s  (+%s vs docker)\n' "tether run --engine docker -- true, AppCDS" "$t_docker" "$((t_docker - docker_base))"
+else
+  echo "docker: no dockerd running, not measured"
+fi
 printf '%-58s %6s\n' "bwrap ... true (baseline)" "$bwrap_base"
 printf '%-58s %6s\n' "tether run --engine builtin -- true" "$t_builtin"
 printf '%-58s %6s\n' "tether run --engine builtin -- true, AppCDS" "$t_builtin_cds"
 printf '%-58s %6s\n' "tether run --engine builtin --no-network -- true, AppCDS" "$t_builtin_nonet"
 printf '%-58s %6s\n' "java -jar tether.jar --version, AppCDS (JVM floor)" "$jvm_only"
+echo "load average: $(cat /proc/loadavg)"
