@@ -30,6 +30,7 @@ TETHER_REQ_TEST=(
   "curl|cmd:curl"
   "nodejs|cmd:node"
   "npm|cmd:npm"
+  "docker.io|cmd:dockerd"
 )
 
 tether_find_java() {
@@ -105,6 +106,7 @@ tether_ensure_packages() {
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 || return 1
   tether_configure_podman
+  tether_start_dockerd
   local still
   still="$(tether_missing "$@" | tr '\n' ' ')"
   if [[ -n "${still// /}" ]]; then
@@ -130,4 +132,30 @@ tether_configure_podman() {
       echo "events_logger = \"file\""
     } >> "$conf"
   fi
+}
+
+# The docker engine's tests need a running dockerd. Hosts without systemd (CI, these VMs) do not
+# start it on install: start it in the background with a log file and wait for its socket. Once
+# started, dockerd puts its chains into iptables' FORWARD (policy DROP if it had to turn on IP
+# forwarding itself); tether lets its sandboxes through DOCKER-USER (docs/sandbox.md).
+tether_start_dockerd() {
+  command -v dockerd >/dev/null 2>&1 || [[ -x /usr/sbin/dockerd ]] || return 0
+  [[ $EUID -eq 0 ]] || return 0
+  if [[ -S /var/run/docker.sock ]] && docker version >/dev/null 2>&1; then
+    return 0
+  fi
+  local log=/var/log/tether-dockerd.log
+  echo "tether: starting dockerd in the background (log: $log)..." >&2
+  nohup dockerd >"$log" 2>&1 </dev/null &
+  local i
+  for i in $(seq 1 60); do
+    if [[ -S /var/run/docker.sock ]] && docker version >/dev/null 2>&1; then
+      echo "tether: dockerd is up ($((i / 2)) s)" >&2
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "tether: dockerd did not answer within 30 s; see $log (docker tests will be skipped)" >&2
+  tail -5 "$log" >&2 || true
+  return 0
 }

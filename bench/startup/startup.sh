@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sandbox start-up: `tether run -- true` against `podman run --rm IMAGE true` (and the built-in
-# engine against bare bubblewrap), in the same invocation, warm (each command runs once before
+# Sandbox start-up: `tether run -- true` against `podman run --rm IMAGE true` (docker against
+# `docker run --rm IMAGE true` when dockerd runs; the built-in engine against bare bubblewrap), in
+# the same invocation, warm (each command runs once before
 # timing, commands interleaved round by round so load changes hit all of them alike). tether is
 # started by ./tether (TETHER_JAR=copy): its JVM options and AOT cache, trained by one session.
 # With BEFORE_JAR=path, an older tether.jar is measured in the same rounds, started as the old
@@ -48,6 +49,14 @@ add "tether run --engine podman -- true" "${TETHER[@]}" run --engine podman --im
 add "tether run --engine builtin -- true" "${TETHER[@]}" run --engine builtin -q -- true
 add "tether run --engine builtin --no-network -- true" "${TETHER[@]}" run --engine builtin --no-network -q -- true
 add "tether --version (JVM floor)" "${TETHER[@]}" --version
+if [[ -S /var/run/docker.sock ]] && docker version >/dev/null 2>&1; then
+  # `image build` above imported the image into docker too. Same ulimits as tether passes.
+  add "docker run --rm IMAGE true (baseline)" \
+    docker run --rm --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 "$IMAGE" true
+  add "tether run --engine docker -- true" "${TETHER[@]}" run --engine docker --image "$IMAGE" -q -- true
+else
+  echo "docker: no dockerd running, not measured" >&2
+fi
 
 cd "$WORK"
 declare -A times
@@ -68,6 +77,8 @@ for i in "${!cmds[@]}"; do
   m=$(median "${times[$i]}")
   case "${names[$i]}" in
     *"engine podman"*) printf '%-58s %6s  (+%s vs podman)\n' "${names[$i]}" "$m" "$((m - base))" ;;
+    "docker run"*) docker_base=$m; printf '%-58s %6s\n' "${names[$i]}" "$m" ;;
+    *"engine docker"*) printf '%-58s %6s  (+%s vs docker)\n' "${names[$i]}" "$m" "$((m - ${docker_base:-0}))" ;;
     *) printf '%-58s %6s\n' "${names[$i]}" "$m" ;;
   esac
 done

@@ -40,7 +40,7 @@ public final class ImageCommand implements Runnable {
         @Option(names = "--minimal", description = "Only a small base system with CA certificates (no Node, no agents): for tests and custom commands.")
         boolean minimal;
 
-        @Option(names = "--no-import", description = "Build the root file system only (for the built-in engine), do not import into podman.")
+        @Option(names = "--no-import", description = "Build the root file system only (for the built-in engine), do not import into podman/docker.")
         boolean noImport;
 
         @Option(names = "--store", paramLabel = "DIR", description = "Where images and caches live (default: /var/lib/tether).")
@@ -64,13 +64,19 @@ public final class ImageCommand implements Runnable {
                 }
                 recipe = ImageRecipe.agents(list.stream().distinct().toList());
             }
-            ContainerEngine podman = ContainerEngine.detect(EngineKind.PODMAN);
-            Path podmanBinary = noImport || podman.unavailableReason() != null ? null : podman.binary();
+            // Imported into every container engine that runs here, under the same reference.
+            List<ContainerEngine> engines = new ArrayList<>();
+            for (EngineKind kind : EngineKind.values()) {
+                ContainerEngine e = ContainerEngine.detect(kind);
+                if (!noImport && e.unavailableReason() == null) {
+                    engines.add(e);
+                }
+            }
             long t0 = System.nanoTime();
             BuiltImage image;
             try {
                 image = new ImageBuilder(new ImageStore(store), new ConsoleProgress(err), System.getenv())
-                        .build(recipe, podmanBinary, !minimal);
+                        .build(recipe, engines, !minimal);
             } catch (java.io.UncheckedIOException e) {
                 throw new UserError(e.getMessage(), 1);
             }

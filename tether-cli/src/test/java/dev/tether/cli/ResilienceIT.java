@@ -657,21 +657,25 @@ class ResilienceIT {
     // ---------------------------------------------------------------- fork and memory bombs
 
     private List<String> engineArgs(String engine) throws Exception {
-        if (engine.equals("podman")) {
-            assumeTrue(Files.isExecutable(Path.of("/usr/bin/podman")), "podman is not installed (/usr/bin/podman)");
+        if (!engine.equals("builtin")) {
+            if (engine.equals("docker")) {
+                assumeTrue(SandboxEnginesIT.dockerRuns(), "no docker daemon runs here (/var/run/docker.sock)");
+            } else {
+                assumeTrue(Files.isExecutable(Path.of("/usr/bin/podman")), "podman is not installed (/usr/bin/podman)");
+            }
             if (minimalImage == null) {
                 var r = TetherProcess.run(Path.of("."), Duration.ofMinutes(10), "image", "build", "--minimal");
                 assertThat(r.exit()).as(r.stderr()).isZero();
                 minimalImage = r.stdout().strip().lines().reduce((x, y) -> y).orElseThrow();
             }
             // The image's paths differ from the host's: every layer runs and records, none blocks.
-            return List.of("--engine", "podman", "--image", minimalImage, "--mode", "permissive", "--policy", policy());
+            return List.of("--engine", engine, "--image", minimalImage, "--mode", "permissive", "--policy", policy());
         }
         return List.of("--engine", "builtin", "--policy", policy());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"builtin", "podman"})
+    @ValueSource(strings = {"builtin", "podman", "docker"})
     void aForkBombIsContainedByTheTaskLimit(String engine) throws Exception {
         int limit = 256;
         List<String> args = new ArrayList<>(List.of("run", "-q", "--pids-limit", Integer.toString(limit)));
@@ -708,7 +712,7 @@ class ResilienceIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"builtin", "podman"})
+    @ValueSource(strings = {"builtin", "podman", "docker"})
     void aMemoryBombIsContainedByTheMemoryLimit(String engine) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "-q", "--memory", "128m"));
         args.addAll(engineArgs(engine));

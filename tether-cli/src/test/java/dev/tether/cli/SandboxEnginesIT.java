@@ -38,7 +38,8 @@ class SandboxEnginesIT {
     @BeforeAll
     static void buildSmallImage() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "sandbox engine tests need root (cgroups, namespaces, podman)");
-        if (Files.isExecutable(Path.of("/usr/bin/podman"))) {
+        if (Files.isExecutable(Path.of("/usr/bin/podman")) || dockerRuns()) {
+            // Imported into every engine that runs here (podman and docker), under one reference.
             var r = TetherProcess.run(Path.of("."), Duration.ofMinutes(10), "image", "build", "--minimal");
             assertThat(r.exit()).as(r.stderr()).isZero();
             minimalImage = r.stdout().strip().lines().reduce((a, b) -> b).orElseThrow();
@@ -51,10 +52,18 @@ class SandboxEnginesIT {
         // network and image paths these tests exercise; permissive mode keeps every layer running
         // (and recording) without blocking. EnforcementIT tests the blocking.
         if (engine.equals("podman")) {
-            assumeTrue(minimalImage != null, "podman is not installed (/usr/bin/podman): podman tests skipped");
+            assumeTrue(Files.isExecutable(Path.of("/usr/bin/podman")), "podman is not installed (/usr/bin/podman): podman tests skipped");
             return List.of("--engine", "podman", "--image", minimalImage, "--mode", "permissive");
         }
+        if (engine.equals("docker")) {
+            assumeTrue(dockerRuns(), "no docker daemon runs here (/var/run/docker.sock): docker tests skipped");
+            return List.of("--engine", "docker", "--image", minimalImage, "--mode", "permissive");
+        }
         return List.of("--engine", "builtin", "--mode", "permissive");
+    }
+
+    static boolean dockerRuns() {
+        return Files.exists(Path.of("/var/run/docker.sock"));
     }
 
     private TetherProcess.Result tether(String engine, String... rest) throws Exception {
@@ -70,7 +79,7 @@ class SandboxEnginesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"podman", "builtin"})
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void workspaceEnvironmentAndExitCode(String engine) throws Exception {
         Path events = project.resolve("events.jsonl");
         var r = tether(engine, "--events", events.toString(), "-e", "GREETING=hello there", "-e", "PATH", "-q", "--",
@@ -87,7 +96,7 @@ class SandboxEnginesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"podman", "builtin"})
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void aTerminalWithItsSizeAndCtrlC(String engine) throws Exception {
         // script(1) gives tether a pseudo-terminal of 40x120; Ctrl-C is typed into it.
         String cmd = "stty rows 40 cols 120; exec " + String.join(" ", TetherProcess.command()) + " run "
@@ -122,8 +131,8 @@ class SandboxEnginesIT {
         reader.join();
         String text = snapshot(out);
         assertThat(text).contains("IS-A-TERMINAL").contains("40 120");
-        if (engine.equals("podman")) {
-            // podman -t: the command has a terminal of its own and gets the SIGINT.
+        if (!engine.equals("builtin")) {
+            // podman/docker -t: the command has a terminal of its own and gets the SIGINT.
             assertThat(text).contains("got-sigint");
             assertThat(p.exitValue()).as(text).isEqualTo(42);
         } else {
@@ -140,7 +149,7 @@ class SandboxEnginesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"podman", "builtin"})
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void egressWorksButTheHostsOwnServicesDoNotAnswer(String engine) throws Exception {
         try (ServerSocket loopback = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              ServerSocket wildcard = new ServerSocket()) {
@@ -157,8 +166,47 @@ class SandboxEnginesIT {
         }
     }
 
+    /**
+     * With dockerd on the host (its FORWARD chains, and policy DROP when it turned forwarding on
+     * itself), every engine's sandbox is let through DOCKER-USER for as long as it runs, and the
+     * rules go with the session.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"podman", "builtin"})
+    @ValueSource(strings = {"podman", "docker", "builtin"})
+    void withDockerOnTheHostTheSessionIsLetThroughDockerUser(String engine) throws Exception {
+        List<String> options = engine(engine);
+        assumeTrue(dockerRuns(), "no docker daemon runs here: nothing of docker's to cooperate with");
+        String script = "echo $TETHER_SESSION > /workspace/id; while [ ! -e /workspace/go ]; do sleep 0.1; done;"
+                + " getent hosts deb.debian.org >/dev/null && echo DNS-OK";
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(options);
+        args.addAll(List.of("-q", "--", "sh", "-c", script));
+        var run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!Files.exists(project.resolve("id")) && System.nanoTime() < deadline && !run.isDone()) {
+            Thread.sleep(50);
+        }
+        assertThat(project.resolve("id")).as(run.isDone() ? run.join().stderr() : "sandbox did not start").exists();
+        String session = Files.readString(project.resolve("id")).strip();
+        String rules = forwardRules();
+        Files.writeString(project.resolve("go"), "");
+        var r = run.join();
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("DNS-OK");
+        assertThat(rules.lines().filter(l -> l.startsWith("-A DOCKER-USER") && l.contains("tether-" + session)).toList())
+                .as(rules).hasSize(2).anyMatch(l -> l.contains("-i tth") && l.endsWith("-j ACCEPT"))
+                .anyMatch(l -> l.contains("-o tth") && l.contains("RELATED,ESTABLISHED") && l.endsWith("-j ACCEPT"));
+        assertNothingLeft(session);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void killMinusNineOfTetherLeavesNothingBehind(String engine) throws Exception {
         List<String> cmd = new ArrayList<>(TetherProcess.command());
         cmd.add("run");
@@ -187,7 +235,7 @@ class SandboxEnginesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"podman", "builtin"})
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void twoSandboxesAtOnceHaveTheirOwnPrincipalsAddressesAndDecisions(String engine) throws Exception {
         Path a = Files.createDirectory(project.resolve("a"));
         Path b = Files.createDirectory(project.resolve("b"));
@@ -231,15 +279,36 @@ class SandboxEnginesIT {
         }
     }
 
+    /** A container of the session in podman or docker (docker's network holder included). */
     private static boolean containerExists(String session) throws Exception {
-        if (!Files.isExecutable(Path.of("/usr/bin/podman"))) {
-            return false;
+        List<String> engines = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/podman"))) {
+            engines.add("podman");
         }
-        Process p = new ProcessBuilder("podman", "ps", "-a", "-q", "--filter", "label=dev.tether.session=" + session)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        p.waitFor();
-        return !out.isEmpty();
+        if (dockerRuns()) {
+            engines.add("docker");
+        }
+        for (String engine : engines) {
+            Process p = new ProcessBuilder(engine, "ps", "-a", "-q", "--filter", "label=dev.tether.session=" + session)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            p.waitFor();
+            if (!out.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The host's iptables FORWARD-side rules (DOCKER-USER when docker runs, and FORWARD). */
+    static String forwardRules() throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (String chain : List.of("DOCKER-USER", "FORWARD")) {
+            Process p = new ProcessBuilder("iptables", "-w", "5", "-S", chain).redirectErrorStream(true).start();
+            all.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            p.waitFor();
+        }
+        return all.toString();
     }
 
     /** Live (not zombie) processes whose cgroup names the session, as "pid state cmdline | cgroup". */
@@ -279,6 +348,7 @@ class SandboxEnginesIT {
         String tables = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         nft.waitFor();
         assertThat(tables).doesNotContain("tether_" + session.replace('-', '_'));
+        assertThat(forwardRules()).as("iptables rules of " + session).doesNotContain("tether-" + session);
         // No process of this session survives (other sessions' or other tools' processes are not ours).
         // Processes still exiting (zombies, or a task between exit and reap) get a few seconds.
         List<String> survivors = sessionProcesses(session);

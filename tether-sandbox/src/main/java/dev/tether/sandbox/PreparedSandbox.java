@@ -13,30 +13,44 @@ public final class PreparedSandbox implements AutoCloseable {
     private final SandboxPlan plan;
     private final SandboxEngine engine;
     private final SandboxNetwork network;
+    private final SandboxEngine.NetworkHolder networkHolder;
     private SandboxProcess process;
     private PortPublisher publisher;
 
-    private PreparedSandbox(SandboxPlan plan, SandboxEngine engine, SandboxNetwork network) {
+    private PreparedSandbox(SandboxPlan plan, SandboxEngine engine, SandboxNetwork network,
+                            SandboxEngine.NetworkHolder networkHolder) {
         this.plan = plan;
         this.engine = engine;
         this.network = network;
+        this.networkHolder = networkHolder;
     }
 
-    /** Creates the sandbox's network namespace (when the plan wants one). */
+    /**
+     * Creates the sandbox's network namespace (when the plan wants one): tether's own, or, for an
+     * engine that cannot join a namespace file, the one the engine's holder owns, configured the same way.
+     */
     public static PreparedSandbox prepare(SandboxPlan plan, SandboxEngine engine) {
-        SandboxNetwork net = null;
-        if (plan.network()) {
-            net = SandboxNetwork.create(plan.sessionId(), plan.hostname());
-            try {
-                if (plan.dnsUpstream() != null) {
-                    net.forwardDnsUpstream(plan.dnsUpstream());
-                }
-            } catch (RuntimeException e) {
-                net.close();
-                throw e;
-            }
+        if (!plan.network()) {
+            return new PreparedSandbox(plan, engine, null, null);
         }
-        return new PreparedSandbox(plan, engine, net);
+        SandboxEngine.NetworkHolder holder = engine.holdNetwork(plan).orElse(null);
+        SandboxNetwork net = null;
+        try {
+            net = holder == null ? SandboxNetwork.create(plan.sessionId(), plan.hostname())
+                    : SandboxNetwork.adopt(plan.sessionId(), plan.hostname(), holder.namespace());
+            if (plan.dnsUpstream() != null) {
+                net.forwardDnsUpstream(plan.dnsUpstream());
+            }
+        } catch (RuntimeException e) {
+            if (net != null) {
+                net.close();
+            }
+            if (holder != null) {
+                holder.close();
+            }
+            throw e;
+        }
+        return new PreparedSandbox(plan, engine, net, holder);
     }
 
     public SandboxPlan plan() {
@@ -85,6 +99,9 @@ public final class PreparedSandbox implements AutoCloseable {
         }
         if (network != null) {
             network.close();
+        }
+        if (networkHolder != null) {
+            networkHolder.close();
         }
         SessionFiles.delete(plan.sessionId());
     }

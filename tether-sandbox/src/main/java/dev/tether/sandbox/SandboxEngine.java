@@ -15,6 +15,24 @@ public interface SandboxEngine {
      */
     SandboxProcess launch(SandboxSpec spec, StartHook beforeCommand);
 
+    /**
+     * For an engine that cannot join a namespace file (docker): starts what owns the sandbox's
+     * network namespace before tether configures it. Empty for engines that join the namespace
+     * tether creates ({@code ip netns add}).
+     */
+    default java.util.Optional<NetworkHolder> holdNetwork(SandboxPlan plan) {
+        return java.util.Optional.empty();
+    }
+
+    /** Something the engine runs to own a network namespace; {@link #close} removes it. */
+    interface NetworkHolder extends AutoCloseable {
+        /** The namespace file, e.g. {@code /proc/PID/ns/net}. */
+        java.nio.file.Path namespace();
+
+        @Override
+        void close();
+    }
+
     /** Called with the host pid of the sandbox's first process; a failure aborts the launch. */
     @FunctionalInterface
     interface StartHook {

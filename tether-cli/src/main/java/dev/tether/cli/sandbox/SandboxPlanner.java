@@ -16,10 +16,12 @@ import dev.tether.sandbox.config.Settings;
 import dev.tether.sandbox.config.TetherConfig;
 import dev.tether.sandbox.limits.SessionLimits;
 import dev.tether.sandbox.image.BuiltImage;
+import dev.tether.sandbox.image.ImageBuilder;
 import dev.tether.sandbox.image.ImageStore;
 import dev.tether.sandbox.net.PublishedPort;
 import dev.tether.sandbox.net.SandboxNetwork;
 import dev.tether.sandbox.oci.ContainerEngine;
+import dev.tether.sandbox.oci.EngineKind;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -93,6 +95,14 @@ public final class SandboxPlanner {
                 }
             } else {
                 root = new RootFs.Image(image);
+            }
+            ContainerEngine container = (ContainerEngine) engine;
+            if (root instanceof RootFs.Image img && container.kind() == EngineKind.DOCKER && container.unavailableReason() == null
+                    && !ImageBuilder.hasImage(container, img.reference())) {
+                // No registry here: docker has only what was imported into it.
+                throw new UserError("docker has no image " + img.reference() + (store.byReference(img.reference()).isPresent()
+                        ? ": run 'tether image build' again, which imports it into every engine running now"
+                        : ": import it into docker, or run 'tether image build'"), SandboxSession.EXIT_TETHER_ERROR);
             }
         } else if (image != null) {
             Path dir = Path.of(image);

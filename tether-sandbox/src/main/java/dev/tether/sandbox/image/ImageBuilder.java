@@ -1,6 +1,8 @@
 package dev.tether.sandbox.image;
 
 import dev.tether.sandbox.agent.Agent;
+import dev.tether.sandbox.oci.ContainerEngine;
+import dev.tether.sandbox.oci.EngineKind;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,11 +50,12 @@ public final class ImageBuilder {
     }
 
     /**
-     * Builds {@code recipe} (or reuses it) and imports it into {@code podman} when given.
+     * Builds {@code recipe} (or reuses it) and imports it into each of {@code engines} (podman,
+     * docker) that does not have it yet, under the same reference.
      *
-     * @param podman the podman binary, or null to build the rootfs only (built-in engine)
+     * @param engines the container engines to import into; empty to build the rootfs only (built-in engine)
      */
-    public BuiltImage build(ImageRecipe recipe, Path podman, boolean makeDefault) {
+    public BuiltImage build(ImageRecipe recipe, List<ContainerEngine> engines, boolean makeDefault) {
         try {
             Files.createDirectories(store.root());
         } catch (IOException e) {
@@ -60,7 +63,7 @@ public final class ImageBuilder {
         }
         try (FileChannel ch = FileChannel.open(store.root().resolve("build.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {
-            BuiltImage image = buildLocked(recipe, podman);
+            BuiltImage image = buildLocked(recipe, engines);
             if (makeDefault) {
                 store.setDefault(recipe.hash());
             }
@@ -70,7 +73,7 @@ public final class ImageBuilder {
         }
     }
 
-    private BuiltImage buildLocked(ImageRecipe recipe, Path podman) throws IOException {
+    private BuiltImage buildLocked(ImageRecipe recipe, List<ContainerEngine> engines) throws IOException {
         int total = recipe.agents().isEmpty() ? (recipe.node() == null ? 3 : 4) : 5;
         int step = 0;
         var existing = store.find(recipe.hash());
@@ -106,15 +109,18 @@ public final class ImageBuilder {
             Files.move(partial, dir.resolve("rootfs"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             store.writeManifest(recipe, versions, false);
         }
-        progress.step(++step, total, "import into podman as " + recipe.reference());
+        progress.step(++step, total, "import into " + (engines.isEmpty() ? "podman/docker"
+                : String.join(" and ", engines.stream().map(ContainerEngine::name).toList())) + " as " + recipe.reference());
         boolean imported = false;
-        if (podman == null) {
-            progress.done("skipped: no podman (the built-in engine runs the root file system directly)");
-        } else if (exitOf(new ProcessBuilder(podman.toString(), "image", "exists", recipe.reference()).start()) == 0) {
-            progress.done("already imported");
-            imported = true;
-        } else {
-            importInto(podman, recipe);
+        if (engines.isEmpty()) {
+            progress.done("skipped: no container engine (the built-in engine runs the root file system directly)");
+        }
+        for (ContainerEngine engine : engines) {
+            if (hasImage(engine, recipe.reference())) {
+                progress.done("already in " + engine.name());
+            } else {
+                importInto(engine, recipe);
+            }
             imported = true;
         }
         store.writeManifest(recipe, versions, imported);
@@ -206,13 +212,28 @@ public final class ImageBuilder {
         return a;
     }
 
-    private void importInto(Path podman, ImageRecipe recipe) throws IOException {
+    /** Whether {@code engine} has an image called {@code reference} ({@code image inspect}: podman and docker). */
+    public static boolean hasImage(ContainerEngine engine, String reference) {
+        try {
+            Process p = new ProcessBuilder(engine.binary().toString(), "image", "inspect", "--format", "{{.Id}}", reference)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return exitOf(p) == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void importInto(ContainerEngine engine, ImageRecipe recipe) throws IOException {
         Path rootfs = store.imageDir(recipe.hash()).resolve("rootfs");
         ProcessBuilder tar = new ProcessBuilder("tar", "--numeric-owner", "-C", rootfs.toString(), "-c", ".")
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
-        ProcessBuilder imp = new ProcessBuilder(podman.toString(), "import", "--quiet",
-                "--change", "ENV=PATH=" + PATH, "--change", "WORKDIR=/workspace", "-", recipe.reference())
-                .redirectError(ProcessBuilder.Redirect.PIPE);
+        // Dockerfile syntax ("ENV K=V", "WORKDIR DIR"), which docker requires and podman accepts.
+        List<String> argv = new ArrayList<>(List.of(engine.binary().toString(), "import"));
+        if (engine.kind() == EngineKind.PODMAN) {
+            argv.add("--quiet");
+        }
+        argv.addAll(List.of("--change", "ENV PATH=" + PATH, "--change", "WORKDIR /workspace", "-", recipe.reference()));
+        ProcessBuilder imp = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.PIPE);
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(tar, imp));
         Process last = pipeline.getLast();
         String out = new String(last.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -220,9 +241,11 @@ public final class ImageBuilder {
         int tarExit = exitOf(pipeline.getFirst());
         int exit = exitOf(last);
         if (tarExit != 0 || exit != 0) {
-            throw new IOException("podman import failed (tar " + tarExit + ", podman " + exit + "): " + err.strip());
+            throw new IOException(engine.name() + " import failed (tar " + tarExit + ", " + engine.name() + " " + exit + "): "
+                    + err.strip());
         }
-        progress.done("imported " + out.strip().replaceFirst("^sha256:", "").substring(0, Math.min(12, out.strip().length())));
+        String id = out.strip().replaceFirst("^sha256:", "");
+        progress.done("imported into " + engine.name() + ": " + id.substring(0, Math.min(12, id.length())));
     }
 
     private void run(List<String> argv, Path dir) throws IOException {

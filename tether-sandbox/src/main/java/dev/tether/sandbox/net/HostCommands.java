@@ -22,10 +22,23 @@ public final class HostCommands {
 
     private static final long TIMEOUT_SECONDS = 30;
 
+    private final List<String> prefix;
+
+    public HostCommands() {
+        this(List.of());
+    }
+
+    /** Runs every command behind {@code prefix}, e.g. {@code ip netns exec NS} (tests with a private "host"). */
+    HostCommands(List<String> prefix) {
+        this.prefix = List.copyOf(prefix);
+    }
+
     /** Runs {@code argv}, feeding {@code stdin} (may be null), and returns what it printed. */
     public Result run(List<String> argv, String stdin) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(argv);
+            List<String> full = new java.util.ArrayList<>(prefix);
+            full.addAll(argv);
+            ProcessBuilder pb = new ProcessBuilder(full);
             pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             Process p = pb.start();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));

@@ -64,10 +64,24 @@ public final class SandboxNetwork implements AutoCloseable {
      * On any failure, what was made so far is removed again and the exception says which step failed.
      */
     public static SandboxNetwork create(String sessionId, String hostname) {
-        return create(sessionId, hostname, new HostCommands(), STATE_DIR);
+        return create(sessionId, hostname, null, new HostCommands(), STATE_DIR);
+    }
+
+    /**
+     * Like {@link #create(String, String)}, but the namespace is one that exists already (e.g.
+     * {@code /proc/PID/ns/net} of docker's holder container): it is bind-mounted at
+     * {@code /run/netns/tether-SESSION} and configured exactly like a namespace of tether's own.
+     */
+    public static SandboxNetwork adopt(String sessionId, String hostname, Path existingNamespace) {
+        return create(sessionId, hostname, java.util.Objects.requireNonNull(existingNamespace), new HostCommands(), STATE_DIR);
     }
 
     static SandboxNetwork create(String sessionId, String hostname, HostCommands cmd, Path stateRoot) {
+        return create(sessionId, hostname, null, cmd, stateRoot);
+    }
+
+    private static SandboxNetwork create(String sessionId, String hostname, Path existingNamespace, HostCommands cmd,
+                                         Path stateRoot) {
         if (!sessionId.matches("[a-z0-9-]{1,40}")) {
             throw new IllegalArgumentException("session id not usable in network names: " + sessionId);
         }
@@ -75,7 +89,7 @@ public final class SandboxNetwork implements AutoCloseable {
         NetworkSlot slot = slots.allocate(sessionId);
         SandboxNetwork net = new SandboxNetwork(sessionId, slot, cmd, slots, stateRoot.resolve(sessionId));
         try {
-            net.setUp(hostname);
+            net.setUp(hostname, existingNamespace);
             return net;
         } catch (RuntimeException e) {
             net.close();
@@ -83,13 +97,28 @@ public final class SandboxNetwork implements AutoCloseable {
         }
     }
 
-    private void setUp(String hostname) {
+    private void setUp(String hostname, Path existingNamespace) {
         HostForwarding.enable();
         String ns = namespaceName();
         String h = slot.hostInterface();
         // A leftover of a crashed session on this slot would make "link add" fail: remove it first.
         cmd.run(List.of("ip", "link", "del", h), null);
-        cmd.require(List.of("ip", "netns", "add", ns), null, "creating network namespace " + ns);
+        if (existingNamespace == null) {
+            cmd.require(List.of("ip", "netns", "add", ns), null, "creating network namespace " + ns);
+        } else {
+            // The same file "ip netns add" makes (so "ip -n", nsenter and "ip netns del" work
+            // unchanged), bound to a namespace someone else created.
+            Path file = namespacePath();
+            cmd.require(List.of("sh", "-c", "mkdir -p \"$1\" && : > \"$2\" && mount --bind \"$3\" \"$2\"", "sh",
+                    NETNS_DIR.toString(), file.toString(), existingNamespace.toString()), null,
+                    "binding " + existingNamespace + " to " + file);
+            // docker turns IPv6 off in its containers' namespaces unless its daemon has IPv6 on;
+            // the sandbox gets both families like any other (eth0 takes "default" when it moves in).
+            cmd.require(List.of("nsenter", "--net=" + file, "sh", "-c",
+                    "for c in all default lo; do echo 0 > /proc/sys/net/ipv6/conf/$c/disable_ipv6; done"), null,
+                    "turning IPv6 on in " + ns);
+        }
+        DockerForwarding.allow(cmd, sessionId, h);
         cmd.require(List.of("ip", "-batch", "-"), String.join("\n",
                 "link add " + h + " type veth peer name eth0 netns " + ns,
                 "addr add " + slot.host4().getHostAddress() + "/30 dev " + h,
@@ -339,6 +368,7 @@ public final class SandboxNetwork implements AutoCloseable {
     private static List<String> tearDown(HostCommands cmd, String sessionId, NetworkSlot slot) {
         List<String> problems = new ArrayList<>();
         String table = TABLE_PREFIX + sessionId.replace('-', '_');
+        problems.addAll(DockerForwarding.remove(cmd, sessionId));
         var t = cmd.run(List.of("nft", "delete", "table", "inet", table), null);
         if (!t.ok() && !t.stderr().contains("No such file")) {
             problems.add(t.stderr().strip());
@@ -403,6 +433,8 @@ public final class SandboxNetwork implements AutoCloseable {
                 }
             }
         }
+        // Forwarding rules whose session left nothing else behind.
+        DockerForwarding.sweep(cmd, isStale);
         return swept;
     }
 

@@ -4,9 +4,11 @@ import dev.tether.sandbox.BindMount;
 import dev.tether.sandbox.CaBundle;
 import dev.tether.sandbox.RootFs;
 import dev.tether.sandbox.SandboxEngine;
+import dev.tether.sandbox.SandboxPlan;
 import dev.tether.sandbox.SandboxProcess;
 import dev.tether.sandbox.SandboxSpec;
 import dev.tether.sandbox.SessionFiles;
+import dev.tether.sandbox.net.HostCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A sandbox run by a container engine's CLI ({@code podman run} / {@code docker run}), rootful.
@@ -75,10 +78,11 @@ public final class ContainerEngine implements SandboxEngine {
         if (reason != null) {
             throw new IllegalStateException(reason);
         }
-        if (kind == EngineKind.DOCKER && spec.network() != null) {
-            // docker only joins namespaces of other containers, never a namespace file.
-            throw new IllegalStateException("docker cannot join tether's network namespace; use --engine podman"
-                    + " or --engine builtin");
+        if (kind == EngineKind.DOCKER && spec.network() != null && !isHolding(spec.sessionId())) {
+            // docker only joins namespaces of other containers, never a namespace file: without
+            // the holder (holdNetwork) the sandbox would not be in tether's network.
+            throw new IllegalStateException("docker can only join tether's network namespace through its holder container "
+                    + holderName(spec.sessionId()) + ", which is not running");
         }
         Path files = SessionFiles.dir(spec.sessionId());
         Path envFile = writeEnvFile(spec.env(), files.resolve("env"));
@@ -101,6 +105,88 @@ public final class ContainerEngine implements SandboxEngine {
             }
         }
         return new ContainerProcess(p, this, spec.sessionId());
+    }
+
+    /**
+     * docker joins only the network namespace of another container ({@code --network container:X}),
+     * never a namespace file. So for docker a holder container ({@code tether-SESSION-net}, no
+     * network of docker's, nothing but a sleep) owns the namespace; tether binds it to
+     * {@code /run/netns/tether-SESSION} and configures it like its own before the command's
+     * container joins it. The holder also owns the sandbox's hostname (docker refuses
+     * {@code --hostname} with a container network).
+     */
+    @Override
+    public Optional<NetworkHolder> holdNetwork(SandboxPlan plan) {
+        if (kind != EngineKind.DOCKER) {
+            return Optional.empty();
+        }
+        String reason = unavailableReason();
+        if (reason != null) {
+            throw new IllegalStateException(reason);
+        }
+        if (!(plan.root() instanceof RootFs.Image image)) {
+            throw new IllegalArgumentException("docker needs an image (tether image build imports one), not " + plan.root());
+        }
+        String name = holderName(plan.sessionId());
+        HostCommands cmd = new HostCommands();
+        List<String> run = new ArrayList<>(List.of(binary.toString(), "run", "-d", "--name", name,
+                "--label", SESSION_LABEL + "=" + plan.sessionId(), "--hostname", plan.hostname(), "--network", "none",
+                "--pull=never", "--log-driver=none", "--entrypoint=", "--cap-drop", "ALL", "--pids-limit", "8"));
+        run.addAll(ulimitArguments());
+        run.addAll(List.of(image.reference(), "sleep", "2147483647"));
+        HolderProcess holder = new HolderProcess(this, name);
+        try {
+            cmd.require(run, null, "starting docker's network holder container " + name);
+            String pid = cmd.require(List.of(binary.toString(), "inspect", "--format", "{{.State.Pid}}", name), null,
+                    "reading the pid of " + name).strip();
+            if (!pid.matches("[1-9][0-9]*")) {
+                throw new IllegalStateException("docker reports no running process for " + name + " (pid '" + pid + "')");
+            }
+            holder.namespace = Path.of("/proc", pid, "ns", "net");
+            return Optional.of(holder);
+        } catch (RuntimeException e) {
+            holder.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The name of docker's network holder container of a session. */
+    public static String holderName(String sessionId) {
+        return containerName(sessionId) + "-net";
+    }
+
+    private boolean isHolding(String sessionId) {
+        var r = new HostCommands().run(List.of(binary.toString(), "inspect", "--format", "{{.State.Running}}",
+                holderName(sessionId)), null);
+        return r.ok() && r.stdout().strip().equals("true");
+    }
+
+    private static final class HolderProcess implements NetworkHolder {
+        private final ContainerEngine engine;
+        private final String name;
+        private Path namespace;
+
+        HolderProcess(ContainerEngine engine, String name) {
+            this.engine = engine;
+            this.name = name;
+        }
+
+        @Override
+        public Path namespace() {
+            return namespace;
+        }
+
+        @Override
+        public void close() {
+            new HostCommands().run(List.of(engine.binary().toString(), "rm", "-f", name), null);
+        }
+    }
+
+    private List<String> ulimitArguments() {
+        // Without CAP_SYS_RESOURCE the engine's default limits can exceed the hard limits and the
+        // runtime fails with EPERM: ask for exactly what this host grants.
+        return List.of("--ulimit", "nofile=" + limits.nofile() + ":" + limits.nofile(),
+                "--ulimit", "nproc=" + limits.nproc() + ":" + limits.nproc());
     }
 
     /** The {@code run} command line without a start gate (package-private for tests). */
@@ -126,16 +212,16 @@ public final class ContainerEngine implements SandboxEngine {
         }
         a.add("run");
         a.addAll(List.of("--rm", "--name", containerName(spec.sessionId()), "--label", SESSION_LABEL + "=" + spec.sessionId(),
-                "--hostname", spec.hostname(), "--cgroup-parent", spec.cgroup().cgroupPath(),
+                "--cgroup-parent", spec.cgroup().cgroupPath(),
                 "--pull=never", "--log-driver=none", "--entrypoint="));
+        if (kind == EngineKind.PODMAN || spec.network() == null) {
+            a.addAll(List.of("--hostname", spec.hostname())); // docker: the network holder has it
+        }
         a.add("-i");
         if (spec.tty()) {
             a.add("-t");
         }
-        // Without CAP_SYS_RESOURCE the engine's default limits can exceed the hard limits and the
-        // runtime fails with EPERM: ask for exactly what this host grants.
-        a.addAll(List.of("--ulimit", "nofile=" + limits.nofile() + ":" + limits.nofile(),
-                "--ulimit", "nproc=" + limits.nproc() + ":" + limits.nproc()));
+        a.addAll(ulimitArguments());
         // The engine's own cgroup limits (v1 on hybrid hosts, cgroup2 elsewhere) on the container.
         if (spec.limits().capsPids()) {
             a.addAll(List.of("--pids-limit", Long.toString(spec.limits().pids())));
@@ -147,7 +233,8 @@ public final class ContainerEngine implements SandboxEngine {
             a.addAll(List.of("--memory", bytes, "--memory-swap", bytes));
         }
         if (spec.network() != null) {
-            a.addAll(List.of("--network", "ns:" + spec.network().namespace()));
+            a.addAll(List.of("--network", kind == EngineKind.PODMAN ? "ns:" + spec.network().namespace()
+                    : "container:" + holderName(spec.sessionId())));
             a.addAll(List.of("-v", spec.network().resolvConf() + ":/etc/resolv.conf:ro",
                     "-v", spec.network().hosts() + ":/etc/hosts:ro"));
         } else {

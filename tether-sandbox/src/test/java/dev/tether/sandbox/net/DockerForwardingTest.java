@@ -1,0 +1,109 @@
+package dev.tether.sandbox.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docker's FORWARD DROP, for real but without touching this shared host's firewall: a private
+ * "host" namespace with docker's layout (policy DROP, FORWARD jumping to DOCKER-USER first), a
+ * "sandbox" namespace behind a veth {@code tthfw0} and an "upstream" namespace. A TCP connect from
+ * the sandbox to a closed port upstream is refused (RST: it was forwarded) or times out (dropped).
+ */
+class DockerForwardingTest {
+    private static final String UPSTREAM = "10.231.1.2";
+    private final String id = Long.toString(ProcessHandle.current().pid());
+    private final String host = "ttfw-h-" + id;
+    private final String sandbox = "ttfw-a-" + id;
+    private final String upstream = "ttfw-b-" + id;
+    private final HostCommands root = new HostCommands();
+    private HostCommands inHost;
+
+    @BeforeAll
+    static void requireRoot() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "network namespace tests need root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/iptables")) || Files.isExecutable(Path.of("/sbin/iptables")),
+                "iptables is not installed");
+    }
+
+    @BeforeEach
+    void namespaces() {
+        for (String ns : List.of(host, sandbox, upstream)) {
+            root.require(List.of("ip", "netns", "add", ns), null, "netns " + ns);
+        }
+        root.require(List.of("ip", "-n", host, "-batch", "-"), String.join("\n",
+                "link add tthfw0 type veth peer name eth0 netns " + sandbox,
+                "link add up0 type veth peer name eth0 netns " + upstream,
+                "addr add 10.231.0.1/30 dev tthfw0", "addr add 10.231.1.1/30 dev up0",
+                "link set tthfw0 up", "link set up0 up", "link set lo up", ""), "host links");
+        root.require(List.of("ip", "-n", sandbox, "-batch", "-"), String.join("\n", "link set lo up",
+                "addr add 10.231.0.2/30 dev eth0", "link set eth0 up", "route add default via 10.231.0.1", ""), "sandbox links");
+        root.require(List.of("ip", "-n", upstream, "-batch", "-"), String.join("\n", "link set lo up",
+                "addr add " + UPSTREAM + "/30 dev eth0", "link set eth0 up", "route add default via 10.231.1.1", ""), "upstream links");
+        inHost = new HostCommands(List.of("ip", "netns", "exec", host));
+        inHost.require(List.of("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"), null, "forwarding");
+    }
+
+    @AfterEach
+    void removeNamespaces() {
+        for (String ns : List.of(host, sandbox, upstream)) {
+            root.run(List.of("ip", "netns", "del", ns), null);
+        }
+    }
+
+    private void dockerLayout() {
+        inHost.require(List.of("iptables", "-P", "FORWARD", "DROP"), null, "policy");
+        inHost.require(List.of("iptables", "-N", "DOCKER-USER"), null, "chain");
+        inHost.require(List.of("iptables", "-A", "DOCKER-USER", "-j", "RETURN"), null, "return");
+        inHost.require(List.of("iptables", "-I", "FORWARD", "-j", "DOCKER-USER"), null, "jump");
+    }
+
+    /** True when the connect came back refused (forwarded both ways), false when it timed out (dropped). */
+    private boolean forwarded() {
+        var r = root.run(List.of("ip", "netns", "exec", sandbox, "timeout", "2", "bash", "-c",
+                "echo > /dev/tcp/" + UPSTREAM + "/9"), null);
+        return r.stderr().contains("refused");
+    }
+
+    @Test
+    void dockersDropPolicyIsPassedThroughDockerUserAndClosedAgain() {
+        dockerLayout();
+        assertThat(forwarded()).as("docker's FORWARD DROP before tether's rules").isFalse();
+        assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isEqualTo("DOCKER-USER");
+        DockerForwarding.allow(inHost, "fwdtest", "tthfw0");
+        assertThat(forwarded()).as("with tether's DOCKER-USER rules").isTrue();
+        assertThat(DockerForwarding.remove(inHost, "fwdtest")).isEmpty();
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).doesNotContain("tether-fwdtest")
+                .contains("-A DOCKER-USER -j RETURN");
+        assertThat(forwarded()).as("after the session").isFalse();
+    }
+
+    @Test
+    void aDropPolicyWithoutDockerGetsTheRulesAtTheTopOfForward() {
+        inHost.require(List.of("iptables", "-P", "FORWARD", "DROP"), null, "policy");
+        assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isEqualTo("FORWARD");
+        DockerForwarding.allow(inHost, "fwdtest", "tthfw0");
+        assertThat(forwarded()).isTrue();
+        // A dead session's rules go with the sweep; a live one's stay.
+        DockerForwarding.allow(inHost, "other", "tthfw9");
+        DockerForwarding.sweep(inHost, s -> s.equals("fwdtest"));
+        String rules = inHost.run(List.of("iptables", "-S", "FORWARD"), null).stdout();
+        assertThat(rules).doesNotContain("tether-fwdtest").contains("tether-other");
+        assertThat(forwarded()).isFalse();
+    }
+
+    @Test
+    void anAcceptPolicyNeedsNoRules() {
+        assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isNull();
+        DockerForwarding.allow(inHost, "fwdtest", "tthfw0");
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).doesNotContain("tether-fwdtest");
+        assertThat(forwarded()).isTrue();
+    }
+}
