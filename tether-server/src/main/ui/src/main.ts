@@ -15,6 +15,8 @@ const stats = {
   backlogRenderedAt: 0,
   backlogSize: 0,
   eventsReceived: 0,
+  /** Events the server skipped for this page while it was behind (they are in the audit store). */
+  eventsSkipped: 0,
   policyGeneration: 0,
   /** Milliseconds from an event's timestamp to its arrival here, one sample per received batch (last 10,000). */
   deliveryLagMs: [] as number[],
@@ -62,6 +64,13 @@ async function boot() {
     policy: (p) => { stats.policyGeneration = p.generation; policyChanged(p.generation); },
     session: () => sessions.refresh(),
     heartbeat: () => {},
+    skipped: (sk) => {
+      stats.eventsSkipped += sk.count;
+      const el = $("skipped");
+      el.hidden = false;
+      el.textContent = `${stats.eventsSkipped.toLocaleString()} events not shown live`;
+      el.title = "This page read slower than events arrived, so the server skipped some; every event is in the audit log (search or reload to see them).";
+    },
     status: (s, d) => {
       const el = $("conn");
       el.textContent = s === "live" ? "live" : s + (d ? `: ${d}` : "");

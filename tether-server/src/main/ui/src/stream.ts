@@ -8,6 +8,8 @@ export interface StreamHandlers {
   policy(p: { generation: number; source: string }): void;
   session(s: any): void;
   heartbeat(h: { time: string; lastSeq: number }): void;
+  /** The server skipped events for this page because it read slower than they came (all are in the audit store). */
+  skipped(s: { count: number; lastSeq: number }): void;
   status(s: "connecting" | "live" | "reconnecting" | "refused", detail?: string): void;
 }
 
@@ -77,6 +79,7 @@ function dispatch(frame: string, h: StreamHandlers) {
     case "policy": h.policy(payload); break;
     case "session": h.session(payload); break;
     case "heartbeat": h.heartbeat(payload); break;
-    case "dropped": h.status("reconnecting", "fell behind; resynchronising"); break;
+    case "skipped": h.skipped(payload); break;
+    case "dropped": h.status("reconnecting", "stopped reading; resynchronising"); break;
   }
 }

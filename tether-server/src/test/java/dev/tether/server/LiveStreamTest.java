@@ -71,8 +71,60 @@ class LiveStreamTest {
     }
 
     /**
+     * A page that reads slower than events arrive is not dropped: events beyond its queue are
+     * skipped and counted, it is told how many, and it stays connected and live. Every event
+     * published is either delivered or in a skipped count.
+     */
+    @Test
+    void aSlowClientSkipsEventsItIsToldHowManyAndStaysLive() throws Exception {
+        int queue = 1000;
+        var cfg = ControlPlaneConfig.defaults().withListen("127.0.0.1", 0).withStream(0, queue, Duration.ofSeconds(30));
+        try (ControlPlaneFixture f = new ControlPlaneFixture(dir, cfg)) {
+            SseReader slow = open(f, "?backlog=0");
+            slow.until("backlog");
+            waitFor(() -> f.plane.streamHub().connectedClients() == 1, "client connected");
+            // 5,000 events of ~2 KB while the client reads nothing: more than its queue and the
+            // socket buffers hold, fewer than the stall limit (queue + 4 queues skipped).
+            String padding = "x".repeat(2000);
+            int published = 5000;
+            for (int i = 0; i < published; i++) {
+                f.events.publish(ControlPlaneFixture.event("s1", "claude", "FileOpenReadOnly",
+                        "/workspace/" + padding + "/" + i, Verdict.ALLOW));
+            }
+            long delivered = 0;
+            long skipped = 0;
+            long lastSeq = 0;
+            while (delivered + skipped < published) {
+                SseReader.Frame fr = slow.next();
+                assertThat(fr).as("stream ended after %d delivered, %d skipped", delivered, skipped).isNotNull();
+                if ("events".equals(fr.event())) {
+                    for (JsonNode e : f.json.readTree(fr.data())) {
+                        assertThat(e.get("seq").asLong()).isGreaterThan(lastSeq);
+                        lastSeq = e.get("seq").asLong();
+                        delivered++;
+                    }
+                } else if ("skipped".equals(fr.event())) {
+                    skipped += f.json.readTree(fr.data()).get("count").asLong();
+                }
+                assertThat(fr.event()).isNotEqualTo("dropped");
+            }
+            assertThat(delivered + skipped).isEqualTo(published);
+            assertThat(skipped).as("the client fell behind (else this test shows nothing)").isPositive();
+            assertThat(f.plane.streamHub().skippedEvents()).isEqualTo(skipped);
+            // Still connected and live: the next events arrive.
+            f.events.publish(ControlPlaneFixture.event("s1", "claude", "NetworkConnect", "after.example:443", Verdict.DENY));
+            JsonNode after = f.json.readTree(slow.until("events").data());
+            assertThat(after.get(0).get("resource").asText()).isEqualTo("after.example:443");
+            assertThat(f.plane.streamHub().droppedClients()).isZero();
+            assertThat(f.plane.streamHub().connectedClients()).isEqualTo(1);
+            slow.close();
+        }
+    }
+
+    /**
      * A browser that stops reading must not hold the daemon back: the publisher keeps publishing
-     * (this loop completing is the proof), the stalled client is dropped once its queue is full, and
+     * (this loop completing is the proof), the stalled client is dropped once it took nothing while
+     * four queues' worth of events went past, and
      * a client that keeps up receives every event, in order.
      */
     @Test

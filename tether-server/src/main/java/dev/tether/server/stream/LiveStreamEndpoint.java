@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /api/stream}: Server-Sent Events. The client first gets {@code hello} and one {@code
  * backlog} frame (the newest events, newest first), then {@code events} frames (batches, oldest
  * first), {@code policy} and {@code session} change messages, and a {@code heartbeat} whenever
- * nothing else was sent for one interval. If it falls {@code clientQueueCapacity} messages behind it
- * gets {@code dropped} and the stream ends. The browser reads it with fetch() so the token travels
+ * nothing else was sent for one interval. A client more than {@code clientQueueCapacity} messages
+ * behind skips events and gets a {@code skipped} frame with how many (they are in the audit store);
+ * one that stops reading altogether gets {@code dropped} and the stream ends ({@link LiveStreamHub}). The browser reads it with fetch() so the token travels
  * in the Authorization header, never in a URL.
  *
  * <p>Runs on its own virtual thread per client; blocking writes only ever block that thread.
@@ -122,9 +123,16 @@ public final class LiveStreamEndpoint {
                     }
                 }
                 flushEvents(out, evs);
+                long skipped = client.takeSkipped();
+                if (skipped > 0) {
+                    ObjectNode sk = mapper.createObjectNode();
+                    sk.put("count", skipped);
+                    sk.put("lastSeq", lastSeq);
+                    send(out, "skipped", mapper.writeValueAsBytes(sk));
+                }
                 out.flush();
             }
-            send(out, "dropped", ("{\"reason\":\"this client fell more than the queue capacity behind;"
+            send(out, "dropped", ("{\"reason\":\"this client stopped reading;"
                     + " reconnect to resynchronise\"}").getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException clientGone) {
