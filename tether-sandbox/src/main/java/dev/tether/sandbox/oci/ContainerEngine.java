@@ -63,8 +63,17 @@ public final class ContainerEngine implements SandboxEngine {
         if (!Files.isExecutable(binary)) {
             return kind.cliName() + " is not installed" + (kind == EngineKind.PODMAN ? ": apt install podman runc" : "");
         }
-        if (kind == EngineKind.DOCKER && !Files.exists(Path.of("/var/run/docker.sock"))) {
-            return "no docker daemon is running (/var/run/docker.sock is missing)";
+        if (kind == EngineKind.DOCKER) {
+            Path socket = Path.of("/var/run/docker.sock");
+            if (!Files.exists(socket)) {
+                return "no docker daemon is running (/var/run/docker.sock is missing)";
+            }
+            // A socket file outlives a daemon that was killed: only a connection says it runs.
+            try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+                return null;
+            } catch (java.io.IOException e) {
+                return "no docker daemon answers on " + socket + " (" + e.getMessage() + ")";
+            }
         }
         return null;
     }
