@@ -37,7 +37,11 @@ run() { # label, tether args..., -- opbench args
   if [[ "$label" == baseline ]]; then
     out="$(cd "$work" && "$@")"
   else
-    out="$(cd "$work" && "$ROOT/tether" run -q --engine builtin "$@" 2>/dev/null)"
+    # TETHER_TIMINGS: the session also says how long the file gate itself took per event
+    out="$(cd "$work" && TETHER_TIMINGS=1 "$ROOT/tether" run -q --engine builtin "$@" 2>"$work/stderr")"
+    if [[ "$label" == enforce ]]; then
+      sed -n "s/^tether: timing file gate: /${cur_op:-?}: /p" "$work/stderr" >> "$work/gate-times"
+    fi
   fi
   echo "$out" | sed -n 's/.* p50=\([0-9]*\).*/\1/p'
 }
@@ -48,6 +52,7 @@ OPS="${OPS:-open-uncached open-cached exec connect}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for op in $OPS; do
+    cur_op=$op
     case $op in
       open-uncached) args=(open "$work/read-only.txt" $OPENS) ;;
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
@@ -95,6 +100,9 @@ for op in $OPS; do
   printf '| %s | %s ns | %s ns | %s ns | %+d ns (%.2fx) | %s ns | %+d ns |\n' "$op" "$b" "$m" "$e" "$((e - b))" \
     "$(echo "$e / $b" | bc -l)" "$l" "$((l - e))"
 done
+echo
+echo "The file gate's own time per event in the enforcing runs (event taken to answer ready), per operation and round:"
+sed 's/^/    /' "$work/gate-times" 2>/dev/null || true
 [[ $reload_runs -gt 0 ]] || exit 0
 sorted=$(printf '%s\n' "${reload_ms[@]}" | sort -n | tr '\n' ' ')
 echo

@@ -18,6 +18,7 @@ final class PhaseTimings {
     private final boolean enabled;
     private final long originNs;
     private final List<Phase> phases = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     private PhaseTimings(boolean enabled, long originNs) {
         this.enabled = enabled;
@@ -39,6 +40,18 @@ final class PhaseTimings {
         }
     }
 
+    /** Whether timings are being collected (so callers can skip computing a {@link #note}). */
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** A line printed after the phases (e.g. how long the file gate spent per decision). */
+    void note(String line) {
+        if (enabled) {
+            notes.add(line);
+        }
+    }
+
     void print(PrintWriter err) {
         if (!enabled) {
             return;
@@ -49,6 +62,9 @@ final class PhaseTimings {
             from = p.endNs();
         }
         err.printf(Locale.ROOT, "tether: timing %7.1f ms  total since the JVM started%n", (from - originNs) / 1e6);
+        for (String n : notes) {
+            err.println("tether: timing " + n);
+        }
         err.flush();
     }
 }

@@ -244,6 +244,13 @@ public final class SandboxSession {
                 SessionLimitsReport.started(sandbox.plan().limits(), process, err);
                 exit = process.waitFor();
                 timings.mark("command ran");
+                if (enforcement != null && timings.enabled()) {
+                    var g = enforcement.gateStats();
+                    timings.note(String.format(java.util.Locale.ROOT, "file gate: %d exec events, %.1f µs each deciding in tether"
+                            + " (event taken to answer ready); %d open events (%d the open half of an exec), %.1f µs each",
+                            g.execEvents(), g.execEvents() == 0 ? 0.0 : g.execNanos() / 1e3 / g.execEvents(),
+                            g.openEvents(), g.execOpenHalves(), g.openEvents() == 0 ? 0.0 : g.openNanos() / 1e3 / g.openEvents()));
+                }
             } catch (CommandNotFoundException e) {
                 sandbox.close();
                 throw new UserError(e.getMessage(), EXIT_NOT_FOUND);

@@ -57,8 +57,11 @@ public final class FanotifyGate implements AutoCloseable {
     private final Consumer<Event> sink;
     private final SyscallTable syscalls = SyscallTable.forThisMachine();
     private final Map<Integer, FileKey> expectedLoader = new HashMap<>();
-    private final TaskCache tasks = new TaskCache();
-    private final KernelFileId fileIds = new KernelFileId();
+    /** The open half of an exec just allowed, per thread (see {@link #decide}). */
+    private final Map<Integer, ExpectedOpen> expectedExecOpen = new HashMap<>();
+    private final ProcFiles procFiles;
+    private final TaskCache tasks;
+    private final KernelFileId fileIds;
     private final Map<String, Optional<FileKey>> loaders = new HashMap<>();
     private final Map<Integer, List<String>> scriptArgv = new HashMap<>();
     private volatile ExecGuard execGuard;
@@ -70,6 +73,12 @@ public final class FanotifyGate implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final Object markLock = new Object();
     private volatile boolean running = true;
+    // Written by the gate's thread only; read (racily, as statistics) by stats().
+    private volatile long execEvents;
+    private volatile long execNanos;
+    private volatile long openEvents;
+    private volatile long openNanos;
+    private volatile long execOpenHalves;
 
     /**
      * @param sessionCgroup the session's cgroup2 path as /proc/PID/cgroup shows it ({@code /tether/<id>})
@@ -82,6 +91,9 @@ public final class FanotifyGate implements AutoCloseable {
         this.judge = judge;
         this.policy = policy;
         this.sink = sink;
+        this.procFiles = new ProcFiles(libc);
+        this.tasks = new TaskCache(procFiles);
+        this.fileIds = new KernelFileId(procFiles::read);
         this.fanFd = libc.fanotifyInit(LibC.FAN_CLOEXEC | LibC.FAN_CLASS_CONTENT | LibC.FAN_REPORT_TID
                         | LibC.FAN_UNLIMITED_QUEUE | LibC.FAN_UNLIMITED_MARKS,
                 LibC.O_RDONLY | LibC.O_LARGEFILE | LibC.O_CLOEXEC);
@@ -140,10 +152,19 @@ public final class FanotifyGate implements AutoCloseable {
         }
     }
 
-    public record Stats(long decisions, long denials, long outOfScope, long cachedFiles, long failures) {}
+    /**
+     * @param execEvents     exec permission events answered (the program's and its ELF loader's)
+     * @param execNanos      tether's own time deciding them: from taking the event to the answer being ready
+     * @param openEvents     open permission events answered
+     * @param openNanos      the same for opens
+     * @param execOpenHalves open events answered as the second half of an exec just allowed
+     */
+    public record Stats(long decisions, long denials, long outOfScope, long cachedFiles, long failures,
+                        long execEvents, long execNanos, long openEvents, long openNanos, long execOpenHalves) {}
 
     public Stats stats() {
-        return new Stats(decisions.get(), denials.get(), outOfScope.get(), cachedMarks.get(), failures.get());
+        return new Stats(decisions.get(), denials.get(), outOfScope.get(), cachedMarks.get(), failures.get(),
+                execEvents, execNanos, openEvents, openNanos, execOpenHalves);
     }
 
     private void loop() {
@@ -182,6 +203,7 @@ public final class FanotifyGate implements AutoCloseable {
         if (fd < 0) {
             return; // queue overflow carries no fd; permission events are never dropped
         }
+        long startNs = System.nanoTime();
         int answer = LibC.FAN_DENY;
         try {
             answer = decide(mask, fd, tid) ? LibC.FAN_ALLOW : LibC.FAN_DENY;
@@ -190,15 +212,49 @@ public final class FanotifyGate implements AutoCloseable {
             answer = LibC.FAN_DENY; // fail closed, and say so: a refusal is never silent
             publishFailure(mask, fd, tid, e);
         } finally {
+            // Timed before the answer: writing it wakes the waiting thread, which on a busy CPU runs
+            // at once and would be counted as the gate's time.
+            long took = System.nanoTime() - startNs;
             response.set(ValueLayout.JAVA_INT, 0, fd);
             response.set(ValueLayout.JAVA_INT, 4, answer);
             libc.write(fanFd, response, 8);
             libc.close(fd);
+            if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
+                execEvents++;
+                execNanos += took;
+            } else {
+                openEvents++;
+                openNanos += took;
+            }
         }
     }
 
     /** @return true to allow */
     private boolean decide(long mask, int fd, int tid) throws IOException {
+        // The kernel raises two events for a file opened to be executed: FAN_OPEN_EXEC_PERM, then
+        // FAN_OPEN_PERM, from the same call and with nothing the thread can do in between. The
+        // second needs no judging of its own once the first was allowed, and reading the thread's
+        // syscall for it waited for the thread to sleep (100-400 µs per exec on an idle host).
+        // Any event from the thread consumes the expectation; one older than a tid could be
+        // reused in (a thread killed between the two events) is ignored.
+        ExpectedOpen pending = expectedExecOpen.remove(tid);
+        if (pending != null && (mask & LibC.FAN_OPEN_EXEC_PERM) == 0 && System.nanoTime() - pending.atNs() < 1_000_000_000L) {
+            Stat st = Stat.of(fd);
+            if (st != null && pending.key().equals(st.key())) {
+                execOpenHalves++;
+                return true;
+            }
+        }
+        if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0 && expectedLoader.containsKey(tid)) {
+            // The ELF loader of a program this thread was just allowed to exec (same execve): its
+            // identity is all there is to check, without re-reading /proc for the thread.
+            FileKey loader = expectedLoader.remove(tid);
+            Stat st = Stat.of(fd);
+            if (st != null && loader.equals(st.key())) {
+                expectedExecOpen.put(tid, new ExpectedOpen(loader, System.nanoTime()));
+                return true;
+            }
+        }
         TaskInfo task = tasks.get(tid);
         if (task == null) {
             return false; // the thread is gone; nobody waits for the answer
@@ -213,7 +269,11 @@ public final class FanotifyGate implements AutoCloseable {
         FileKey key = st == null ? null : st.key();
         if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
             tasks.forget(tid); // the thread is exec'ing: its name changes once the exec is through
-            return decideExec(fd, tid, task, path, key, current);
+            boolean allowed = decideExec(fd, tid, task, path, key, current);
+            if (allowed && key != null) {
+                expectedExecOpen.put(tid, new ExpectedOpen(key, System.nanoTime()));
+            }
+            return allowed;
         }
         OpenIntent intent = OpenIntent.fromProcSyscall(syscallOf(tid), syscalls);
         if (intent.kind() == OpenIntent.Kind.EXEC) {
@@ -291,8 +351,8 @@ public final class FanotifyGate implements AutoCloseable {
      * write. So "running" is read again, yielding our CPU, for up to 2 s
      * ({@link ProcessMemory#blockedSyscall}).
      */
-    private static String syscallOf(int tid) throws IOException {
-        return ProcessMemory.blockedSyscall(tid);
+    private String syscallOf(int tid) throws IOException {
+        return ProcessMemory.blockedSyscall(tid, procFiles::read);
     }
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */
@@ -382,6 +442,7 @@ public final class FanotifyGate implements AutoCloseable {
      */
     static final class TaskCache {
         private static final long TTL_NS = 1_000_000_000L;
+        private final ProcFiles files;
         private final java.util.LinkedHashMap<Integer, TaskInfo> byTid = new java.util.LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Integer, TaskInfo> e) {
@@ -389,13 +450,17 @@ public final class FanotifyGate implements AutoCloseable {
             }
         };
 
+        TaskCache(ProcFiles files) {
+            this.files = files;
+        }
+
         TaskInfo get(int tid) {
             long now = System.nanoTime();
             TaskInfo t = byTid.get(tid);
             if (t != null && now - t.readAtNs() < TTL_NS) {
                 return t;
             }
-            t = TaskInfo.read(tid);
+            t = TaskInfo.read(files, tid);
             if (t != null) {
                 byTid.put(tid, t);
             }
@@ -409,10 +474,10 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** The parts of /proc/TID/status and /proc/TID/cgroup a decision needs. */
     record TaskInfo(int tid, int tgid, int ppid, String comm, String cgroup, long readAtNs) {
-        static TaskInfo read(int tid) {
+        static TaskInfo read(ProcFiles files, int tid) {
             try {
-                String status = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "status"));
-                String cgroup = ProcessMemory.readSmallFile(Path.of("/proc", Integer.toString(tid), "cgroup"));
+                String status = files.read("/proc/" + tid + "/status");
+                String cgroup = files.read("/proc/" + tid + "/cgroup");
                 return parse(tid, status, cgroup);
             } catch (IOException e) {
                 return null;
@@ -446,6 +511,8 @@ public final class FanotifyGate implements AutoCloseable {
             return cgroup.equals(session) || cgroup.startsWith(session + "/");
         }
     }
+
+    private record ExpectedOpen(FileKey key, long atNs) {}
 
     /** fstat of the event's descriptor, through /proc/self/fd (a stat, never an open). */
     record Stat(FileKey key, boolean regular, int links) {

@@ -14,10 +14,19 @@ import java.nio.file.Path;
 final class KernelFileId {
     /** mount id → device: a sandbox's mounts do not change once it runs (read again on a miss). */
     private final java.util.Map<Long, Long> deviceOfMount = new java.util.HashMap<>();
+    private final ProcessMemory.SmallFileReader files;
+
+    KernelFileId(ProcessMemory.SmallFileReader files) {
+        this.files = files;
+    }
+
+    KernelFileId() {
+        this(path -> ProcessMemory.readSmallFile(Path.of(path)));
+    }
 
     /** @return device in glibc's st_dev encoding (as {@link FileKey} holds it) and the inode number */
     FileKey of(int fd, int tid) throws IOException {
-        String info = ProcessMemory.readSmallFile(Path.of("/proc/self/fdinfo/" + fd));
+        String info = files.read("/proc/self/fdinfo/" + fd);
         long ino = -1;
         long mntId = -1;
         for (String line : info.split("\n")) {

@@ -107,10 +107,20 @@ final class ProcessMemory {
      * linked program saw "running" for its ELF loader's open and was refused.
      */
     static String blockedSyscall(int tid) throws IOException {
-        Path p = Path.of("/proc", Integer.toString(tid), "syscall");
+        return blockedSyscall(tid, path -> readSmallFile(Path.of(path)));
+    }
+
+    /** A reader of small files by path (the gate's {@link ProcFiles}). */
+    interface SmallFileReader {
+        String read(String path) throws IOException;
+    }
+
+    /** {@link #blockedSyscall(int)} through {@code files}. */
+    static String blockedSyscall(int tid, SmallFileReader files) throws IOException {
+        String p = "/proc/" + tid + "/syscall";
         long deadline = 0;
         for (int attempt = 0; ; attempt++) {
-            String s = readSmallFile(p);
+            String s = files.read(p);
             if (!s.startsWith("running")) {
                 return s;
             }
