@@ -60,6 +60,10 @@ public final class FanotifyGate implements AutoCloseable {
     /** The open half of an exec just allowed, per thread (see {@link #decide}). */
     private final Map<Integer, ExpectedOpen> expectedExecOpen = new HashMap<>();
     private final ProcFiles procFiles;
+    // Gate thread only: buffers for the per-event readlink and statx.
+    private final MemorySegment linkBuf = Arena.ofAuto().allocate(PATH_MAX);
+    private final MemorySegment statxBuf = Arena.ofAuto().allocate(LibC.STATX_SIZE, 8);
+    private static final int PATH_MAX = 4096;
     private final TaskCache tasks;
     private final KernelFileId fileIds;
     private final Map<String, Optional<FileKey>> loaders = new HashMap<>();
@@ -239,7 +243,7 @@ public final class FanotifyGate implements AutoCloseable {
         // reused in (a thread killed between the two events) is ignored.
         ExpectedOpen pending = expectedExecOpen.remove(tid);
         if (pending != null && (mask & LibC.FAN_OPEN_EXEC_PERM) == 0 && System.nanoTime() - pending.atNs() < 1_000_000_000L) {
-            Stat st = Stat.of(fd);
+            Stat st = stat(fd);
             if (st != null && pending.key().equals(st.key())) {
                 execOpenHalves++;
                 return true;
@@ -249,7 +253,7 @@ public final class FanotifyGate implements AutoCloseable {
             // The ELF loader of a program this thread was just allowed to exec (same execve): its
             // identity is all there is to check, without re-reading /proc for the thread.
             FileKey loader = expectedLoader.remove(tid);
-            Stat st = Stat.of(fd);
+            Stat st = stat(fd);
             if (st != null && loader.equals(st.key())) {
                 expectedExecOpen.put(tid, new ExpectedOpen(loader, System.nanoTime()));
                 return true;
@@ -265,7 +269,7 @@ public final class FanotifyGate implements AutoCloseable {
         }
         SessionPolicy current = policy.get();
         String path = pathOf(fd);
-        Stat st = Stat.of(fd);
+        Stat st = stat(fd);
         FileKey key = st == null ? null : st.key();
         if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
             tasks.forget(tid); // the thread is exec'ing: its name changes once the exec is through
@@ -406,9 +410,32 @@ public final class FanotifyGate implements AutoCloseable {
         }
     }
 
-    private static String pathOf(int fd) throws IOException {
-        String p = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+    /** The event's file as the sandbox names it: readlink of /proc/self/fd/FD (FFM: no NIO path objects per event). */
+    private String pathOf(int fd) throws IOException {
+        long n = libc.readlink("/proc/self/fd/" + fd, linkBuf);
+        if (n < 0) {
+            throw new IOException("readlink(/proc/self/fd/" + fd + ") failed: errno " + -n);
+        }
+        if (n >= linkBuf.byteSize()) {
+            throw new IOException("the path of fd " + fd + " is longer than " + linkBuf.byteSize() + " bytes");
+        }
+        byte[] bytes = new byte[(int) n];
+        MemorySegment.copy(linkBuf, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) n);
+        String p = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
         return p.endsWith(" (deleted)") ? p.substring(0, p.length() - " (deleted)".length()) : p;
+    }
+
+    /** statx of the event's descriptor (never an open); null when the kernel refuses. */
+    private Stat stat(int fd) {
+        if (libc.statx(fd, statxBuf) != 0) {
+            return null;
+        }
+        long ino = statxBuf.get(ValueLayout.JAVA_LONG, 32);
+        int nlink = statxBuf.get(ValueLayout.JAVA_INT, 16);
+        int mode = Short.toUnsignedInt(statxBuf.get(ValueLayout.JAVA_SHORT, 28));
+        long dev = KernelFileId.userDev(Integer.toUnsignedLong(statxBuf.get(ValueLayout.JAVA_INT, 136)),
+                Integer.toUnsignedLong(statxBuf.get(ValueLayout.JAVA_INT, 140)));
+        return new Stat(new FileKey(dev, ino), (mode & 0170000) == 0100000, nlink);
     }
 
     private void warmUp() {
@@ -417,7 +444,12 @@ public final class FanotifyGate implements AutoCloseable {
         Event.builder(EventKind.FILE_OPEN_READ_ONLY).detail(FileDetail.open(0, null)).build();
         Event.builder(EventKind.PROCESS_EXEC).detail(new ExecDetail(List.of())).build();
         TaskInfo.parse(1, "Name:\tx\nTgid:\t1\nPPid:\t0\n", "0::/\n");
-        Stat.warmUp();
+        stat(0);
+        try {
+            pathOf(0);
+        } catch (IOException ignored) {
+            // only the code path matters here
+        }
     }
 
     @Override
@@ -514,26 +546,12 @@ public final class FanotifyGate implements AutoCloseable {
 
     private record ExpectedOpen(FileKey key, long atNs) {}
 
-    /** fstat of the event's descriptor, through /proc/self/fd (a stat, never an open). */
+    /** What statx says of the event's descriptor. */
     record Stat(FileKey key, boolean regular, int links) {
         boolean cacheable() {
             // One name only: an ignore mark follows the inode, so a hard link elsewhere would share it.
             return regular && links == 1;
         }
 
-        static Stat of(int fd) {
-            try {
-                Map<String, Object> a = Files.readAttributes(Path.of("/proc/self/fd/" + fd), "unix:dev,ino,mode,nlink");
-                int mode = (Integer) a.get("mode");
-                return new Stat(new FileKey(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()),
-                        (mode & 0170000) == 0100000, (Integer) a.get("nlink"));
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        static void warmUp() {
-            of(0);
-        }
     }
 }

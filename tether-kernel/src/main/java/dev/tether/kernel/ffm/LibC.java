@@ -38,6 +38,8 @@ public final class LibC {
     private final MethodHandle mmap;
     private final MethodHandle munmap;
     private final MethodHandle sysconf;
+    private final MethodHandle statx;
+    private final MethodHandle readlink;
 
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
@@ -62,6 +64,8 @@ public final class LibC {
                 FunctionDescriptor.of(C_POINTER, C_POINTER, C_LONG, C_INT, C_INT, C_INT, C_LONG));
         munmap = Downcalls.findWithErrno(libc, "munmap", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
         sysconf = Downcalls.find(libc, "sysconf", FunctionDescriptor.of(C_LONG, C_INT));
+        statx = Downcalls.findWithErrno(libc, "statx", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+        readlink = Downcalls.findWithErrno(libc, "readlink", FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_LONG));
         MemorySegment sys = libc.find("syscall").orElseThrow();
         syscall3 = Downcalls.LINKER.downcallHandle(sys,
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
@@ -125,6 +129,38 @@ public final class LibC {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Downcalls.newCallState(a);
             long n = (long) pread.invokeExact(state, fd, buf, count, offset);
+            return n < 0 ? -Downcalls.errno(state) : n;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** Size of struct statx (the same on every architecture, unlike struct stat). */
+    public static final int STATX_SIZE = 256;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final MemorySegment EMPTY_PATH = Arena.global().allocateFrom("");
+
+    /**
+     * statx(2) of the open file {@code fd} into {@code buf} ({@link #STATX_SIZE} bytes); returns 0
+     * or -errno. Offsets: stx_nlink u32 @16, stx_mode u16 @28, stx_ino u64 @32, stx_dev_major u32
+     * @136, stx_dev_minor u32 @140.
+     */
+    public int statx(int fd, MemorySegment buf) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) statx.invokeExact(state, fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
+            return rc < 0 ? -Downcalls.errno(state) : 0;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** readlink(2) of {@code path} into {@code buf}; returns the length (not NUL-terminated) or -errno. */
+    public long readlink(String path, MemorySegment buf) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            long n = (long) readlink.invokeExact(state, a.allocateFrom(path), buf, buf.byteSize());
             return n < 0 ? -Downcalls.errno(state) : n;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
