@@ -321,7 +321,7 @@ public final class FanotifyGate implements AutoCloseable {
         // The interpreter of a script approved a moment ago runs with the argv the kernel built for it.
         List<String> argv = scriptArgv.remove(tid);
         if (argv == null) {
-            argv = ProcessMemory.readArgv(tid, at ? OpenIntent.hex(sys, 3) : OpenIntent.hex(sys, 2));
+            argv = ProcessMemory.readArgv(procFiles, tid, at ? OpenIntent.hex(sys, 3) : OpenIntent.hex(sys, 2));
         }
         FileAccessJudge.Judgment j = judge.exec(current, path, argv, key);
         decisions.incrementAndGet();
@@ -332,7 +332,7 @@ public final class FanotifyGate implements AutoCloseable {
         }
         Optional<Shebang> script = Shebang.of(libc, fd);
         if (script.isPresent()) {
-            String name = ProcessMemory.readString(tid, at ? OpenIntent.hex(sys, 2) : OpenIntent.hex(sys, 1));
+            String name = ProcessMemory.readString(procFiles, tid, at ? OpenIntent.hex(sys, 2) : OpenIntent.hex(sys, 1));
             scriptArgv.put(tid, script.get().interpreterArgv(name, argv));
             return true; // the interpreter's own permission event comes next and records the approval
         }

@@ -22,6 +22,38 @@ final class ProcFiles {
         this.libc = libc;
     }
 
+    /** Another thread's memory, {@code /proc/TID/mem}, open for positioned reads. */
+    final class ThreadMemory implements AutoCloseable {
+        private final int fd;
+
+        private ThreadMemory(int fd) {
+            this.fd = fd;
+        }
+
+        /** Up to {@code dst.length} bytes at {@code address}; returns how many, 0 or less when unreadable. */
+        int read(byte[] dst, long address) {
+            long n = libc.pread(fd, buf, Math.min(dst.length, SIZE), address);
+            if (n <= 0) {
+                return (int) Math.max(n, -1);
+            }
+            MemorySegment.copy(buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, dst, 0, (int) n);
+            return (int) n;
+        }
+
+        @Override
+        public void close() {
+            libc.close(fd);
+        }
+    }
+
+    ThreadMemory memoryOf(int tid) throws IOException {
+        try {
+            return new ThreadMemory(libc.open("/proc/" + tid + "/mem", LibC.O_RDONLY));
+        } catch (NativeCallException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     /** The file's first 4 KiB as ASCII (what these files hold); an I/O error names the file. */
     String read(String path) throws IOException {
         int fd;

@@ -25,24 +25,23 @@ final class ProcessMemory {
     private ProcessMemory() {}
 
     /** argv of the exec {@code tid} is in; {@code argvPointer} from its syscall arguments. */
-    static List<String> readArgv(int tid, long argvPointer) throws IOException {
+    static List<String> readArgv(ProcFiles files, int tid, long argvPointer) throws IOException {
         if (argvPointer == 0) {
             return List.of();
         }
-        try (FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(tid), "mem"), StandardOpenOption.READ)) {
+        try (ProcFiles.ThreadMemory mem = files.memoryOf(tid)) {
             List<String> out = new ArrayList<>();
-            ByteBuffer ptrs = ByteBuffer.allocate(8 * 512).order(ByteOrder.nativeOrder());
+            byte[] ptrs = new byte[8 * 512];
+            ByteBuffer view = ByteBuffer.wrap(ptrs).order(ByteOrder.nativeOrder());
             long at = argvPointer;
             long total = 0;
             while (out.size() < MAX_ARGS) {
-                ptrs.clear();
                 int n = mem.read(ptrs, at);
                 if (n < 8) {
                     throw new IOException("cannot read argv pointers of " + tid);
                 }
-                ptrs.flip();
-                while (ptrs.remaining() >= 8) {
-                    long p = ptrs.getLong();
+                for (int i = 0; i + 8 <= n; i += 8) {
+                    long p = view.getLong(i);
                     at += 8;
                     if (p == 0) {
                         return out;
@@ -60,30 +59,36 @@ final class ProcessMemory {
     }
 
     /** A NUL-terminated string at {@code address} in {@code tid}'s memory (execve's pathname). */
-    static String readString(int tid, long address) throws IOException {
-        try (FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(tid), "mem"), StandardOpenOption.READ)) {
+    static String readString(ProcFiles files, int tid, long address) throws IOException {
+        try (ProcFiles.ThreadMemory mem = files.memoryOf(tid)) {
             return readCString(mem, address);
         }
     }
 
-    private static String readCString(FileChannel mem, long address) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(4096);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    private static String readCString(ProcFiles.ThreadMemory mem, long address) throws IOException {
+        byte[] a = new byte[4096];
+        java.io.ByteArrayOutputStream bytes = null;
         long at = address;
-        while (bytes.size() < MAX_STRING_BYTES) {
-            buf.clear();
-            int n = mem.read(buf, at);
+        int size = 0;
+        while (size < MAX_STRING_BYTES) {
+            int n = mem.read(a, at);
             if (n <= 0) {
                 throw new IOException("cannot read an argv string");
             }
-            byte[] a = buf.array();
             for (int i = 0; i < n; i++) {
                 if (a[i] == 0) {
+                    if (bytes == null) {
+                        return dev.tether.kernel.event.ByteStrings.decode(a, 0, i);
+                    }
                     bytes.write(a, 0, i);
                     return dev.tether.kernel.event.ByteStrings.decode(bytes.toByteArray(), 0, bytes.size());
                 }
             }
+            if (bytes == null) {
+                bytes = new java.io.ByteArrayOutputStream();
+            }
             bytes.write(a, 0, n);
+            size += n;
             at += n;
         }
         throw new IOException("argv string longer than the kernel allows");
