@@ -294,6 +294,9 @@ class EnforcementIT {
         try {
             await(() -> Files.exists(out1) && Files.size(out1) > 0);
             assertThat(Files.readString(out1)).contains("Operation not permitted");
+            // A broken edit first: refused, the previous policy stays, and the audit trail says why.
+            Files.writeString(project.resolve(".tether/policy.cedar"), "permit (principal, action == Action::\"FileOpn\", resource);\n");
+            await(() -> Files.readString(project.resolve("run.err")).contains("has errors"));
             // Drop the forbid: the same sandbox may now read the file.
             Files.writeString(project.resolve(".tether/policy.cedar"), POLICY.replace("@id(\"no-secrets\")\nforbid", "@id(\"no-secrets\")\npermit"));
             Files.writeString(go, "");
@@ -303,6 +306,10 @@ class EnforcementIT {
         }
         assertThat(Files.readString(out2)).contains("top secret");
         assertThat(Files.readString(project.resolve("run.err"))).contains("policy reloaded");
+        // Both changes are in the audit trail: the refused one with its location, the one put in force.
+        String recorded = Files.readString(events);
+        assertThat(recorded).containsPattern("\"action\":\"PolicyRejected\".*policy\\.cedar:1:");
+        assertThat(recorded).containsPattern("\"action\":\"PolicyReload\".*\"generation\":");
     }
 
     @Test

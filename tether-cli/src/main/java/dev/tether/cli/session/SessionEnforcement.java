@@ -415,6 +415,8 @@ public final class SessionEnforcement implements AutoCloseable {
                 } catch (UnenforceableNetworkPolicyException e) {
                     err.println("tether: the edited policy's network rules cannot be enforced (" + e.getMessage()
                             + "); the previous policy stays in force for every layer");
+                    recordPolicyEvent(dev.tether.events.EventKind.POLICY_REJECTED, before.snapshot().generation(), null,
+                            List.of("network rules cannot be enforced in the kernel: " + e.getMessage()));
                     return;
                 }
                 policy.set(before.withSnapshot(applied.current(), scanned));
@@ -424,6 +426,8 @@ public final class SessionEnforcement implements AutoCloseable {
                 }
                 gate.policyChanged();
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
+                recordPolicyEvent(dev.tether.events.EventKind.POLICY_RELOAD, applied.current().generation(),
+                        applied.current().statements().size(), List.of());
                 reportBeyondFloor(applied.current());
                 List<Path> newReadOnly = scanned.readOnlyPaths().stream()
                         .filter(p -> !before.forbidden().readOnlyPaths().contains(p)).toList();
@@ -432,8 +436,28 @@ public final class SessionEnforcement implements AutoCloseable {
                             + " (which also stops rename/link into them) applies from the next session: " + newReadOnly);
                 }
             }
-            case PolicyHolder.Kept kept -> err.println("tether: the edited policy has errors; the previous one stays in force:\n"
-                    + render(kept.errors()));
+            case PolicyHolder.Kept kept -> {
+                err.println("tether: the edited policy has errors; the previous one stays in force:\n"
+                        + render(kept.errors()));
+                recordPolicyEvent(dev.tether.events.EventKind.POLICY_REJECTED, policy.get().snapshot().generation(), null,
+                        kept.errors().stream().map(Finding::render).toList());
+            }
+        }
+    }
+
+    /**
+     * The audit trail's record of a policy change: what was put in force (generation, number of
+     * statements) or what was refused and why (the previous policy stays). Resource: the policy file.
+     */
+    private void recordPolicyEvent(dev.tether.events.EventKind kind, long generation, Integer statements, List<String> errors) {
+        try {
+            sink.accept(Event.builder(kind).timeNs(Event.nowNs()).session(sessionId)
+                    .principal(policy.get().principal().agent()).layer(dev.tether.events.EventLayer.POLICY)
+                    .resource(holder.policyFile().toAbsolutePath().normalize().toString())
+                    .detail(new dev.tether.events.PolicyDetail(generation, statements, errors).withinLimits())
+                    .build());
+        } catch (RuntimeException e) {
+            err.println("tether: cannot record the policy change in the audit trail: " + e.getMessage());
         }
     }
 
