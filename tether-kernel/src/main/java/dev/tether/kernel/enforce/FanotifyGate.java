@@ -311,10 +311,7 @@ public final class FanotifyGate implements AutoCloseable {
 
     private boolean decideExec(int fd, int tid, TaskInfo task, String path, FileKey key, SessionPolicy current)
             throws IOException {
-        FileKey loader = expectedLoader.remove(tid);
-        if (loader != null && loader.equals(key)) {
-            return true; // the ELF interpreter of the program just approved
-        }
+        // (The ELF interpreter of a program just approved was answered in decide.)
         String[] sys = syscallOf(tid).strip().split(" ");
         long nr = Long.parseLong(sys[0]);
         boolean at = nr == syscalls.execveat();
