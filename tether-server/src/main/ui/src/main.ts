@@ -15,6 +15,10 @@ const stats = {
   backlogRenderedAt: 0,
   backlogSize: 0,
   eventsReceived: 0,
+  /** Live events that reached the page (applied to the table within 50 ms: eventsReceived). */
+  eventsArrived: 0,
+  /** Wall-clock time (ms since the epoch) the first live batch was applied, 0 before. */
+  firstLiveAppliedAt: 0,
   /** Events the server skipped for this page while it was behind (they are in the audit store). */
   eventsSkipped: 0,
   policyGeneration: 0,
@@ -88,16 +92,30 @@ async function boot() {
 class Inbox {
   private pending: ActivityEvent[] = [];
   private timer = 0;
+  private since = 0;
   constructor(private sink: (evs: ActivityEvent[]) => void) {}
   add(evs: ActivityEvent[]) {
+    stats.eventsArrived += evs.length;
     for (const e of evs) this.pending.push(e);
-    if (!this.timer) {
-      this.timer = window.setTimeout(() => {
-        this.timer = 0;
-        const batch = this.pending;
-        this.pending = [];
-        this.sink(batch);
-      }, 50);
+    const now = performance.now();
+    if (!this.since) this.since = now;
+    // Also flushed from here: while a flood keeps the stream reader busy, the browser may not get
+    // to the timer, and the page would show nothing new until the flood ended.
+    if (now - this.since >= 50) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = window.setTimeout(() => this.flush(), 50);
+    }
+  }
+  private flush() {
+    if (this.timer) window.clearTimeout(this.timer);
+    this.timer = 0;
+    this.since = 0;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length) {
+      if (!stats.firstLiveAppliedAt) stats.firstLiveAppliedAt = Date.now();
+      this.sink(batch);
     }
   }
 }

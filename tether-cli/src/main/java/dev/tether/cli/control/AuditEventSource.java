@@ -53,6 +53,8 @@ final class AuditEventSource implements EventSource, AutoCloseable {
     private final Thread feed;
     private volatile boolean closed;
     private long cursor; // feed thread only after construction
+    /** Published before a batch is handed on (see {@link #deliveredThrough}); -1 until known. */
+    private volatile long deliveredThrough = -1;
     private boolean cursorSet; // feed thread only after construction
 
     AuditEventSource(AuditReader reader, Duration poll) {
@@ -61,6 +63,7 @@ final class AuditEventSource implements EventSource, AutoCloseable {
         reader.store().ifPresent(s -> {
             cursor = newestId(s);
             cursorSet = true;
+            deliveredThrough = cursor;
         });
         feed = Thread.ofPlatform().daemon().name("tether-ui-feed").start(this::follow);
     }
@@ -84,6 +87,7 @@ final class AuditEventSource implements EventSource, AutoCloseable {
                     if (!cursorSet) {
                         cursor = 0; // the database appeared after we started: everything in it is new
                         cursorSet = true;
+                        deliveredThrough = 0;
                     }
                     AuditPage page = s.query(AuditQuery.all().withLimit(FEED_BATCH).after(cursor));
                     if (!page.events().isEmpty()) {
@@ -95,6 +99,7 @@ final class AuditEventSource implements EventSource, AutoCloseable {
                         long newest = newestId(s);
                         if (newest < cursor) {
                             cursor = newest;
+                            deliveredThrough = newest;
                         }
                     }
                     warned = false;
@@ -113,6 +118,9 @@ final class AuditEventSource implements EventSource, AutoCloseable {
     }
 
     private void deliver(AuditStore s, List<StoredEvent> batch) {
+        // Before handing the batch on: a stream connecting meanwhile takes these from its backlog
+        // (and drops the copies it is also handed), so none falls between backlog and live.
+        deliveredThrough = batch.getLast().id();
         chains.catchUp(s, batch);
         for (StoredEvent se : batch) {
             ActivityEvent a = activity.from(se.id(), se.event(), chains.chain(s, se.id(), se.event()));
@@ -124,6 +132,12 @@ final class AuditEventSource implements EventSource, AutoCloseable {
                 }
             }
         }
+    }
+
+    @Override
+    public java.util.OptionalLong deliveredThrough() {
+        long d = deliveredThrough;
+        return d < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(d);
     }
 
     @Override

@@ -267,6 +267,21 @@ class AuditEventSourceTest {
     }
 
     @Test
+    void deliveredThroughMarksWhereTheFeedStandsNotWhatTheStoreHolds() throws Exception {
+        writer.append(List.of(file("s-d", 1, 10, "cat", "/workspace/old", Verdict.ALLOW)));
+        reader = new AuditReader(db);
+        source = new AuditEventSource(reader, Duration.ofHours(1)); // the feed looks once, then sleeps
+        long old = source.query(EventQuery.latest(1)).events().getFirst().seq();
+        Thread.sleep(200); // its first look: nothing new
+        writer.append(List.of(file("s-d", 2, 10, "cat", "/workspace/new", Verdict.ALLOW)));
+        // Stored but not delivered: a live stream's backlog must end before it, or the event,
+        // delivered later, would be dropped as a copy of the backlog's.
+        assertThat(source.deliveredThrough()).hasValue(old);
+        assertThat(source.query(EventQuery.latest(5)).events()).extracting(ActivityEvent::resource)
+                .contains("/workspace/new");
+    }
+
+    @Test
     void aTextSearchThatFindsLittleAnswersWithACursorToGoOnFrom() {
         int n = AuditEventSource.QUERY_SCAN_BUDGET + 10_000;
         List<Event> batch = new ArrayList<>(8192);

@@ -16,4 +16,15 @@ public interface EventSource {
      * the control plane's consumer only enqueues. Close the returned handle to stop.
      */
     AutoCloseable subscribe(String name, Consumer<ActivityEvent> consumer);
+
+    /**
+     * The seq up to which stored events have been (or are being) handed to subscribers, when
+     * delivery can lag behind storage (a feed that follows the store). A live stream's backlog
+     * must end there: a backlog reaching past it would make the events still to be delivered look
+     * like duplicates, and a page opened during a flood would show nothing new until the feed
+     * caught up. Empty: every stored event has been delivered.
+     */
+    default java.util.OptionalLong deliveredThrough() {
+        return java.util.OptionalLong.empty();
+    }
 }

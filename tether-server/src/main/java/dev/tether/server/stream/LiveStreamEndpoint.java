@@ -68,7 +68,15 @@ public final class LiveStreamEndpoint {
         // are filtered by seq below.
         try (LiveStreamHub.Client client = hub.connect()) {
             OutputStream out = ctx.res().getOutputStream();
-            List<ActivityEvent> bl = backlog > 0 ? events.query(EventQuery.latest(backlog)).events() : List.of();
+            // The backlog ends where live delivery stands (a feed following the store may lag
+            // behind it in a flood): newer stored events arrive live, none is hidden as a duplicate.
+            List<ActivityEvent> bl = List.of();
+            if (backlog > 0) {
+                java.util.OptionalLong delivered = events.deliveredThrough();
+                bl = events.query(delivered.isPresent()
+                        ? new EventQuery(null, null, null, null, delivered.getAsLong() + 1, null, backlog)
+                        : EventQuery.latest(backlog)).events();
+            }
             long backlogTop = bl.isEmpty() ? 0 : bl.getFirst().seq();
             ObjectNode hello = mapper.createObjectNode();
             hello.put("clientId", client.id());
