@@ -97,7 +97,7 @@ public final class FanotifyGate implements AutoCloseable {
         this.sink = sink;
         this.procFiles = new ProcFiles(libc);
         this.tasks = new TaskCache(procFiles);
-        this.fileIds = new KernelFileId(procFiles::read);
+        this.fileIds = new KernelFileId(procFiles);
         this.fanFd = libc.fanotifyInit(LibC.FAN_CLOEXEC | LibC.FAN_CLASS_CONTENT | LibC.FAN_REPORT_TID
                         | LibC.FAN_UNLIMITED_QUEUE | LibC.FAN_UNLIMITED_MARKS,
                 LibC.O_RDONLY | LibC.O_LARGEFILE | LibC.O_CLOEXEC);
@@ -353,7 +353,7 @@ public final class FanotifyGate implements AutoCloseable {
      * ({@link ProcessMemory#blockedSyscall}).
      */
     private String syscallOf(int tid) throws IOException {
-        return ProcessMemory.blockedSyscall(tid, procFiles::read);
+        return ProcessMemory.blockedSyscall(tid, procFiles);
     }
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */

@@ -14,14 +14,10 @@ import java.nio.file.Path;
 final class KernelFileId {
     /** mount id → device: a sandbox's mounts do not change once it runs (read again on a miss). */
     private final java.util.Map<Long, Long> deviceOfMount = new java.util.HashMap<>();
-    private final ProcessMemory.SmallFileReader files;
+    private final ProcFiles files;
 
-    KernelFileId(ProcessMemory.SmallFileReader files) {
+    KernelFileId(ProcFiles files) {
         this.files = files;
-    }
-
-    KernelFileId() {
-        this(path -> ProcessMemory.readSmallFile(Path.of(path)));
     }
 
     /** @return device in glibc's st_dev encoding (as {@link FileKey} holds it) and the inode number */

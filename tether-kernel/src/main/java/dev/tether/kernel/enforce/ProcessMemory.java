@@ -3,10 +3,6 @@ package dev.tether.kernel.enforce;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,17 +107,7 @@ final class ProcessMemory {
      * Measured under load (ResilienceIT): without this, about 1 in 200 execs of a dynamically
      * linked program saw "running" for its ELF loader's open and was refused.
      */
-    static String blockedSyscall(int tid) throws IOException {
-        return blockedSyscall(tid, path -> readSmallFile(Path.of(path)));
-    }
-
-    /** A reader of small files by path (the gate's {@link ProcFiles}). */
-    interface SmallFileReader {
-        String read(String path) throws IOException;
-    }
-
-    /** {@link #blockedSyscall(int)} through {@code files}. */
-    static String blockedSyscall(int tid, SmallFileReader files) throws IOException {
+    static String blockedSyscall(int tid, ProcFiles files) throws IOException {
         String p = "/proc/" + tid + "/syscall";
         long deadline = 0;
         for (int attempt = 0; ; attempt++) {
@@ -139,14 +125,6 @@ final class ProcessMemory {
             } else {
                 java.util.concurrent.locks.LockSupport.parkNanos(50_000);
             }
-        }
-    }
-
-    static String readSmallFile(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            int n = ch.read(buf);
-            return n <= 0 ? "" : new String(buf.array(), 0, n, StandardCharsets.US_ASCII);
         }
     }
 }
