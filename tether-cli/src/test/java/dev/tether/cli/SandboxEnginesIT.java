@@ -193,7 +193,13 @@ class SandboxEnginesIT {
             Thread.sleep(50);
         }
         assertThat(project.resolve("id")).as(run.isDone() ? run.join().stderr() : "sandbox did not start").exists();
+        // The file can exist before the sandbox's echo has finished writing it: a partial id would
+        // match other sessions' rules by prefix. Wait for the whole line.
+        while (!Files.readString(project.resolve("id")).endsWith("\n") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         String session = Files.readString(project.resolve("id")).strip();
+        assertThat(session).matches("\\d{8}-\\d{4}-[a-z0-9]+");
         String rules = forwardRules();
         Files.writeString(project.resolve("go"), "");
         var r = run.join();
