@@ -55,6 +55,7 @@ public final class LibBpf {
     private final MethodHandle vsnprintf;
     private final Deque<String> recentLog = new ArrayDeque<>();
     private final Arena arena = Arena.ofAuto();
+    private final ThreadLocal<ThreadScratch> scratch = ThreadLocal.withInitial(ThreadScratch::new);
 
     private LibBpf(SymbolLookup lib) {
         objectOpenMem = Downcalls.findWithErrno(lib, "bpf_object__open_mem",
@@ -325,11 +326,11 @@ public final class LibBpf {
     public static final long BPF_EXIST = 2;
 
     public void mapUpdate(int fd, MemorySegment key, MemorySegment value, long flags) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) mapUpdateElem.invokeExact(state, fd, key, value, flags);
+        try {
+            ThreadScratch t = scratch.get();
+            int rc = (int) mapUpdateElem.invokeExact(t.callState, fd, key, value, flags);
             if (rc < 0) {
-                throw new NativeCallException("bpf_map_update_elem", Downcalls.errno(state));
+                throw new NativeCallException("bpf_map_update_elem", t.errno());
             }
         } catch (NativeCallException e) {
             throw e;
@@ -340,11 +341,11 @@ public final class LibBpf {
 
     /** @return false when the key is absent */
     public boolean mapLookup(int fd, MemorySegment key, MemorySegment value) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) mapLookupElem.invokeExact(state, fd, key, value);
+        try {
+            ThreadScratch t = scratch.get();
+            int rc = (int) mapLookupElem.invokeExact(t.callState, fd, key, value);
             if (rc < 0) {
-                int errno = Downcalls.errno(state);
+                int errno = t.errno();
                 if (errno == Errno.ENOENT) {
                     return false;
                 }
@@ -360,11 +361,11 @@ public final class LibBpf {
 
     /** @return false when the key was absent */
     public boolean mapDelete(int fd, MemorySegment key) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) mapDeleteElem.invokeExact(state, fd, key);
+        try {
+            ThreadScratch t = scratch.get();
+            int rc = (int) mapDeleteElem.invokeExact(t.callState, fd, key);
             if (rc < 0) {
-                int errno = Downcalls.errno(state);
+                int errno = t.errno();
                 if (errno == Errno.ENOENT) {
                     return false;
                 }

@@ -40,6 +40,7 @@ public final class LibC {
     private final MethodHandle sysconf;
     private final MethodHandle statx;
     private final MethodHandle readlink;
+    private final ThreadLocal<ThreadScratch> scratch = ThreadLocal.withInitial(ThreadScratch::new);
 
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
@@ -78,11 +79,11 @@ public final class LibC {
 
     /** open(2); returns the file descriptor. */
     public int open(String path, int flags) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            int fd = (int) open.invokeExact(state, a.allocateFrom(path), flags | O_CLOEXEC);
+        try {
+            ThreadScratch t = scratch.get();
+            int fd = (int) open.invokeExact(t.callState, t.cString(path), flags | O_CLOEXEC);
             if (fd < 0) {
-                throw new NativeCallException("open(" + path + ")", Downcalls.errno(state));
+                throw new NativeCallException("open(" + path + ")", t.errno());
             }
             return fd;
         } catch (NativeCallException e) {
@@ -104,10 +105,10 @@ public final class LibC {
 
     /** read(2) into {@code buf}; returns bytes read, or -errno (never throws for EINTR/EAGAIN). */
     public long read(int fd, MemorySegment buf, long count) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            long n = (long) read.invokeExact(state, fd, buf, count);
-            return n < 0 ? -Downcalls.errno(state) : n;
+        try {
+            ThreadScratch t = scratch.get();
+            long n = (long) read.invokeExact(t.callState, fd, buf, count);
+            return n < 0 ? -t.errno() : n;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -115,10 +116,10 @@ public final class LibC {
 
     /** write(2); returns bytes written, or -errno. */
     public long write(int fd, MemorySegment buf, long count) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            long n = (long) write.invokeExact(state, fd, buf, count);
-            return n < 0 ? -Downcalls.errno(state) : n;
+        try {
+            ThreadScratch t = scratch.get();
+            long n = (long) write.invokeExact(t.callState, fd, buf, count);
+            return n < 0 ? -t.errno() : n;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -126,10 +127,10 @@ public final class LibC {
 
     /** pread(2): reads without moving the file offset; returns bytes read, or -errno. */
     public long pread(int fd, MemorySegment buf, long count, long offset) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            long n = (long) pread.invokeExact(state, fd, buf, count, offset);
-            return n < 0 ? -Downcalls.errno(state) : n;
+        try {
+            ThreadScratch t = scratch.get();
+            long n = (long) pread.invokeExact(t.callState, fd, buf, count, offset);
+            return n < 0 ? -t.errno() : n;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -147,10 +148,10 @@ public final class LibC {
      * @136, stx_dev_minor u32 @140.
      */
     public int statx(int fd, MemorySegment buf) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) statx.invokeExact(state, fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
-            return rc < 0 ? -Downcalls.errno(state) : 0;
+        try {
+            ThreadScratch t = scratch.get();
+            int rc = (int) statx.invokeExact(t.callState, fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
+            return rc < 0 ? -t.errno() : 0;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -158,10 +159,10 @@ public final class LibC {
 
     /** readlink(2) of {@code path} into {@code buf}; returns the length (not NUL-terminated) or -errno. */
     public long readlink(String path, MemorySegment buf) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            long n = (long) readlink.invokeExact(state, a.allocateFrom(path), buf, buf.byteSize());
-            return n < 0 ? -Downcalls.errno(state) : n;
+        try {
+            ThreadScratch t = scratch.get();
+            long n = (long) readlink.invokeExact(t.callState, t.cString(path), buf, buf.byteSize());
+            return n < 0 ? -t.errno() : n;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -171,8 +172,8 @@ public final class LibC {
 
     /** Whether the mount the open file {@code fd} lives on is read-only (fstatvfs f_flag & ST_RDONLY). */
     public boolean onReadOnlyMount(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(112, 8); // struct statvfs on LP64: f_flag at 72
+        try {
+            MemorySegment st = scratch.get().struct; // struct statvfs on LP64 (112 bytes): f_flag at 72
             int rc = (int) fstatvfs.invokeExact(fd, st);
             return rc == 0 && (st.get(java.lang.foreign.ValueLayout.JAVA_LONG, 72) & ST_RDONLY) != 0;
         } catch (Throwable t) {
@@ -184,12 +185,13 @@ public final class LibC {
 
     /** poll(2) on one fd for input; returns true when readable, false on timeout or EINTR. */
     public boolean pollIn(int fd, int timeoutMillis) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
+        try {
+            ThreadScratch t = scratch.get();
+            MemorySegment pfd = t.struct; // struct pollfd { int fd; short events; short revents; }
             pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
             pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) poll.invokeExact(state, pfd, 1L, timeoutMillis);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+            int rc = (int) poll.invokeExact(t.callState, pfd, 1L, timeoutMillis);
             return rc > 0 && (pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
@@ -253,12 +255,12 @@ public final class LibC {
 
     /** fanotify_mark(2) on a path, or (path null) on the object {@code dirFd} refers to. */
     public void fanotifyMark(int fanFd, int flags, long mask, int dirFd, String path) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = Downcalls.newCallState(a);
-            MemorySegment p = path == null ? MemorySegment.NULL : a.allocateFrom(path);
-            int rc = (int) fanotifyMark.invokeExact(state, fanFd, flags, mask, dirFd, p);
+        try {
+            ThreadScratch t = scratch.get();
+            MemorySegment p = path == null ? MemorySegment.NULL : t.cString(path);
+            int rc = (int) fanotifyMark.invokeExact(t.callState, fanFd, flags, mask, dirFd, p);
             if (rc < 0) {
-                throw new NativeCallException("fanotify_mark(" + path + ")", Downcalls.errno(state));
+                throw new NativeCallException("fanotify_mark(" + path + ")", t.errno());
             }
         } catch (NativeCallException e) {
             throw e;
