@@ -18,6 +18,9 @@ gcc -O2 -o "$work/opbench" "$ROOT/bench/enforcement/opbench.c"
 mkdir -p "$work/rw"
 echo cached > "$work/rw/cached.txt"
 echo uncached > "$work/read-only.txt"
+# judged-true: /bin/true under a name an argv rule reaches, so every exec of it is judged in user
+# space (the exec guard's per-exec approval); /bin/true itself is approved once by identity.
+cp /bin/true "$work/judged-true"
 # read-only.txt may be read, not written, on a writable mount: every open is decided in user
 # space. rw/cached.txt may be read and written: after its first open the kernel skips it.
 cat > "$work/policy.cedar" <<POLICY
@@ -28,6 +31,8 @@ when { resource in [Dir::"$work/rw/", Dir::"/dev/null", Dir::"/tmp/"] };
 permit (principal, action == Action::"ProcessExec", resource)
 when { resource in [Dir::"/usr/bin/", Dir::"/bin/", Dir::"$work/"] };
 permit (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.1");
+forbid (principal, action == Action::"ProcessExec", resource == File::"$work/judged-true")
+when { context.argv.contains("--never-given") };
 POLICY
 
 "$ROOT/tether" --version >/dev/null # builds on first use, outside the measurement
@@ -48,7 +53,7 @@ run() { # label, tether args..., -- opbench args
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A r
-OPS="${OPS:-open-uncached open-cached exec connect}"
+OPS="${OPS:-open-uncached open-cached exec exec-judged connect}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for op in $OPS; do
@@ -57,6 +62,7 @@ for round in $(seq 1 "$ROUNDS"); do
       open-uncached) args=(open "$work/read-only.txt" $OPENS) ;;
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
       exec) args=(exec $EXECS) ;;
+      exec-judged) args=(exec $EXECS "$work/judged-true") ;;
       connect) args=(connect $CONNECTS) ;;
     esac
     r[$op,baseline]+="$(run baseline "$work/opbench" "${args[@]}") "
@@ -70,7 +76,7 @@ done
 # notes the time; the sandbox notes when its first read succeeds.
 reload_ms=()
 reload_runs=5
-[[ "$OPS" == "open-uncached open-cached exec connect" ]] || reload_runs=0
+[[ "$OPS" == "open-uncached open-cached exec exec-judged connect" ]] || reload_runs=0
 for i in $(seq 1 $reload_runs); do
   echo secret > "$work/flip.txt"
   cp "$work/policy.cedar" "$work/reload.cedar"

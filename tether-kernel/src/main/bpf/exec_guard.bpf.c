@@ -10,7 +10,9 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "scope.h"
+#include "syscalls.h"
 #include "exec_guard.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -33,6 +35,78 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } exec_guard_events SEC(".maps");
+
+/*
+ * tid -> the open or exec syscall that sandboxed thread is in right now. The permission gate
+ * needs it for every event it decides (read or write? which argv?); /proc/<tid>/syscall gives the
+ * same registers but only once the thread has gone to sleep, which the gate had to wait for.
+ * An entry lives exactly as long as the syscall: written at entry, removed at exit, at thread
+ * exit and when exec renumbers the thread; so a thread the gate finds here is in that syscall
+ * (it is blocked in it waiting for the answer), and one that is not (io_uring worker, ia32 call,
+ * a full map) is looked up in /proc as before.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct gate_syscall);
+} gate_syscalls SEC(".maps");
+
+/* Programs approved for any argv (see struct exec_image_key) -> the generation they were judged in. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct exec_image_key);
+	__type(value, __u64);
+} exec_images SEC(".maps");
+
+/* [0]: the current generation; a policy change increments it, so every older image is void. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_image_generation SEC(".maps");
+
+static __always_inline bool gate_syscall_nr(__u32 nr)
+{
+	return nr == NR_open || nr == NR_openat || nr == NR_creat || nr == NR_execve || nr == NR_execveat;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(note_gate_syscall, struct pt_regs *regs, long id)
+{
+	__u32 nr = syscall_slot(regs); /* ia32 calls get COMPAT_BASE + nr: never recorded */
+	if (!gate_syscall_nr(nr) || !sandbox_slot())
+		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct gate_syscall v = {
+		.nr = nr,
+		.args = { regs->di, regs->si, regs->dx, regs->r10 },
+		.entered_ns = bpf_ktime_get_ns(),
+	};
+	bpf_map_update_elem(&gate_syscalls, &tid, &v, BPF_ANY);
+	return 0;
+}
+
+/* Unconditional (no scope check): a thread moved out of the sandbox mid-call still leaves. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(forget_gate_syscall, struct pt_regs *regs, long ret)
+{
+	if (!gate_syscall_nr(syscall_slot(regs)))
+		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&gate_syscalls, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(forget_exited_thread, struct task_struct *task)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&gate_syscalls, &tid);
+	return 0;
+}
 
 static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u32 reason,
 				   struct exec_approval *ok)
@@ -61,22 +135,35 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 key = ctx->old_pid;
+	/* exec gave a non-leader thread the leader's number: its old one must not keep an entry */
+	bpf_map_delete_elem(&gate_syscalls, &key);
+	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+
+	/* A program approved for any argv under the policy in force needs no per-exec approval; one
+	 * left by an earlier exec of this thread that failed after the gate's answer is dropped. */
+	struct exec_image_key image = { .dev = dev, .ino = ino };
+	__u64 *judged_in = bpf_map_lookup_elem(&exec_images, &image);
+	__u32 zero = 0;
+	__u64 *current = bpf_map_lookup_elem(&exec_image_generation, &zero);
+	if (judged_in && current && *judged_in == *current) {
+		bpf_map_delete_elem(&exec_approvals, &key);
+		return 0;
+	}
+
 	struct exec_approval *ok = bpf_map_lookup_elem(&exec_approvals, &key);
 	if (!ok) {
 		refuse(task, key, EXEC_GUARD_NO_APPROVAL, NULL);
 		return 0;
 	}
 
-	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
-	__u64 ino = BPF_CORE_READ(inode, i_ino);
-	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	if (ino != ok->ino || dev != ok->dev) {
 		refuse(task, key, EXEC_GUARD_OTHER_PROGRAM, ok);
 		bpf_map_delete_elem(&exec_approvals, &key);
 		return 0;
 	}
 
-	__u32 zero = 0;
 	struct exec_approval *seen = bpf_map_lookup_elem(&exec_seen, &zero);
 	if (!seen)
 		return 0;

@@ -18,6 +18,23 @@ struct exec_approval {
 	__u8 argv[EXEC_APPROVAL_ARGV];
 };
 
+/* The open/exec syscall a sandboxed thread is in: native number and its first four arguments. */
+struct gate_syscall {
+	__u64 nr;
+	__u64 args[4];
+	__u64 entered_ns; /* when the call began: tells two calls of one thread apart */
+};
+
+/*
+ * A program user space approved for any argv under the policy generation it was judged in (the
+ * policy never reads argv for it). Its fanotify exec event is then skipped by an ignore mark, so
+ * there is no per-thread approval: the image's identity is checked against this map instead.
+ */
+struct exec_image_key {
+	__u64 dev;        /* kernel encoding (MKDEV), as in struct exec_approval */
+	__u64 ino;
+};
+
 enum exec_guard_reason {
 	EXEC_GUARD_NO_APPROVAL = 1,   /* an exec the permission gate never saw (memfd, unmarked mount) */
 	EXEC_GUARD_OTHER_PROGRAM = 2, /* the image is not the file that was approved */

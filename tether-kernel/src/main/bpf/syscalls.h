@@ -32,6 +32,8 @@
 /* x86-64 (checked against asm/unistd_64.h) */
 #define NR_open 2
 #define NR_creat 85
+#define NR_execve 59
+#define NR_execveat 322
 #define NR_openat 257
 #define NR_openat2 437
 #define NR_unlink 87

@@ -313,6 +313,50 @@ class EnforcementIT {
     }
 
     @Test
+    void aProgramApprovedOnceByIdentityIsJudgedAgainAfterAReload() throws Exception {
+        // bin/tool (a dynamically linked program) is allowed whatever its argv: after its first
+        // exec the kernel skips its permission events and the exec guard knows its identity. A
+        // reload that forbids it must take effect on the very next exec.
+        Files.copy(Path.of("/usr/bin/true"), project.resolve("bin/tool"));
+        project.resolve("bin/tool").toFile().setExecutable(true);
+        Process tether = TetherProcess.start(project, project.resolve("run"), "run", "--engine", "builtin", "--events", events.toString(),
+                "--policy", project.resolve(".tether/policy.cedar").toString(), "--", "sh", "-c",
+                "for i in 1 2 3 4 5; do bin/tool a$i || echo warm-fail; done; echo warmed > src/warm;"
+                        + " while [ ! -e src/go ]; do sleep 0.05; done; bin/tool; echo after=$? > src/after");
+        try {
+            await(() -> Files.exists(project.resolve("src/warm")));
+            Files.writeString(project.resolve(".tether/policy.cedar"), POLICY
+                    + "@id(\"no-tool\")\nforbid (principal, action == Action::\"ProcessExec\", resource == File::\"/workspace/bin/tool\");\n");
+            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded"));
+            Files.writeString(project.resolve("src/go"), "");
+            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            tether.destroyForcibly();
+        }
+        assertThat(Files.readString(project.resolve("run.out"))).doesNotContain("warm-fail");
+        // Cached for real: five execs, one judgment (otherwise this test would prove nothing).
+        assertThat(decisions("ProcessExec", "allow")).filteredOn(n -> n.path("resource").asText().endsWith("/bin/tool"))
+                .hasSize(1);
+        assertThat(Files.readString(project.resolve("src/after")).strip()).isEqualTo("after=126");
+        assertThat(decisions("ProcessExec", "deny")).extracting(n -> n.path("reason").asText()).anyMatch(r -> r.contains("no-tool"));
+    }
+
+    @Test
+    void theLoaderOfACachedProgramRunsNothingTheGateWouldRefuse() throws Exception {
+        // Once a program is cached, its ELF loader's exec events are skipped too. Running the
+        // loader directly on a program outside the exec rules (src/ is not executable by policy)
+        // must still run nothing: the exec guard finds no approval for the loader's own image.
+        Path loader = Path.of("/lib64/ld-linux-x86-64.so.2");
+        assumeTrue(Files.exists(loader), "no " + loader + " on this host (not x86-64 glibc): nothing to test");
+        Files.copy(escapeBinary, project.resolve("src/evil"));
+        project.resolve("src/evil").toFile().setExecutable(true);
+        var r = sandbox("for i in 1 2 3; do /bin/true; done; cd src && " + loader + " ./evil mark ran; echo loader-exit=$?;"
+                + " ./evil mark ran; echo direct-exit=$?");
+        assertThat(r.stdout()).as(r.stderr()).containsPattern("loader-exit=(126|137)").contains("direct-exit=126");
+        assertThat(project.resolve("src/marks")).doesNotExist();
+    }
+
+    @Test
     void aBrokenPolicyRefusesToStartAndPointsAtTheError() throws Exception {
         Files.writeString(project.resolve(".tether/policy.cedar"), "permit (principal, action == Action::\"FileOpn\", resource);\n");
         var r = sandbox("echo should-not-run");

@@ -13,6 +13,16 @@ public interface PolicySnapshot {
     Decision decide(Request request);
 
     /**
+     * Whether {@link #decide} answers this exec the same whatever its argument vector: deciding it
+     * never reads {@code context.argv} or {@code context.args}. The kernel layer then approves
+     * an allowed program once by file identity instead of judging each exec of it. A snapshot
+     * that cannot tell says false.
+     */
+    default boolean execIgnoresArguments(ExecRequest request) {
+        return false;
+    }
+
+    /**
      * The headers the proxy sets on a request from {@code principal} to {@code host:port}: every
      * {@code HttpRewrite} permit whose resource and condition match, minus those a forbid
      * matches, in file order (a later rewrite of the same header wins).

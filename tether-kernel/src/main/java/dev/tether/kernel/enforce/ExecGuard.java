@@ -27,6 +27,7 @@ import java.util.function.Consumer;
 public final class ExecGuard implements AutoCloseable {
     static final int ARGV_BYTES = 8192;
     private static final long APPROVAL_BYTES = 8 + 8 + 4 + 4 + ARGV_BYTES;
+    private static final long SYSCALL_BYTES = 8 * 6; // struct gate_syscall
 
     private final BpfObject object;
     private final BpfMap approvals;
@@ -35,10 +36,24 @@ public final class ExecGuard implements AutoCloseable {
     private final String principal;
     private final long bootToWall;
     private final LibbpfRingPoller events;
+    private final BpfMap syscalls;
+    // The permission gate's thread only (approve, syscallOf): reused, not allocated per exec.
+    private final Arena buffers = Arena.ofAuto();
+    private final MemorySegment approvalKey = buffers.allocate(ValueLayout.JAVA_INT);
+    private final MemorySegment approval = buffers.allocate(APPROVAL_BYTES, 8);
+    private final MemorySegment syscallKey = buffers.allocate(ValueLayout.JAVA_INT);
+    private final MemorySegment syscall = buffers.allocate(SYSCALL_BYTES, 8);
+    private final MemorySegment imageKey = buffers.allocate(16, 8);
+    private final MemorySegment imageValue = buffers.allocate(ValueLayout.JAVA_LONG);
+    private final BpfMap images;
+    private final BpfMap imageGeneration;
 
     private ExecGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId, String principal) {
         this.object = object;
         this.approvals = object.map("exec_approvals");
+        this.syscalls = object.map("gate_syscalls");
+        this.images = object.map("exec_images");
+        this.imageGeneration = object.map("exec_image_generation");
         this.sink = sink;
         this.sessionId = sessionId;
         this.principal = principal;
@@ -59,6 +74,10 @@ public final class ExecGuard implements AutoCloseable {
                 obj.map("scope_config").put(a.allocateFrom(ValueLayout.JAVA_INT, 0), a.allocateFrom(ValueLayout.JAVA_INT, sessionLevel));
             }
             ExecGuard g = new ExecGuard(libbpf, libc, obj, sink, sessionId, principal);
+            // Removal before recording: no thread may enter a syscall recorded and leave it unseen.
+            obj.attach("forget_exited_thread");
+            obj.attach("forget_gate_syscall");
+            obj.attach("note_gate_syscall");
             obj.attach("guard_exec");
             g.events.start();
             return g;
@@ -80,15 +99,69 @@ public final class ExecGuard implements AutoCloseable {
     /** Records that thread {@code tid} may turn into {@code program} with exactly {@code argv}. */
     public void approve(int tid, FileKey program, List<String> argv) {
         byte[] bytes = joined(argv);
+        MemorySegment v = approval;
+        v.set(ValueLayout.JAVA_LONG, 0, kernelDev(program.device()));
+        v.set(ValueLayout.JAVA_LONG, 8, program.inode());
+        int len = Math.min(bytes.length, ARGV_BYTES);
+        v.set(ValueLayout.JAVA_INT, 16, bytes.length);
+        v.set(ValueLayout.JAVA_INT, 20, len);
+        MemorySegment.copy(bytes, 0, v, ValueLayout.JAVA_BYTE, 24, len);
+        // Bytes past len are compared by nobody (the kernel stops at len); stale ones are harmless.
+        approvalKey.set(ValueLayout.JAVA_INT, 0, tid);
+        approvals.put(approvalKey, v);
+    }
+
+    /**
+     * The open or exec syscall thread {@code tid} of a sandbox is in, as recorded at its entry;
+     * null when the map has none (not such a syscall, an ia32 call, an io_uring worker): then ask
+     * {@code /proc}. Only for a thread that is blocked in a permission event (its entry cannot change).
+     */
+    public ThreadSyscall syscallOf(int tid) {
+        syscallKey.set(ValueLayout.JAVA_INT, 0, tid);
+        if (!syscalls.get(syscallKey, syscall)) {
+            return null;
+        }
+        return new ThreadSyscall(syscall.get(ValueLayout.JAVA_LONG, 0), syscall.get(ValueLayout.JAVA_LONG, 8),
+                syscall.get(ValueLayout.JAVA_LONG, 16), syscall.get(ValueLayout.JAVA_LONG, 24),
+                syscall.get(ValueLayout.JAVA_LONG, 32), syscall.get(ValueLayout.JAVA_LONG, 40));
+    }
+
+    /**
+     * Records that {@code program} may run with any argv under image generation {@code generation}
+     * (see {@link #voidImages}); its exec then needs no per-thread approval.
+     */
+    public void approveImage(FileKey program, long generation) {
+        imageKey.set(ValueLayout.JAVA_LONG, 0, kernelDev(program.device()));
+        imageKey.set(ValueLayout.JAVA_LONG, 8, program.inode());
+        imageValue.set(ValueLayout.JAVA_LONG, 0, generation);
+        try {
+            images.put(imageKey, imageValue);
+        } catch (dev.tether.kernel.ffm.NativeCallException full) {
+            // Full of programs approved under older generations, most likely: start over once.
+            clearImages();
+            try {
+                images.put(imageKey, imageValue);
+            } catch (dev.tether.kernel.ffm.NativeCallException e) {
+                // still refused: this program stays uncached, its execs are approved one by one
+            }
+        }
+    }
+
+    private void clearImages() {
+        MemorySegment next = buffers.allocate(16, 8);
+        while (images.libbpf().mapNextKey(images.fd(), MemorySegment.NULL, next)) {
+            images.delete(next);
+        }
+    }
+
+    /**
+     * Makes every image approved so far void: from now on only approvals under {@code generation}
+     * count. Called when the policy or mode changes, before execs are judged under the new one.
+     * The map is also emptied when it fills up with old entries.
+     */
+    public void voidImages(long generation) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(APPROVAL_BYTES, 8);
-            v.set(ValueLayout.JAVA_LONG, 0, kernelDev(program.device()));
-            v.set(ValueLayout.JAVA_LONG, 8, program.inode());
-            int len = Math.min(bytes.length, ARGV_BYTES);
-            v.set(ValueLayout.JAVA_INT, 16, bytes.length);
-            v.set(ValueLayout.JAVA_INT, 20, len);
-            MemorySegment.copy(bytes, 0, v, ValueLayout.JAVA_BYTE, 24, len);
-            approvals.put(a.allocateFrom(ValueLayout.JAVA_INT, tid), v);
+            imageGeneration.put(a.allocateFrom(ValueLayout.JAVA_INT, 0), a.allocateFrom(ValueLayout.JAVA_LONG, generation));
         }
     }
 
@@ -125,7 +198,8 @@ public final class ExecGuard implements AutoCloseable {
         long approvedIno = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 48) : 0;
         String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
         String why = switch (reason) {
-            case 1 -> "killed: an exec the permission gate never saw (e.g. a memfd or an unwatched mount)" + image;
+            case 1 -> "killed: an exec the permission gate never saw or approved (a memfd, an unwatched mount, an ELF"
+                    + " loader run directly)" + image;
             case 2 -> "killed: the new image is not the program that was approved" + image + ", approved "
                     + (approvedDev >>> 20) + ":" + (approvedDev & 0xfffff) + " inode " + approvedIno;
             default -> "killed: argv changed between approval and exec (another thread rewrote it)";

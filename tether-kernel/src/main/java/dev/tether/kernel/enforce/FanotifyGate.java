@@ -56,9 +56,9 @@ public final class FanotifyGate implements AutoCloseable {
     private final Supplier<SessionPolicy> policy;
     private final Consumer<Event> sink;
     private final SyscallTable syscalls = SyscallTable.forThisMachine();
-    private final Map<Integer, FileKey> expectedLoader = new HashMap<>();
+    private final Map<Integer, ExpectedLoader> expectedLoader = boundedByTid();
     /** The open half of an exec just allowed, per thread (see {@link #decide}). */
-    private final Map<Integer, ExpectedOpen> expectedExecOpen = new HashMap<>();
+    private final Map<Integer, ExpectedOpen> expectedExecOpen = boundedByTid();
     private final ProcFiles procFiles;
     // Gate thread only: buffers for the per-event readlink and statx.
     private final MemorySegment linkBuf = Arena.ofAuto().allocate(PATH_MAX);
@@ -67,7 +67,10 @@ public final class FanotifyGate implements AutoCloseable {
     private final TaskCache tasks;
     private final KernelFileId fileIds;
     private final Map<String, Optional<FileKey>> loaders = new HashMap<>();
-    private final Map<Integer, List<String>> scriptArgv = new HashMap<>();
+    private final Map<Integer, ScriptArgv> scriptArgv = boundedByTid();
+    /** The exec guard's image generation: programs approved under an older one are void. Guarded by markLock. */
+    private long imageGeneration = 1;
+    private final OpenMemo openMemo = new OpenMemo();
     private volatile ExecGuard execGuard;
     private final Thread thread;
     private final AtomicLong decisions = new AtomicLong();
@@ -83,6 +86,8 @@ public final class FanotifyGate implements AutoCloseable {
     private volatile long openEvents;
     private volatile long openNanos;
     private volatile long execOpenHalves;
+    private volatile long syscallsFromKernelMap;
+    private volatile long cachedPrograms;
 
     /**
      * @param sessionCgroup the session's cgroup2 path as /proc/PID/cgroup shows it ({@code /tether/<id>})
@@ -137,6 +142,9 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** From now on every approved exec is also recorded for the kernel-side check at exec time. */
     public void useExecGuard(ExecGuard guard) {
+        synchronized (markLock) {
+            guard.voidImages(imageGeneration);
+        }
         this.execGuard = guard;
     }
 
@@ -153,6 +161,14 @@ public final class FanotifyGate implements AutoCloseable {
     public void policyChanged() {
         synchronized (markLock) {
             libc.fanotifyMark(fanFd, LibC.FAN_MARK_FLUSH, 0, LibC.AT_FDCWD, null);
+            // Marks first: from here every exec reaches the gate and gets a per-exec approval, so
+            // voiding the approved images cannot fail an exec the new policy allows (only one
+            // already past its skipped permission event, allowed by the old policy, may be killed).
+            imageGeneration++;
+            ExecGuard guard = execGuard;
+            if (guard != null) {
+                guard.voidImages(imageGeneration);
+            }
         }
     }
 
@@ -162,13 +178,16 @@ public final class FanotifyGate implements AutoCloseable {
      * @param openEvents     open permission events answered
      * @param openNanos      the same for opens
      * @param execOpenHalves open events answered as the second half of an exec just allowed
+     * @param syscallsFromKernelMap events whose syscall came from the exec guard's map (the rest read /proc)
+     * @param cachedPrograms programs approved for any argv by identity (ignore mark and exec guard image)
      */
     public record Stats(long decisions, long denials, long outOfScope, long cachedFiles, long failures,
-                        long execEvents, long execNanos, long openEvents, long openNanos, long execOpenHalves) {}
+                        long execEvents, long execNanos, long openEvents, long openNanos, long execOpenHalves,
+                        long syscallsFromKernelMap, long cachedPrograms) {}
 
     public Stats stats() {
         return new Stats(decisions.get(), denials.get(), outOfScope.get(), cachedMarks.get(), failures.get(),
-                execEvents, execNanos, openEvents, openNanos, execOpenHalves);
+                execEvents, execNanos, openEvents, openNanos, execOpenHalves, syscallsFromKernelMap, cachedPrograms);
     }
 
     private void loop() {
@@ -235,27 +254,44 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** @return true to allow */
     private boolean decide(long mask, int fd, int tid) throws IOException {
-        // The kernel raises two events for a file opened to be executed: FAN_OPEN_EXEC_PERM, then
-        // FAN_OPEN_PERM, from the same call and with nothing the thread can do in between. The
-        // second needs no judging of its own once the first was allowed, and reading the thread's
-        // syscall for it waited for the thread to sleep (100-400 µs per exec on an idle host).
+        boolean exec = (mask & LibC.FAN_OPEN_EXEC_PERM) != 0;
+        ExecGuard guard = execGuard;
+        // An entry here means: a thread of this sandbox, inside this open or exec call right now.
+        ThreadSyscall recorded = guard == null ? null : guard.syscallOf(tid);
+        if (recorded != null) {
+            syscallsFromKernelMap++;
+        }
+        if (!exec && recorded != null && isExec(recorded.nr())) {
+            // FAN_OPEN_PERM from inside execve: the read-only open of a file whose exec permission
+            // event came first and was allowed (by us, or skipped by an ignore mark we set for an
+            // approved program); a refused one never gets this far. Nothing left to judge.
+            expectedExecOpen.remove(tid);
+            execOpenHalves++;
+            return true;
+        }
+        // Without the kernel map: the kernel raises two events for a file opened to be executed,
+        // FAN_OPEN_EXEC_PERM then FAN_OPEN_PERM, from the same call; the second needs no judging
+        // once the first was allowed, and reading /proc for it waited for the thread to sleep.
         // Any event from the thread consumes the expectation; one older than a tid could be
         // reused in (a thread killed between the two events) is ignored.
         ExpectedOpen pending = expectedExecOpen.remove(tid);
-        if (pending != null && (mask & LibC.FAN_OPEN_EXEC_PERM) == 0 && System.nanoTime() - pending.atNs() < 1_000_000_000L) {
+        if (pending != null && !exec && System.nanoTime() - pending.atNs() < 1_000_000_000L) {
             Stat st = stat(fd);
             if (st != null && pending.key().equals(st.key())) {
                 execOpenHalves++;
                 return true;
             }
         }
-        if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0 && expectedLoader.containsKey(tid)) {
+        ExpectedLoader loader = exec ? expectedLoader.remove(tid) : null;
+        if (loader != null && loader.sameCall(recorded)) {
             // The ELF loader of a program this thread was just allowed to exec (same execve): its
             // identity is all there is to check, without re-reading /proc for the thread.
-            FileKey loader = expectedLoader.remove(tid);
             Stat st = stat(fd);
-            if (st != null && loader.equals(st.key())) {
-                expectedExecOpen.put(tid, new ExpectedOpen(loader, System.nanoTime()));
+            if (st != null && loader.key().equals(st.key())) {
+                expectedExecOpen.put(tid, new ExpectedOpen(loader.key(), System.nanoTime()));
+                if (loader.programCached()) {
+                    cacheLoader(fd, st, loader.policy());
+                }
                 return true;
             }
         }
@@ -271,21 +307,28 @@ public final class FanotifyGate implements AutoCloseable {
         String path = pathOf(fd);
         Stat st = stat(fd);
         FileKey key = st == null ? null : st.key();
-        if ((mask & LibC.FAN_OPEN_EXEC_PERM) != 0) {
+        if (exec) {
             tasks.forget(tid); // the thread is exec'ing: its name changes once the exec is through
-            boolean allowed = decideExec(fd, tid, task, path, key, current);
+            boolean allowed = decideExec(fd, tid, task, path, st, current, recorded);
             if (allowed && key != null) {
                 expectedExecOpen.put(tid, new ExpectedOpen(key, System.nanoTime()));
             }
             return allowed;
         }
-        OpenIntent intent = OpenIntent.fromProcSyscall(syscallOf(tid), syscalls);
+        OpenIntent intent = OpenIntent.of(recorded != null ? recorded : syscallOf(tid), syscalls);
         if (intent.kind() == OpenIntent.Kind.EXEC) {
             tasks.forget(tid);
             return true; // the open that accompanies an exec: the exec permission event decided it
         }
         boolean write = intent.writes();
-        FileAccessJudge.Judgment j = judge.open(current, path, write, key);
+        OpenMemo.Entry memo = openMemo.get(current, path, write, key);
+        if (memo == null) {
+            FileAccessJudge.Judgment first = judge.open(current, path, write, key);
+            boolean otherModeAllowed = first.verdict() == Verdict.ALLOW
+                    && judge.open(current, path, !write, key).verdict() == Verdict.ALLOW;
+            memo = openMemo.put(current, path, write, key, first, otherModeAllowed);
+        }
+        FileAccessJudge.Judgment j = memo.judgment();
         decisions.incrementAndGet();
         publish(write ? EventKind.FILE_OPEN_READ_WRITE : EventKind.FILE_OPEN_READ_ONLY, path, j, task,
                 intent.kind() == OpenIntent.Kind.OPEN ? FileDetail.open(intent.flags(), null) : null);
@@ -294,8 +337,7 @@ public final class FanotifyGate implements AutoCloseable {
             return false;
         }
         if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
-                && (judge.open(current, path, !write, key).verdict() == Verdict.ALLOW
-                        || !write && libc.onReadOnlyMount(fd))) {
+                && (memo.otherModeAllowed() || !write && memo.mayBeOnReadOnlyMount() && onReadOnlyMount(fd, memo))) {
             // Every open of this file the sandbox can make is allowed (both modes, or reads on a
             // read-only mount, where a write open fails before it reaches us): the kernel skips it.
             synchronized (markLock) {
@@ -309,16 +351,24 @@ public final class FanotifyGate implements AutoCloseable {
         return true;
     }
 
-    private boolean decideExec(int fd, int tid, TaskInfo task, String path, FileKey key, SessionPolicy current)
-            throws IOException {
+    private boolean isExec(long nr) {
+        return nr == syscalls.execve() || nr == syscalls.execveat();
+    }
+
+    private boolean decideExec(int fd, int tid, TaskInfo task, String path, Stat st, SessionPolicy current,
+                               ThreadSyscall recorded) throws IOException {
         // (The ELF interpreter of a program just approved was answered in decide.)
-        String[] sys = syscallOf(tid).strip().split(" ");
-        long nr = Long.parseLong(sys[0]);
-        boolean at = nr == syscalls.execveat();
+        FileKey key = st == null ? null : st.key();
+        ThreadSyscall sys = recorded != null ? recorded : syscallOf(tid);
+        if (!isExec(sys.nr())) {
+            throw new IOException("thread " + tid + " raised an exec event outside execve/execveat (syscall " + sys.nr() + ")");
+        }
+        boolean at = sys.nr() == syscalls.execveat();
         // The interpreter of a script approved a moment ago runs with the argv the kernel built for it.
-        List<String> argv = scriptArgv.remove(tid);
+        ScriptArgv fromScript = scriptArgv.remove(tid);
+        List<String> argv = fromScript != null && fromScript.sameCall(sys) ? fromScript.argv() : null;
         if (argv == null) {
-            argv = ProcessMemory.readArgv(procFiles, tid, at ? OpenIntent.hex(sys, 3) : OpenIntent.hex(sys, 2));
+            argv = ProcessMemory.readArgv(procFiles, tid, at ? sys.arg2() : sys.arg1());
         }
         FileAccessJudge.Judgment j = judge.exec(current, path, argv, key);
         decisions.incrementAndGet();
@@ -329,31 +379,100 @@ public final class FanotifyGate implements AutoCloseable {
         }
         Optional<Shebang> script = Shebang.of(libc, fd);
         if (script.isPresent()) {
-            String name = ProcessMemory.readString(procFiles, tid, at ? OpenIntent.hex(sys, 2) : OpenIntent.hex(sys, 1));
-            scriptArgv.put(tid, script.get().interpreterArgv(name, argv));
+            String name = ProcessMemory.readString(procFiles, tid, at ? sys.arg1() : sys.arg0());
+            scriptArgv.put(tid, new ScriptArgv(script.get().interpreterArgv(name, argv), sys.enteredNs(), System.nanoTime()));
             return true; // the interpreter's own permission event comes next and records the approval
         }
         ExecGuard guard = execGuard;
+        boolean cached = false;
         if (guard != null) {
             // Before we answer: the exec cannot get ahead of it. The identity is the kernel's own
             // (superblock device, inode number), which stat does not always report (overlayfs).
-            guard.approve(tid, fileIds.of(fd, tid), argv);
+            FileKey image = fileIds.of(fd, tid);
+            guard.approve(tid, image, argv);
+            if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
+                    && judge.execIgnoresArguments(current, path, key)) {
+                cached = cacheProgram(fd, path, st, image, current, guard);
+            }
         }
         // The sandbox's file system is fixed for the session, so a loader path resolves once.
-        ElfInterpreter.of(libc, fd).flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)))
-                .ifPresent(k -> expectedLoader.put(tid, k));
+        boolean programCached = cached;
+        Optional<FileKey> interpreter = ElfInterpreter.of(libc, fd)
+                .flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)));
+        // (A loader already skipped by its ignore mark raises no event: the expectation is then
+        // never consumed, and ages out of the bounded map.)
+        interpreter.ifPresent(k -> expectedLoader.put(tid, new ExpectedLoader(k, sys.enteredNs(), programCached, current)));
         return true;
     }
 
     /**
-     * {@code /proc/TID/syscall} of a thread that waits for our answer. The kernel says "running"
-     * until the thread has actually gone to sleep in the permission wait, which on a busy machine
-     * can be a moment after its event reached us; read as unknown, that open would be judged as a
-     * write. So "running" is read again, yielding our CPU, for up to 2 s
-     * ({@link ProcessMemory#blockedSyscall}).
+     * An allowed program whose every exec the policy decides the same whatever the argv: the
+     * exec guard approves its identity for any argv under the current image generation, then an
+     * ignore mark lets the kernel skip its exec permission events (and its opens, when every open
+     * of it is allowed too, as for cached files). A policy or mode change flushes both
+     * ({@link #policyChanged}). Like a cached file, it is approved by inode: only files with one
+     * name when approved, and the mark does not survive a change of the file's content.
      */
-    private String syscallOf(int tid) throws IOException {
-        return ProcessMemory.blockedSyscall(tid, procFiles);
+    private boolean cacheProgram(int fd, String path, Stat st, FileKey image, SessionPolicy current, ExecGuard guard) {
+        long mask = LibC.FAN_OPEN_EXEC_PERM | (opensAllCacheable(fd, path, st.key(), current) ? LibC.FAN_OPEN_PERM : 0);
+        synchronized (markLock) {
+            if (policy.get() != current) {
+                return false;
+            }
+            guard.approveImage(image, imageGeneration); // before the mark: a skipped exec must find it
+            libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK, mask, fd, null);
+            cachedPrograms++;
+            return true;
+        }
+    }
+
+    /**
+     * The ELF loader of a cached program: its exec events are skipped from now on too (it would
+     * otherwise be judged as a program of its own, with the caller's argv). Running the loader
+     * directly (ld.so /some/binary) still meets the exec guard, which finds no approval for the
+     * loader's own image and kills it, unless the loader itself was approved as a program.
+     */
+    private void cacheLoader(int fd, Stat st, SessionPolicy judgedUnder) {
+        if (!st.cacheable()) {
+            return;
+        }
+        String path;
+        try {
+            path = pathOf(fd);
+        } catch (IOException e) {
+            return;
+        }
+        long mask = LibC.FAN_OPEN_EXEC_PERM | (opensAllCacheable(fd, path, st.key(), judgedUnder) ? LibC.FAN_OPEN_PERM : 0);
+        synchronized (markLock) {
+            if (policy.get() != judgedUnder) {
+                return;
+            }
+            // Surviving changes to its content: its exec only ever runs as a cached program's
+            // loader (run directly, it meets the exec guard), and a lost mark would have its next
+            // event judged as a program of its own and refused.
+            libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK | LibC.FAN_MARK_IGNORED_SURV_MODIFY,
+                    mask, fd, null);
+        }
+    }
+
+    /** Whether every open of the file is allowed: reads and writes, or reads on a read-only mount. */
+    private boolean opensAllCacheable(int fd, String path, FileKey key, SessionPolicy current) {
+        if (judge.open(current, path, false, key).verdict() != Verdict.ALLOW) {
+            return false;
+        }
+        return judge.open(current, path, true, key).verdict() == Verdict.ALLOW || libc.onReadOnlyMount(fd);
+    }
+
+    /**
+     * The syscall of a thread that waits for our answer when the exec guard's map (recorded at
+     * syscall entry, one lookup) has none: {@code /proc/TID/syscall}. The kernel says "running"
+     * there until the thread has actually gone to sleep in the permission wait, which on a busy
+     * machine can be a moment after its event reached us; read as unknown, that open would be
+     * judged as a write. So "running" is read again, yielding our CPU, for up to 2 s
+     * ({@link ProcessMemory#blockedSyscall}): 5-8 µs per open on an idle host, far more under load.
+     */
+    private ThreadSyscall syscallOf(int tid) throws IOException {
+        return ThreadSyscall.parse(ProcessMemory.blockedSyscall(tid, procFiles));
     }
 
     /** The identity of {@code path} as the sandbox of {@code tid} resolves it. */
@@ -407,6 +526,15 @@ public final class FanotifyGate implements AutoCloseable {
         }
     }
 
+    /** Whether fd's mount is read-only; a "no" is remembered for the entry (a mount made writable later must not be cached as read-only, so a "yes" is not). */
+    private boolean onReadOnlyMount(int fd, OpenMemo.Entry memo) {
+        boolean ro = libc.onReadOnlyMount(fd);
+        if (!ro) {
+            memo.notOnReadOnlyMount();
+        }
+        return ro;
+    }
+
     /** The event's file as the sandbox names it: readlink of /proc/self/fd/FD (FFM: no NIO path objects per event). */
     private String pathOf(int fd) throws IOException {
         long n = libc.readlink("/proc/self/fd/" + fd, linkBuf);
@@ -433,6 +561,20 @@ public final class FanotifyGate implements AutoCloseable {
         long dev = KernelFileId.userDev(Integer.toUnsignedLong(statxBuf.get(ValueLayout.JAVA_INT, 136)),
                 Integer.toUnsignedLong(statxBuf.get(ValueLayout.JAVA_INT, 140)));
         return new Stat(new FileKey(dev, ino), (mode & 0170000) == 0100000, nlink);
+    }
+
+    /**
+     * Per-thread expectations between two events of one exec. One whose second event never comes
+     * (the thread was killed, or an ignore mark skips it) is never removed by a later event of
+     * that thread, so the oldest go once there are many.
+     */
+    private static <V> Map<Integer, V> boundedByTid() {
+        return new java.util.LinkedHashMap<>(64, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, V> e) {
+                return size() > 4096;
+            }
+        };
     }
 
     private void warmUp() {
@@ -542,6 +684,26 @@ public final class FanotifyGate implements AutoCloseable {
     }
 
     private record ExpectedOpen(FileKey key, long atNs) {}
+
+    /**
+     * The ELF loader the exec just approved will open next. Only the same exec call may consume
+     * it: the kernel map's entry time says so exactly; without it, within a second.
+     */
+    private record ExpectedLoader(FileKey key, long enteredNs, boolean programCached, SessionPolicy policy) {
+        boolean sameCall(ThreadSyscall now) {
+            return now == null || enteredNs == 0 || now.enteredNs() == enteredNs;
+        }
+    }
+
+    /** The argv the kernel builds for a script's interpreter, for the interpreter's own event in the same exec call. */
+    private record ScriptArgv(List<String> argv, long enteredNs, long atNs) {
+        boolean sameCall(ThreadSyscall now) {
+            if (enteredNs != 0 && now.enteredNs() != 0) {
+                return enteredNs == now.enteredNs();
+            }
+            return System.nanoTime() - atNs < 1_000_000_000L;
+        }
+    }
 
     /** What statx says of the event's descriptor. */
     record Stat(FileKey key, boolean regular, int links) {

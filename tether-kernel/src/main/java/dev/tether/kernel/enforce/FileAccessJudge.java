@@ -78,6 +78,25 @@ public final class FileAccessJudge {
         return judge(policy, path, p -> new ExecRequest(who, p, argv));
     }
 
+    /**
+     * Whether every exec of this file is decided the same whatever its argv, under every name the
+     * file is judged by: then an allowed exec of it can be approved once by file identity (the
+     * kernel's ignore mark and the exec guard's image map) instead of per exec. Never for tether's
+     * own protected or trusted files, whose answer is not the policy's.
+     */
+    public boolean execIgnoresArguments(SessionPolicy policy, String path, FileKey key) {
+        if (key == null || protectedFiles.refusal(key, false) != null || protectedFiles.trustedProgram(key) != null) {
+            return false;
+        }
+        Principal who = policy.principal();
+        for (String name : aliases.of(path)) {
+            if (!policy.snapshot().execIgnoresArguments(new ExecRequest(who, name, List.of(name)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private Judgment judge(SessionPolicy policy, String path, Function<String, Request> request) {
         return withMode(policy, decideAll(policy.snapshot(), path, request));
     }

@@ -33,21 +33,20 @@ public record OpenIntent(Kind kind, int flags) {
 
     /** Parses the text of {@code /proc/<tid>/syscall} ("257 0xffffff9c 0x7ff... 0x441 ..."). */
     public static OpenIntent fromProcSyscall(String text, SyscallTable table) {
-        String[] f = text.strip().split(" ");
-        if (f.length < 4) {
+        return of(ThreadSyscall.parse(text), table);
+    }
+
+    /** What an open made from inside {@code call} is for. */
+    public static OpenIntent of(ThreadSyscall call, SyscallTable table) {
+        long nr = call.nr();
+        if (nr < 0) {
             return new OpenIntent(Kind.UNKNOWN, 0); // "running", "-1 ...": not in a syscall we know
         }
-        long nr;
-        try {
-            nr = Long.parseLong(f[0]);
-        } catch (NumberFormatException e) {
-            return new OpenIntent(Kind.UNKNOWN, 0);
-        }
         if (nr == table.open()) {
-            return new OpenIntent(Kind.OPEN, (int) hex(f, 2));
+            return new OpenIntent(Kind.OPEN, (int) call.arg(1));
         }
         if (nr == table.openat()) {
-            return new OpenIntent(Kind.OPEN, (int) hex(f, 3));
+            return new OpenIntent(Kind.OPEN, (int) call.arg(2));
         }
         if (nr == table.creat()) {
             return new OpenIntent(Kind.OPEN, O_CREAT | O_WRONLY | O_TRUNC);
@@ -56,14 +55,5 @@ public record OpenIntent(Kind kind, int flags) {
             return new OpenIntent(Kind.EXEC, 0);
         }
         return new OpenIntent(Kind.UNKNOWN, 0);
-    }
-
-    /** Argument {@code i} (1-based) of a syscall line. */
-    static long hex(String[] f, int i) {
-        if (i >= f.length) {
-            return -1;
-        }
-        String s = f[i];
-        return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
     }
 }

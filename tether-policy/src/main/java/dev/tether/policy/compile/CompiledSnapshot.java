@@ -239,6 +239,22 @@ public final class CompiledSnapshot implements PolicySnapshot {
         return decision(matches, request.action(), what);
     }
 
+    /**
+     * Evaluates the exec as {@link #decide} does and reports whether any condition read the
+     * arguments. Exact, not a guess from the policy text: a condition that short-circuits before
+     * reaching them (a resource test that fails first) gives the same result for every argv.
+     */
+    @Override
+    public boolean execIgnoresArguments(ExecRequest request) {
+        String p = PathNames.normalise(request.path());
+        if (p == null) {
+            return false;
+        }
+        Env.ExecEnv env = new Env.ExecEnv(p, request.argv());
+        view(request.principal()).table(request.action()).collect(env, new Matches());
+        return !env.argumentsRead();
+    }
+
     private static Decision decision(Matches m, Action action, String what) {
         CompiledPolicy[] det = m.determining();
         if (det.length == 0) {

@@ -22,6 +22,8 @@ abstract sealed class Env {
         final List<String> argv;
         private Set<String> argvSet;
         private String args;
+        /** Set when a condition looked at the arguments (argv or args): the decision may depend on them. */
+        private boolean argumentsRead;
 
         ExecEnv(String path, List<String> argv) {
             super(path);
@@ -29,6 +31,7 @@ abstract sealed class Env {
         }
 
         Set<String> argvSet() {
+            argumentsRead = true;
             if (argvSet == null) {
                 Set<String> s = new HashSet<>();
                 for (int i = 1; i < argv.size(); i++) {
@@ -40,10 +43,15 @@ abstract sealed class Env {
         }
 
         String args() {
+            argumentsRead = true;
             if (args == null) {
                 args = argv.size() <= 1 ? "" : String.join(" ", argv.subList(1, argv.size()));
             }
             return args;
+        }
+
+        boolean argumentsRead() {
+            return argumentsRead;
         }
     }
 

@@ -360,7 +360,7 @@ final class RandomPolicies {
         };
     }
 
-    private List<String> argv() {
+    List<String> argv() {
         List<String> a = new ArrayList<>();
         a.add("git");
         int n = rnd.nextInt(4);
