@@ -3,7 +3,7 @@
  * sandbox: prints "<op> n=<N> p50=<ns> p90=<ns> p99=<ns>".
  *
  *   opbench open PATH N           open(O_RDONLY) + close
- *   opbench exec N [PROGRAM]      fork + execve(PROGRAM, default /bin/true) + wait
+ *   opbench exec [PROGRAM] N      fork + execve(PROGRAM, default /bin/true) + wait
  *   opbench connect N             TCP connect to a listener it starts on 127.0.0.1, then close
  */
 #define _GNU_SOURCE
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		}
 		report("open+close", t, n);
 	} else if (!strcmp(argv[1], "exec")) {
-		const char *program = argc > 3 ? argv[3] : "/bin/true";
+		const char *program = argc > 3 ? argv[2] : "/bin/true";
 		for (int i = 0; i < n; i++) {
 			long long s = now();
 			pid_t p = fork();

@@ -62,7 +62,7 @@ for round in $(seq 1 "$ROUNDS"); do
       open-uncached) args=(open "$work/read-only.txt" $OPENS) ;;
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
       exec) args=(exec $EXECS) ;;
-      exec-judged) args=(exec $EXECS "$work/judged-true") ;;
+      exec-judged) args=(exec "$work/judged-true" $EXECS) ;;
       connect) args=(connect $CONNECTS) ;;
     esac
     r[$op,baseline]+="$(run baseline "$work/opbench" "${args[@]}") "

@@ -79,12 +79,17 @@ int BPF_PROG(note_gate_syscall, struct pt_regs *regs, long id)
 	__u32 nr = syscall_slot(regs); /* ia32 calls get COMPAT_BASE + nr: never recorded */
 	if (!gate_syscall_nr(nr) || !sandbox_slot())
 		return 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id_both = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id_both;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct gate_syscall v = {
 		.nr = nr,
 		.args = { regs->di, regs->si, regs->dx, regs->r10 },
 		.entered_ns = bpf_ktime_get_ns(),
+		.tgid = id_both >> 32,
+		.ppid = BPF_CORE_READ(task, real_parent, tgid),
 	};
+	bpf_get_current_comm(v.comm, sizeof(v.comm));
 	bpf_map_update_elem(&gate_syscalls, &tid, &v, BPF_ANY);
 	return 0;
 }

@@ -23,6 +23,9 @@ struct gate_syscall {
 	__u64 nr;
 	__u64 args[4];
 	__u64 entered_ns; /* when the call began: tells two calls of one thread apart */
+	__u32 tgid;       /* what the gate's event names the process by, without reading /proc */
+	__u32 ppid;
+	char comm[16];
 };
 
 /*

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
 public final class ExecGuard implements AutoCloseable {
     static final int ARGV_BYTES = 8192;
     private static final long APPROVAL_BYTES = 8 + 8 + 4 + 4 + ARGV_BYTES;
-    private static final long SYSCALL_BYTES = 8 * 6; // struct gate_syscall
+    private static final long SYSCALL_BYTES = 8 * 6 + 4 + 4 + 16; // struct gate_syscall
 
     private final BpfObject object;
     private final BpfMap approvals;
@@ -116,14 +116,22 @@ public final class ExecGuard implements AutoCloseable {
      * null when the map has none (not such a syscall, an ia32 call, an io_uring worker): then ask
      * {@code /proc}. Only for a thread that is blocked in a permission event (its entry cannot change).
      */
-    public ThreadSyscall syscallOf(int tid) {
+    public ThreadSyscall.Recorded syscallOf(int tid) {
         syscallKey.set(ValueLayout.JAVA_INT, 0, tid);
         if (!syscalls.get(syscallKey, syscall)) {
             return null;
         }
-        return new ThreadSyscall(syscall.get(ValueLayout.JAVA_LONG, 0), syscall.get(ValueLayout.JAVA_LONG, 8),
+        ThreadSyscall call = new ThreadSyscall(syscall.get(ValueLayout.JAVA_LONG, 0), syscall.get(ValueLayout.JAVA_LONG, 8),
                 syscall.get(ValueLayout.JAVA_LONG, 16), syscall.get(ValueLayout.JAVA_LONG, 24),
                 syscall.get(ValueLayout.JAVA_LONG, 32), syscall.get(ValueLayout.JAVA_LONG, 40));
+        int n = 0;
+        while (n < 16 && syscall.get(ValueLayout.JAVA_BYTE, 56 + n) != 0) {
+            n++;
+        }
+        byte[] comm = new byte[n];
+        MemorySegment.copy(syscall, ValueLayout.JAVA_BYTE, 56, comm, 0, n);
+        return new ThreadSyscall.Recorded(call, syscall.get(ValueLayout.JAVA_INT, 48), syscall.get(ValueLayout.JAVA_INT, 52),
+                new String(comm, StandardCharsets.UTF_8));
     }
 
     /**

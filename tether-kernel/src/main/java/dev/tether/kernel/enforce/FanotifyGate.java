@@ -257,8 +257,9 @@ public final class FanotifyGate implements AutoCloseable {
         boolean exec = (mask & LibC.FAN_OPEN_EXEC_PERM) != 0;
         ExecGuard guard = execGuard;
         // An entry here means: a thread of this sandbox, inside this open or exec call right now.
-        ThreadSyscall recorded = guard == null ? null : guard.syscallOf(tid);
-        if (recorded != null) {
+        ThreadSyscall.Recorded entry = guard == null ? null : guard.syscallOf(tid);
+        ThreadSyscall recorded = entry == null ? null : entry.call();
+        if (entry != null) {
             syscallsFromKernelMap++;
         }
         if (!exec && recorded != null && isExec(recorded.nr())) {
@@ -295,7 +296,11 @@ public final class FanotifyGate implements AutoCloseable {
                 return true;
             }
         }
-        TaskInfo task = tasks.get(tid);
+        // A recorded call was made inside the sandbox (the map only holds those) and says which
+        // process made it; otherwise /proc says, and whether the thread is ours at all.
+        TaskInfo task = entry != null
+                ? new TaskInfo(tid, entry.tgid(), entry.ppid(), entry.comm(), sessionCgroup, System.nanoTime())
+                : tasks.get(tid);
         if (task == null) {
             return false; // the thread is gone; nobody waits for the answer
         }

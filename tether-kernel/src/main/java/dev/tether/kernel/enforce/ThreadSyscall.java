@@ -12,6 +12,13 @@ package dev.tether.kernel.enforce;
 public record ThreadSyscall(long nr, long arg0, long arg1, long arg2, long arg3, long enteredNs) {
     static final ThreadSyscall UNKNOWN = new ThreadSyscall(-1, 0, 0, 0, 0, 0);
 
+    /**
+     * A call the exec guard recorded, with the process it was made in as seen at entry.
+     *
+     * @param comm the thread's name at entry (before an exec renames it)
+     */
+    public record Recorded(ThreadSyscall call, int tgid, int ppid, String comm) {}
+
     /** Argument {@code i} (0-based, up to 3). */
     public long arg(int i) {
         return switch (i) {
