@@ -70,26 +70,45 @@ public final class CertificateAuthority {
     private final X509Certificate caCert;
     private final PrivateKey caKey;
     private final Path certificatePath;
-    private final KeyPair leafKeys;
+    /** The key every leaf certifies, made on first use: a session that never intercepts TLS never pays for it. */
+    private volatile LeafKey leafKey;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, CompletableFuture<X509Certificate>> leaves = new ConcurrentHashMap<>();
     // Constant for every leaf: computed once, not per mint.
     private final org.bouncycastle.asn1.x509.AuthorityKeyIdentifier authorityKeyId;
-    private final org.bouncycastle.asn1.x509.SubjectKeyIdentifier leafKeyId;
     private final JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
 
     private CertificateAuthority(X509Certificate caCert, PrivateKey caKey, Path certificatePath) throws GeneralSecurityException {
         this.caCert = caCert;
         this.caKey = caKey;
         this.certificatePath = certificatePath;
-        this.leafKeys = newEcKeyPair();
         try {
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            this.authorityKeyId = ext.createAuthorityKeyIdentifier(caCert);
-            this.leafKeyId = ext.createSubjectKeyIdentifier(leafKeys.getPublic());
+            this.authorityKeyId = new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCert);
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new GeneralSecurityException(e);
         }
+    }
+
+    private record LeafKey(KeyPair keys, org.bouncycastle.asn1.x509.SubjectKeyIdentifier id) {}
+
+    /** An EC key pair took ~40 ms of cold start-up CPU on the session's main thread; now the first mint pays it. */
+    private LeafKey leafKey() {
+        LeafKey k = leafKey;
+        if (k == null) {
+            synchronized (this) {
+                k = leafKey;
+                if (k == null) {
+                    try {
+                        KeyPair keys = newEcKeyPair();
+                        k = new LeafKey(keys, new JcaX509ExtensionUtils().createSubjectKeyIdentifier(keys.getPublic()));
+                    } catch (GeneralSecurityException e) {
+                        throw new IllegalStateException("cannot create the leaf key: " + e.getMessage(), e);
+                    }
+                    leafKey = k;
+                }
+            }
+        }
+        return k;
     }
 
     /**
@@ -134,7 +153,7 @@ public final class CertificateAuthority {
     }
 
     public PrivateKey leafPrivateKey() {
-        return leafKeys.getPrivate();
+        return leafKey().keys().getPrivate();
     }
 
     /** A leaf for {@code host} (DNS name or IP literal), minted on first use and cached. */
@@ -193,7 +212,7 @@ public final class CertificateAuthority {
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                     caCert, new BigInteger(127, random).add(BigInteger.ONE),
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(LEAF_VALIDITY)),
-                    subject, leafKeys.getPublic());
+                    subject, leafKey().keys().getPublic());
             GeneralName[] names = hosts.stream()
                     .map(h -> isIpLiteral(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h))
                     .toArray(GeneralName[]::new);
@@ -202,7 +221,7 @@ public final class CertificateAuthority {
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             b.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId);
-            b.addExtension(Extension.subjectKeyIdentifier, false, leafKeyId);
+            b.addExtension(Extension.subjectKeyIdentifier, false, leafKey().id());
             return converter.getCertificate(b.build(signer(caKey)));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot mint a certificate for " + host + ": " + e.getMessage(), e);
