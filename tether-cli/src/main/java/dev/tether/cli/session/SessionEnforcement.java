@@ -526,6 +526,11 @@ public final class SessionEnforcement implements AutoCloseable {
                 ms(scannedNs - startNs), scan, ms(guardNs - scannedNs), ms(pinsNs - guardNs), ms(inForceNs - pinsNs)));
         applied.watched().ifPresent(w -> b.append(String.format(java.util.Locale.ROOT,
                 "; change seen → in force %.1f ms", ms(inForceNs - w.seenNanos()))));
+        // wall clock, so a benchmark can place the reload between its write and the sandbox's read
+        java.time.Instant now = java.time.Instant.now();
+        long epochNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - (System.nanoTime() - inForceNs);
+        b.append("; in force at epoch ns ").append(epochNs);
+        applied.watched().ifPresent(w -> b.append(", seen at epoch ns ").append(epochNs - (inForceNs - w.seenNanos())));
         return b.toString();
     }
 
