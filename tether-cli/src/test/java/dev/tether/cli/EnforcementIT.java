@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,6 +184,44 @@ class EnforcementIT {
         assertThat(r.stderr().lines().filter(l -> l.endsWith("Operation not permitted")).count())
                 .as(r.stderr()).isGreaterThanOrEqualTo(8);
         assertThat(Files.readString(project.resolve("secrets/key"))).isEqualTo("top secret\n");
+    }
+
+    @Test
+    void aReloadThatKeepsTheForbidsStillRefusesAHardLinkedForbiddenFile() throws Exception {
+        // The edit only adds a permit, so the reload carries the forbidden-inode scan over instead
+        // of walking the project: the hard link made before the session must stay refused, and
+        // its refusal must name the forbid where it now stands (a line lower).
+        Files.createLink(project.resolve("src/innocent"), project.resolve("secrets/key"));
+        Path out1 = project.resolve("src/out1");
+        Path out2 = project.resolve("src/out2");
+        Process tether = TetherProcess.start(project, project.resolve("run"), Map.of("TETHER_TIMINGS", "1"), "run",
+                "--engine", "builtin", "--events", events.toString(),
+                "--policy", project.resolve(".tether/policy.cedar").toString(), "--", "sh", "-c",
+                "cat src/innocent > src/out1 2>&1; while [ ! -e src/go ]; do sleep 0.05; done;"
+                        + " (echo x >> notes.txt && echo notes-written) > src/out2 2>&1; cat src/innocent >> src/out2 2>&1;"
+                        + " echo done >> src/out2");
+        try {
+            await(() -> Files.exists(out1) && Files.size(out1) > 0);
+            assertThat(Files.readString(out1)).contains("Operation not permitted");
+            Files.writeString(project.resolve(".tether/policy.cedar"),
+                    "permit (principal, action == Action::\"FileOpenReadWrite\", resource == File::\"/workspace/notes.txt\");\n"
+                            + POLICY);
+            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded"));
+            Files.writeString(project.resolve("src/go"), "");
+            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            tether.destroyForcibly();
+        }
+        String err = Files.readString(project.resolve("run.err"));
+        assertThat(err).as("the reload took the carry-over path").contains("same forbids: carried over");
+        String after = Files.readString(out2);
+        assertThat(after).as("the new permit is in force").contains("notes-written", "done");
+        assertThat(after).doesNotContain("top secret").contains("Operation not permitted");
+        List<JsonNode> refused = decisions("FileOpenReadOnly", "deny").stream()
+                .filter(n -> n.path("resource").asText().endsWith("src/innocent")).toList();
+        assertThat(refused).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(refused.getFirst().path("reason").asText()).contains("forbid no-secrets").contains("policy.cedar:9:");
+        assertThat(refused.getLast().path("reason").asText()).contains("forbid no-secrets").contains("policy.cedar:10:");
     }
 
     @Test

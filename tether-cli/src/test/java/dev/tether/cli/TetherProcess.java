@@ -50,10 +50,17 @@ final class TetherProcess {
 
     /** Starts tether without waiting; stdout/stderr go to files next to {@code logPrefix}. */
     static Process start(Path workdir, Path logPrefix, String... args) throws IOException {
+        return start(workdir, logPrefix, java.util.Map.of(), args);
+    }
+
+    /** As above, with {@code env} added to tether's environment. */
+    static Process start(Path workdir, Path logPrefix, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-jar",
                 jar().toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(workdir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        return pb.directory(workdir.toFile())
                 .redirectOutput(logPrefix.resolveSibling(logPrefix.getFileName() + ".out").toFile())
                 .redirectError(logPrefix.resolveSibling(logPrefix.getFileName() + ".err").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

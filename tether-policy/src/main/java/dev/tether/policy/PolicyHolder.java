@@ -2,14 +2,12 @@ package dev.tether.policy;
 
 import dev.tether.policy.compile.CompiledSnapshot;
 import dev.tether.policy.principals.PrincipalDirectory;
+import dev.tether.policy.watch.FileChangeSource;
+import dev.tether.policy.watch.ReloadSettler;
+import dev.tether.policy.watch.WatchServiceChangeSource;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -31,10 +29,35 @@ public final class PolicyHolder implements AutoCloseable {
         PolicySnapshot current();
     }
 
-    /** The new version is in force. */
-    public record Applied(PolicySnapshot current, List<Finding> warnings) implements Reload {
+    /**
+     * The new version is in force.
+     *
+     * @param watched when the file watcher put it in force: where the time went (for TETHER_TIMINGS)
+     */
+    public record Applied(PolicySnapshot current, List<Finding> warnings, Optional<WatchTiming> watched)
+            implements Reload {
         public Applied {
             warnings = List.copyOf(warnings);
+            Objects.requireNonNull(watched);
+        }
+
+        public Applied(PolicySnapshot current, List<Finding> warnings) {
+            this(current, warnings, Optional.empty());
+        }
+    }
+
+    /**
+     * A watched reload's timeline ({@link System#nanoTime} values): the first change of the file
+     * seen, the wait for the writer over, the file read, the new version compiled and in force
+     * in the holder (listeners then apply it to their layers).
+     */
+    public record WatchTiming(long seenNanos, long settledNanos, long readNanos, long compiledNanos) {
+        WatchTiming(long seenNanos, long settledNanos, long readNanos) {
+            this(seenNanos, settledNanos, readNanos, readNanos);
+        }
+
+        WatchTiming compiled(long nanos) {
+            return new WatchTiming(seenNanos, settledNanos, readNanos, nanos);
         }
     }
 
@@ -45,8 +68,11 @@ public final class PolicyHolder implements AutoCloseable {
         }
     }
 
-    /** Debounce for file events: editors often write a file in several steps. */
-    static final long SETTLE_MILLIS = 20;
+    /**
+     * Debounce for changes that may be under way (not for a write known complete): editors and
+     * shells often write a file in several steps.
+     */
+    public static final long SETTLE_MILLIS = 20;
     /**
      * The longest a burst of writes can defer a reload: a file rewritten more often than every
      * {@link #SETTLE_MILLIS} (a script, a sync tool, a reload storm) would otherwise never settle,
@@ -60,7 +86,7 @@ public final class PolicyHolder implements AutoCloseable {
     private volatile PolicySnapshot current;
     private long generation;
     private final List<Consumer<Reload>> listeners = new CopyOnWriteArrayList<>();
-    private WatchService watcher;
+    private FileChangeSource watcher;
     private Thread watchThread;
     /** The last version the watcher read that was refused (reported once, not again): the watch thread's only. */
     private String lastRefused;
@@ -198,10 +224,22 @@ public final class PolicyHolder implements AutoCloseable {
     }
 
     /**
-     * Starts watching the policy (and principals) file; every change is reloaded. Watching the
-     * directories rather than the files sees editors that replace a file by renaming.
+     * Starts watching the policy (and principals) file with Java's WatchService; every change is
+     * reloaded once it settled ({@link #watch(FileChangeSource.Factory)}).
      */
     public void watch() throws IOException {
+        watch(WatchServiceChangeSource::open);
+    }
+
+    /**
+     * Starts watching the policy (and principals) file with the given source; every change is
+     * reloaded. A write the source knows is complete (closed after writing, renamed into place)
+     * is reloaded at once; any other change waits {@link #SETTLE_MILLIS} of quiet (at most
+     * {@link #MAX_SETTLE_MILLIS}), since a writer such as {@code echo > file} truncates first and
+     * an empty file is a valid policy that denies everything. The directories are watched rather
+     * than the files, so editors that replace a file by renaming are seen.
+     */
+    public void watch(FileChangeSource.Factory sources) throws IOException {
         if (policyFile == null) {
             throw new IllegalStateException("this holder has no policy file to watch");
         }
@@ -209,42 +247,54 @@ public final class PolicyHolder implements AutoCloseable {
             if (watcher != null) {
                 return;
             }
-            watcher = FileSystems.getDefault().newWatchService();
-            Set<Path> dirs = new HashSet<>();
-            Set<Path> names = new HashSet<>();
+            Set<Path> files = new HashSet<>();
             for (Path p : principalsFile == null ? List.of(policyFile) : List.of(policyFile, principalsFile)) {
-                Path abs = p.toAbsolutePath();
-                dirs.add(abs.getParent());
-                names.add(abs.getFileName());
+                files.add(p.toAbsolutePath());
             }
-            for (Path d : dirs) {
-                d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                        StandardWatchEventKinds.ENTRY_DELETE);
-            }
-            WatchService ws = watcher;
-            watchThread = Thread.ofPlatform().daemon().name("tether-policy-watch").start(() -> watchLoop(ws, names));
+            watcher = sources.open(files);
+            FileChangeSource source = watcher;
+            watchThread = Thread.ofPlatform().daemon().name("tether-policy-watch").start(() -> watchLoop(source));
         }
     }
 
-    private void watchLoop(WatchService ws, Set<Path> names) {
+    private void watchLoop(FileChangeSource source) {
+        ReloadSettler settler = new ReloadSettler(TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS),
+                TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS));
         try {
             while (true) {
-                WatchKey key = ws.take();
-                boolean relevant = drain(key, names);
-                // settle: let the writer finish, and fold a burst of events into one reload (bounded)
-                long settleUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS);
-                WatchKey more;
-                while (System.nanoTime() < settleUntil && (more = ws.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
-                    relevant |= drain(more, names);
-                }
-                if (!relevant) {
+                long wait = settler.waitNanos(System.nanoTime());
+                if (wait != 0) {
+                    // round up: a wait cut to 0 ms would spin until the deadline
+                    long millis = wait == ReloadSettler.IDLE ? -1 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999));
+                    settler.saw(source.next(millis), System.nanoTime());
                     continue;
                 }
-                fileChanged(PolicyLoader.read(policyFile).text());
+                // Take what is already queued too, so a burst folds into this reload; a change
+                // still under way among it goes back to settling.
+                settler.saw(source.next(0), System.nanoTime());
+                if (settler.waitNanos(System.nanoTime()) != 0) {
+                    continue;
+                }
+                long seen = settler.firstSeenNanos();
+                settler.reloading();
+                // Read after taking the changes: a write that lands after this read brings a
+                // change of its own, so the last write is always the one left in force.
+                long settled = System.nanoTime();
+                String text = PolicyLoader.read(policyFile).text();
+                fileChanged(text, new WatchTiming(seen, settled, System.nanoTime()));
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
+        } catch (IOException | RuntimeException e) {
+            System.err.println("tether: the policy file watcher stopped (" + e + "); edits to " + policyFile
+                    + " are no longer reloaded");
+        } finally {
+            source.close();
         }
+    }
+
+    Optional<Reload> fileChanged(String text) {
+        return fileChanged(text, null);
     }
 
     /**
@@ -256,7 +306,7 @@ public final class PolicyHolder implements AutoCloseable {
      * remembered one version but put another in force would afterwards skip both as "seen" (a
      * reload storm between two versions then stopped after its first reloads).
      */
-    Optional<Reload> fileChanged(String text) {
+    Optional<Reload> fileChanged(String text, WatchTiming timing) {
         if (text != null && principalsFile == null
                 && (text.equals(current.sourceText()) || text.equals(lastRefused))) {
             return Optional.empty();
@@ -268,21 +318,13 @@ public final class PolicyHolder implements AutoCloseable {
             synchronized (lock) {
                 outcome = apply(PolicyLoader.load(text, policyFile, principalsFile, generation + 1));
             }
+            if (timing != null && outcome instanceof Applied a) {
+                outcome = new Applied(a.current(), a.warnings(), Optional.of(timing.compiled(System.nanoTime())));
+            }
             notifyListeners(outcome);
         }
         lastRefused = outcome instanceof Kept && text != null ? text : null;
         return Optional.of(outcome);
-    }
-
-    private static boolean drain(WatchKey key, Set<Path> names) {
-        boolean relevant = false;
-        for (WatchEvent<?> ev : key.pollEvents()) {
-            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || names.contains((Path) ev.context())) {
-                relevant = true;
-            }
-        }
-        key.reset();
-        return relevant;
     }
 
     /** Stops watching. Idempotent. */
@@ -290,11 +332,7 @@ public final class PolicyHolder implements AutoCloseable {
     public void close() {
         synchronized (lock) {
             if (watcher != null) {
-                try {
-                    watcher.close();
-                } catch (IOException e) {
-                    // nothing to do
-                }
+                watcher.close();
                 watcher = null;
             }
             if (watchThread != null) {

@@ -263,4 +263,77 @@ class PolicyHolderTest {
         assertThat(out).contains("policy change refused; generation 1 stays in force")
                 .contains("mem.cedar:1:30: error TP010");
     }
+
+    /** A change source the test feeds by hand: what a watcher would report, with no clock involved. */
+    static final class ScriptedChanges implements dev.tether.policy.watch.FileChangeSource {
+        final BlockingQueue<java.util.List<Change>> queue = new LinkedBlockingQueue<>();
+        volatile java.util.Set<Path> watched;
+        private volatile boolean closed;
+
+        @Override
+        public java.util.List<Change> next(long timeoutMillis) throws InterruptedException {
+            if (closed) {
+                throw new java.nio.file.ClosedWatchServiceException();
+            }
+            java.util.List<Change> got = timeoutMillis < 0 ? queue.take()
+                    : queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+            return got == null ? java.util.List.of() : got;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void aWriteTheSourceKnowsCompleteIsReloadedWithItsTimeline() throws Exception {
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        ScriptedChanges changes = new ScriptedChanges();
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            BlockingQueue<PolicyHolder.Reload> q = new LinkedBlockingQueue<>();
+            h.addListener(q::add);
+            h.watch(files -> {
+                changes.watched = files;
+                return changes;
+            });
+            assertThat(changes.watched).containsExactly(file.toAbsolutePath());
+            Files.writeString(file, READ_WRITE);
+            changes.queue.add(java.util.List.of(dev.tether.policy.watch.FileChangeSource.Change.WRITTEN));
+            PolicyHolder.Applied a = (PolicyHolder.Applied) next(q);
+            assertThat(a.current().decide(WRITE).allowed()).isTrue();
+            PolicyHolder.WatchTiming t = a.watched().orElseThrow();
+            assertThat(t.seenNanos()).isLessThanOrEqualTo(t.settledNanos());
+            assertThat(t.settledNanos()).isLessThanOrEqualTo(t.readNanos());
+            assertThat(t.readNanos()).isLessThanOrEqualTo(t.compiledNanos());
+            // a replace is not a watched reload: no timeline
+            assertThat(((PolicyHolder.Applied) h.replace(READ_ONLY)).watched()).isEmpty();
+        }
+    }
+
+    @Test
+    void theLastVersionOfABurstIsTheOneLeftInForce() throws Exception {
+        // Versions written and reported as fast as the test can: however the watcher folds them,
+        // after the last change it reads the file again, so the last version ends up in force.
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        ScriptedChanges changes = new ScriptedChanges();
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            h.watch(files -> changes);
+            String last = null;
+            for (int i = 0; i < 200; i++) {
+                last = READ_ONLY + "// version " + i + "\n";
+                Files.writeString(file, last);
+                changes.queue.add(java.util.List.of(i % 3 == 0
+                        ? dev.tether.policy.watch.FileChangeSource.Change.CHANGING
+                        : dev.tether.policy.watch.FileChangeSource.Change.WRITTEN));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); // a wait, not a timing assertion
+            while (!h.current().sourceText().equals(last) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(h.current().sourceText()).isEqualTo(last);
+        }
+    }
 }

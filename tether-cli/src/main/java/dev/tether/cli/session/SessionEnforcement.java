@@ -21,6 +21,7 @@ import dev.tether.kernel.ffm.Landlock;
 import dev.tether.kernel.landlock.LandlockFloor;
 import dev.tether.kernel.landlock.LandlockHelper;
 import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.kernel.watch.InotifyChangeSource;
 import dev.tether.policy.Finding;
 import dev.tether.policy.Mode;
 import dev.tether.policy.PolicyHolder;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -71,6 +73,10 @@ public final class SessionEnforcement implements AutoCloseable {
     private final PathAliases aliases;
     private volatile LandlockFloor floor;
     private List<Integer> floorPorts = List.of();
+    /** Project scans after reloads that carried the previous one over (one at a time, in order). */
+    private final java.util.concurrent.ExecutorService rescans;
+    /** {@code TETHER_TIMINGS}: print where each reload's time went. */
+    private final boolean timings = System.getenv("TETHER_TIMINGS") != null;
 
     private SessionEnforcement(LibC libc, LibBpf libbpf, PolicyHolder holder, AtomicReference<SessionPolicy> policy,
                                FanotifyGate gate, FileAccessJudge judge, Path projectDir, Consumer<Event> sink,
@@ -89,6 +95,8 @@ public final class SessionEnforcement implements AutoCloseable {
         this.judge = judge;
         this.projectDir = projectDir;
         this.err = err;
+        this.rescans = java.util.concurrent.Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("tether-rescan-" + sessionId).factory());
     }
 
     private static ForbiddenInodes scan(Path projectDir, FileAccessJudge judge, SessionPolicy policy, PrintWriter err) {
@@ -158,9 +166,17 @@ public final class SessionEnforcement implements AutoCloseable {
                 sink, sessionId, err, protectedFiles, aliases, landlockAbi);
         holder.addListener(enforcement::onReload);
         try {
-            holder.watch();
-        } catch (IOException e) {
-            err.println("tether: cannot watch " + policyFile + " for changes (" + e.getMessage() + "); reload disabled");
+            holder.watch(files -> InotifyChangeSource.open(libc, files));
+        } catch (IOException inotify) {
+            // Java's WatchService cannot see a write complete, so every reload waits out the settle time
+            err.println("tether: cannot watch " + policyFile + " with inotify (" + inotify.getMessage()
+                    + "); falling back to Java's WatchService (each reload waits " + PolicyHolder.SETTLE_MILLIS
+                    + " ms for the writer to finish)");
+            try {
+                holder.watch();
+            } catch (IOException e) {
+                err.println("tether: cannot watch " + policyFile + " for changes (" + e.getMessage() + "); reload disabled");
+            }
         }
         return enforcement;
     }
@@ -405,8 +421,17 @@ public final class SessionEnforcement implements AutoCloseable {
 
         switch (reload) {
             case PolicyHolder.Applied applied -> {
+                long startNs = System.nanoTime();
                 SessionPolicy before = policy.get();
-                ForbiddenInodes scanned = scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err);
+                // The project walk can take seconds in a big tree: skip it when its answer is known.
+                // Same forbids → the previous scan's inodes (re-pointed at the new statements) now, a
+                // fresh scan in the background; no forbid at all → nothing to find.
+                Optional<ForbiddenInodes> carried = ForbiddenInodes.forbidsNothing(applied.current())
+                        ? Optional.of(ForbiddenInodes.none())
+                        : before.forbidden().carriedOver(before.snapshot(), applied.current());
+                ForbiddenInodes scanned = carried.orElseGet(() ->
+                        scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err));
+                long scannedNs = System.nanoTime();
                 try {
                     if (guard != null) {
                         guard.apply(applied.current().networkRules(before.principal()), applied.current().generation(),
@@ -419,12 +444,24 @@ public final class SessionEnforcement implements AutoCloseable {
                             List.of("network rules cannot be enforced in the kernel: " + e.getMessage()));
                     return;
                 }
+                long guardNs = System.nanoTime();
                 policy.set(before.withSnapshot(applied.current(), scanned));
                 SessionDns d = dns;
                 if (d != null) {
                     d.pins().recompute(); // pinned addresses get the edited policy's rules for their names
                 }
+                long pinsNs = System.nanoTime();
                 gate.policyChanged();
+                long inForceNs = System.nanoTime();
+                if (timings) {
+                    err.println(reloadTimings(applied, startNs, scannedNs, guardNs, pinsNs, inForceNs,
+                            ForbiddenInodes.forbidsNothing(applied.current()) ? "no forbid: nothing to walk for"
+                                    : carried.isPresent() ? "same forbids: carried over, rescanned in the background"
+                                    : scanned.scanned() + " entries walked"));
+                }
+                if (carried.isPresent() && !ForbiddenInodes.forbidsNothing(applied.current())) {
+                    rescanLater(applied.current());
+                }
                 err.println("tether: policy reloaded (generation " + applied.current().generation() + ")");
                 recordPolicyEvent(dev.tether.events.EventKind.POLICY_RELOAD, applied.current().generation(),
                         applied.current().statements().size(), List.of());
@@ -443,6 +480,62 @@ public final class SessionEnforcement implements AutoCloseable {
                         kept.errors().stream().map(Finding::render).toList());
             }
         }
+    }
+
+    /**
+     * After a reload that carried the previous scan over: scans the project again under
+     * {@code snapshot}, off the reload path, and puts the result in force if that snapshot still
+     * is (a newer reload brings its own scan or carry-over). This finds what changed in the
+     * project since the previous scan, as a scan on the reload path did; the gate forgets its
+     * cached allows so an inode the scan newly forbids is decided again.
+     */
+    private void rescanLater(dev.tether.policy.PolicySnapshot snapshot) {
+        try {
+            rescans.execute(() -> {
+                SessionPolicy p = policy.get();
+                if (p.snapshot() != snapshot) {
+                    return;
+                }
+                ForbiddenInodes fresh = scan(projectDir, judge, p, err);
+                synchronized (this) {
+                    SessionPolicy now = policy.get();
+                    if (now.snapshot() == snapshot && !kernelLayersClosed) {
+                        policy.set(now.withSnapshot(snapshot, fresh));
+                        gate.policyChanged();
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the session is ending: nothing left to protect
+        }
+    }
+
+    /**
+     * With {@code TETHER_TIMINGS}: where a reload's time went, from the watcher's first sight of
+     * the change to the gate's flush (after which the next open is decided by the new version).
+     */
+    static String reloadTimings(PolicyHolder.Applied applied, long startNs, long scannedNs, long guardNs, long pinsNs,
+                                long inForceNs, String scan) {
+        StringBuilder b = new StringBuilder("tether: timing reload: generation ").append(applied.current().generation());
+        applied.watched().ifPresent(w -> b.append(String.format(java.util.Locale.ROOT,
+                ": settle %.1f ms, read %.1f ms, compile %.1f ms, listener wait %.1f ms",
+                ms(w.settledNanos() - w.seenNanos()), ms(w.readNanos() - w.settledNanos()),
+                ms(w.compiledNanos() - w.readNanos()), ms(startNs - w.compiledNanos()))));
+        b.append(String.format(java.util.Locale.ROOT,
+                ", project scan %.1f ms (%s), network guard %.1f ms, dns pins %.1f ms, gate flush %.1f ms",
+                ms(scannedNs - startNs), scan, ms(guardNs - scannedNs), ms(pinsNs - guardNs), ms(inForceNs - pinsNs)));
+        applied.watched().ifPresent(w -> b.append(String.format(java.util.Locale.ROOT,
+                "; change seen → in force %.1f ms", ms(inForceNs - w.seenNanos()))));
+        // wall clock, so a benchmark can place the reload between its write and the sandbox's read
+        java.time.Instant now = java.time.Instant.now();
+        long epochNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - (System.nanoTime() - inForceNs);
+        b.append("; in force at epoch ns ").append(epochNs);
+        applied.watched().ifPresent(w -> b.append(", seen at epoch ns ").append(epochNs - (inForceNs - w.seenNanos())));
+        return b.toString();
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
     }
 
     /**
@@ -507,6 +600,7 @@ public final class SessionEnforcement implements AutoCloseable {
 
     @Override
     public void close() {
+        rescans.shutdownNow();
         closeKernelLayers();
         if (proxy != null) {
             proxy.close();

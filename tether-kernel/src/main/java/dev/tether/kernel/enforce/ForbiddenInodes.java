@@ -1,6 +1,11 @@
 package dev.tether.kernel.enforce;
 
 import dev.tether.policy.Decision;
+import dev.tether.policy.PolicyRef;
+import dev.tether.policy.PolicySnapshot;
+import dev.tether.policy.compile.CompiledPolicy;
+import dev.tether.policy.compile.CompiledSnapshot;
+import dev.tether.policy.ir.ParsedPolicy;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -11,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -115,6 +121,93 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                 .filter(p -> readOnly.stream().noneMatch(q -> !q.equals(p) && p.startsWith(q)))
                 .toList();
         return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit));
+    }
+
+    /**
+     * Whether {@code snapshot} has no forbid statement at all. Only a matching forbid gives a
+     * denial with determining statements ({@link #forbidden}), so the scan under such a policy
+     * is empty whatever the project holds: it need not walk it.
+     */
+    public static boolean forbidsNothing(PolicySnapshot snapshot) {
+        return snapshot instanceof CompiledSnapshot cs && cs.policies().stream().allMatch(CompiledPolicy::permit);
+    }
+
+    /**
+     * This result (scanned under {@code previous}) for {@code next}, when a scan under
+     * {@code next} would find the same inodes: {@code next} has the same forbid statements, in
+     * the same order, with the same scopes and conditions, and the same principal directory (a
+     * denial with determining statements comes only from matching forbids, so permits do not
+     * matter). The decisions are re-pointed at {@code next}'s statements (positional ids and
+     * lines move when statements are added above a forbid). Empty when the forbids differ, or
+     * when either snapshot is not a compiled one: then only a new scan will do.
+     *
+     * <p>It is the answer of the previous scan: what changed in the project since then (a file
+     * created and hard-linked since) is only found by the next scan, as between reloads.
+     */
+    public Optional<ForbiddenInodes> carriedOver(PolicySnapshot previous, PolicySnapshot next) {
+        if (!(previous instanceof CompiledSnapshot before) || !(next instanceof CompiledSnapshot after)
+                || !before.directory().equals(after.directory())) {
+            return Optional.empty();
+        }
+        List<CompiledPolicy> was = before.policies().stream().filter(c -> !c.permit()).toList();
+        List<CompiledPolicy> now = after.policies().stream().filter(c -> !c.permit()).toList();
+        if (was.size() != now.size()) {
+            return Optional.empty();
+        }
+        Map<PolicyRef, Moved> moved = new HashMap<>();
+        for (int i = 0; i < was.size(); i++) {
+            if (!sameMeaning(was.get(i).parsed(), now.get(i).parsed())) {
+                return Optional.empty();
+            }
+            moved.put(was.get(i).ref(), new Moved(was.get(i), now.get(i)));
+        }
+        Map<FileKey, Decision> read = new HashMap<>();
+        Map<FileKey, Decision> write = new HashMap<>();
+        Map<Decision, Decision> repointed = new HashMap<>(); // many inodes share one decision
+        for (var e : denyRead.entrySet()) {
+            Decision d = repointed.computeIfAbsent(e.getValue(), old -> repoint(old, moved));
+            if (d == null) {
+                return Optional.empty();
+            }
+            read.put(e.getKey(), d);
+        }
+        for (var e : denyWrite.entrySet()) {
+            Decision d = repointed.computeIfAbsent(e.getValue(), old -> repoint(old, moved));
+            if (d == null) {
+                return Optional.empty();
+            }
+            write.put(e.getKey(), d);
+        }
+        return Optional.of(new ForbiddenInodes(read, write, readOnlyPaths, truncated, scanned));
+    }
+
+    private static boolean sameMeaning(ParsedPolicy a, ParsedPolicy b) {
+        return a.permit() == b.permit() && a.principalScope().equals(b.principalScope())
+                && a.actionScope().equals(b.actionScope()) && a.resourceScope().equals(b.resourceScope())
+                && a.conditions().equals(b.conditions());
+    }
+
+    /** A forbid statement in the previous policy and its counterpart in the next. */
+    private record Moved(CompiledPolicy was, CompiledPolicy now) {}
+
+    /** {@code d} with its statements replaced by their counterparts in the next policy; null if one has none. */
+    private static Decision repoint(Decision d, Map<PolicyRef, Moved> moved) {
+        if (d.determining().isEmpty()) {
+            return null; // not a forbid's decision: never in a scan's result
+        }
+        List<PolicyRef> refs = new ArrayList<>();
+        for (PolicyRef r : d.determining()) {
+            Moved m = moved.get(r);
+            if (m == null) {
+                return null;
+            }
+            refs.add(m.now().ref());
+        }
+        // The reason starts with the first determining statement's pre-rendered explanation.
+        Moved first = moved.get(d.determining().getFirst());
+        String reason = d.reason().startsWith(first.was().explained())
+                ? first.now().explained() + d.reason().substring(first.was().explained().length()) : d.reason();
+        return new Decision(d.allowed(), refs, reason);
     }
 
     /** The decision when a forbid (not the default deny) refuses it. */

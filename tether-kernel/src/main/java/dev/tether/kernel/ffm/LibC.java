@@ -412,4 +412,63 @@ public final class LibC {
     public static MemorySegment newCallState(Arena arena) {
         return Downcalls.newCallState(arena);
     }
+
+    // ---- inotify (the policy file watcher) ---------------------------------------------------
+
+    public static final int IN_NONBLOCK = 0x800;
+    public static final int IN_CLOEXEC = 0x80000;
+    public static final int IN_MODIFY = 0x2;
+    public static final int IN_ATTRIB = 0x4;
+    public static final int IN_CLOSE_WRITE = 0x8;
+    public static final int IN_MOVED_FROM = 0x40;
+    public static final int IN_MOVED_TO = 0x80;
+    public static final int IN_CREATE = 0x100;
+    public static final int IN_DELETE = 0x200;
+    public static final int IN_DELETE_SELF = 0x400;
+    public static final int IN_MOVE_SELF = 0x800;
+    public static final int IN_Q_OVERFLOW = 0x4000;
+    public static final int IN_IGNORED = 0x8000;
+    public static final int IN_ONLYDIR = 0x01000000;
+    /** struct inotify_event: int wd; u32 mask; u32 cookie; u32 len; char name[len] (NUL-padded). */
+    public static final int INOTIFY_EVENT_HEADER = 16;
+
+    /** The inotify calls, looked up on first use (kept out of the constructor the hot paths share). */
+    private static final class InotifyCalls {
+        static final MethodHandle INIT1 = Downcalls.findWithErrno(Downcalls.libc(), "inotify_init1",
+                FunctionDescriptor.of(C_INT, C_INT));
+        static final MethodHandle ADD_WATCH = Downcalls.findWithErrno(Downcalls.libc(), "inotify_add_watch",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    /** inotify_init1(2); returns the inotify instance's fd. */
+    public int inotifyInit(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int fd = (int) InotifyCalls.INIT1.invokeExact(state, flags);
+            if (fd < 0) {
+                throw new NativeCallException("inotify_init1", Downcalls.errno(state));
+            }
+            return fd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** inotify_add_watch(2); returns the watch descriptor. */
+    public int inotifyAddWatch(int fd, String path, int mask) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.newCallState(a);
+            int wd = (int) InotifyCalls.ADD_WATCH.invokeExact(state, fd, a.allocateFrom(path), mask);
+            if (wd < 0) {
+                throw new NativeCallException("inotify_add_watch(" + path + ")", Downcalls.errno(state));
+            }
+            return wd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
 }

@@ -1,0 +1,87 @@
+package dev.tether.kernel.enforce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.policy.LoadResult;
+import dev.tether.policy.Mode;
+import dev.tether.policy.PolicyLoader;
+import dev.tether.policy.PolicySnapshot;
+import dev.tether.policy.Principal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Carrying a scan over to a reloaded policy is only done when a new scan would find the same. */
+class ForbiddenInodesTest {
+    @TempDir Path project;
+
+    private String forbidSecret() {
+        return "@id(\"no-secret\")\nforbid (principal, action == Action::\"FileOpenReadOnly\", resource == File::\""
+                + project + "/secret\");\n"
+                + "forbid (principal, action == Action::\"FileOpenReadWrite\", resource in Dir::\"" + project + "/locked/\");\n";
+    }
+
+    private String permitAll() {
+        return "permit (principal, action in [Action::\"FileOpenReadOnly\", Action::\"FileOpenReadWrite\"], resource in Dir::\""
+                + project + "/\");\n";
+    }
+
+    private static PolicySnapshot compile(String text) {
+        return ((LoadResult.Loaded) PolicyLoader.parse(text, "policy.cedar")).snapshot();
+    }
+
+    private ForbiddenInodes scan(PolicySnapshot snapshot) throws Exception {
+        FileAccessJudge judge = new FileAccessJudge(PathAliases.project(project.toString()), new ProtectedFiles());
+        return ForbiddenInodes.scan(project, judge, new SessionPolicy(snapshot, new Principal("sh", "s1"), Mode.ENFORCE),
+                ForbiddenInodes.DEFAULT_LIMIT);
+    }
+
+    private void tree() throws Exception {
+        Files.writeString(project.resolve("secret"), "s");
+        Files.createLink(project.resolve("innocent-name"), project.resolve("secret")); // same inode, permitted name
+        Files.createDirectories(project.resolve("locked"));
+        Files.writeString(project.resolve("locked/file"), "l");
+        Files.writeString(project.resolve("readme"), "r");
+    }
+
+    @Test
+    void sameForbidsUnderMovedStatementsCarryOverExactlyAsANewScanFinds() throws Exception {
+        tree();
+        PolicySnapshot before = compile(permitAll() + forbidSecret());
+        // a permit added above the forbids: positional ids and lines of the forbids move
+        PolicySnapshot after = compile("permit (principal, action == Action::\"ProcessExec\", resource in Dir::\"/usr/bin/\");\n\n"
+                + permitAll() + forbidSecret());
+        ForbiddenInodes scanned = scan(before);
+        assertThat(scanned.denyRead()).as("the secret's inode (also reachable as innocent-name)").hasSize(1);
+
+        ForbiddenInodes carried = scanned.carriedOver(before, after).orElseThrow();
+        assertThat(carried).isEqualTo(scan(after));
+        assertThat(carried.denyRead().values().iterator().next().determining().getFirst().location())
+                .isEqualTo("policy.cedar:4:1");
+    }
+
+    @Test
+    void anEditedForbidIsScannedAgain() throws Exception {
+        tree();
+        PolicySnapshot before = compile(permitAll() + forbidSecret());
+        assertThat(scan(before).carriedOver(before, compile(permitAll() + forbidSecret().replace("/secret", "/readme"))))
+                .isEmpty();
+        assertThat(scan(before).carriedOver(before, compile(permitAll() + forbidSecret()
+                + "forbid (principal, action == Action::\"FileOpenReadOnly\", resource == File::\"" + project + "/readme\");\n")))
+                .as("an added forbid").isEmpty();
+        assertThat(scan(before).carriedOver(before, compile(permitAll()))).as("a removed forbid").isEmpty();
+    }
+
+    @Test
+    void aPolicyWithoutForbidsFindsNothingToScanFor() throws Exception {
+        tree();
+        PolicySnapshot permits = compile(permitAll());
+        assertThat(ForbiddenInodes.forbidsNothing(permits)).isTrue();
+        ForbiddenInodes s = scan(permits);
+        assertThat(s.denyRead()).isEmpty();
+        assertThat(s.denyWrite()).isEmpty();
+        assertThat(s.readOnlyPaths()).isEmpty();
+        assertThat(ForbiddenInodes.forbidsNothing(compile(permitAll() + forbidSecret()))).isFalse();
+    }
+}
