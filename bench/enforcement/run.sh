@@ -9,7 +9,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 ROUNDS="${1:-3}"
-OPENS=20000 EXECS=300 CONNECTS=5000
+OPENS=20000 EXECS="${EXECS:-300}" CONNECTS=5000
 [[ $EUID -eq 0 ]] || { echo "run as root (the sandbox and its enforcement need it)" >&2; exit 1; }
 
 work="$(mktemp -d /var/tmp/tether-enforcement-bench.XXXXXX)"

@@ -68,6 +68,8 @@ public final class FanotifyGate implements AutoCloseable {
     private final KernelFileId fileIds;
     private final Map<String, Optional<FileKey>> loaders = new HashMap<>();
     private final Map<Integer, ScriptArgv> scriptArgv = boundedByTid();
+    /** ELF loaders of programs approved by identity under the policy in force (cleared under markLock). */
+    private final Set<FileKey> approvedLoaders = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The exec guard's image generation: programs approved under an older one are void. Guarded by markLock. */
     private long imageGeneration = 1;
     private final OpenMemo openMemo = new OpenMemo();
@@ -165,6 +167,7 @@ public final class FanotifyGate implements AutoCloseable {
             // voiding the approved images cannot fail an exec the new policy allows (only one
             // already past its skipped permission event, allowed by the old policy, may be killed).
             imageGeneration++;
+            approvedLoaders.clear();
             ExecGuard guard = execGuard;
             if (guard != null) {
                 guard.voidImages(imageGeneration);
@@ -296,6 +299,17 @@ public final class FanotifyGate implements AutoCloseable {
                 return true;
             }
         }
+        if (exec && !approvedLoaders.isEmpty()) {
+            // The ELF loader of a program approved by identity, whose own exec event the kernel
+            // skipped (run as a script's interpreter, say, or its loader's mark could not be set):
+            // let it through like its mark would. Run directly instead (ld.so /some/program), the
+            // exec guard kills it: the loader's own image has no approval.
+            Stat st = stat(fd);
+            if (st != null && approvedLoaders.contains(st.key())) {
+                cacheLoader(fd, st, policy.get());
+                return true;
+            }
+        }
         // A recorded call was made inside the sandbox (the map only holds those) and says which
         // process made it; otherwise /proc says, and whether the thread is ours at all.
         TaskInfo task = entry != null
@@ -388,6 +402,9 @@ public final class FanotifyGate implements AutoCloseable {
             scriptArgv.put(tid, new ScriptArgv(script.get().interpreterArgv(name, argv), sys.enteredNs(), System.nanoTime()));
             return true; // the interpreter's own permission event comes next and records the approval
         }
+        // The sandbox's file system is fixed for the session, so a loader path resolves once.
+        Optional<FileKey> interpreter = ElfInterpreter.of(libc, fd)
+                .flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)));
         ExecGuard guard = execGuard;
         boolean cached = false;
         if (guard != null) {
@@ -397,13 +414,10 @@ public final class FanotifyGate implements AutoCloseable {
             guard.approve(tid, image, argv);
             if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
                     && judge.execIgnoresArguments(current, path, key)) {
-                cached = cacheProgram(fd, path, st, image, current, guard);
+                cached = cacheProgram(fd, path, st, image, interpreter, current, guard);
             }
         }
-        // The sandbox's file system is fixed for the session, so a loader path resolves once.
         boolean programCached = cached;
-        Optional<FileKey> interpreter = ElfInterpreter.of(libc, fd)
-                .flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)));
         // (A loader already skipped by its ignore mark raises no event: the expectation is then
         // never consumed, and ages out of the bounded map.)
         interpreter.ifPresent(k -> expectedLoader.put(tid, new ExpectedLoader(k, sys.enteredNs(), programCached, current)));
@@ -418,13 +432,15 @@ public final class FanotifyGate implements AutoCloseable {
      * ({@link #policyChanged}). Like a cached file, it is approved by inode: only files with one
      * name when approved, and the mark does not survive a change of the file's content.
      */
-    private boolean cacheProgram(int fd, String path, Stat st, FileKey image, SessionPolicy current, ExecGuard guard) {
+    private boolean cacheProgram(int fd, String path, Stat st, FileKey image, Optional<FileKey> loader,
+                                 SessionPolicy current, ExecGuard guard) {
         long mask = LibC.FAN_OPEN_EXEC_PERM | (opensAllCacheable(fd, path, st.key(), current) ? LibC.FAN_OPEN_PERM : 0);
         synchronized (markLock) {
             if (policy.get() != current) {
                 return false;
             }
             guard.approveImage(image, imageGeneration); // before the mark: a skipped exec must find it
+            loader.ifPresent(approvedLoaders::add);
             libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK, mask, fd, null);
             cachedPrograms++;
             return true;
@@ -438,16 +454,16 @@ public final class FanotifyGate implements AutoCloseable {
      * loader's own image and kills it, unless the loader itself was approved as a program.
      */
     private void cacheLoader(int fd, Stat st, SessionPolicy judgedUnder) {
-        if (!st.cacheable()) {
-            return;
-        }
         String path;
         try {
             path = pathOf(fd);
         } catch (IOException e) {
             return;
         }
-        long mask = LibC.FAN_OPEN_EXEC_PERM | (opensAllCacheable(fd, path, st.key(), judgedUnder) ? LibC.FAN_OPEN_PERM : 0);
+        // Its exec events are skipped under every name it has (the exec guard stands behind any of
+        // them); its opens only under the rules for cached files (one name, every open allowed).
+        long mask = LibC.FAN_OPEN_EXEC_PERM
+                | (st.cacheable() && opensAllCacheable(fd, path, st.key(), judgedUnder) ? LibC.FAN_OPEN_PERM : 0);
         synchronized (markLock) {
             if (policy.get() != judgedUnder) {
                 return;
