@@ -63,12 +63,23 @@ public final class EventBus implements AutoCloseable {
      * the consumer's to keep.
      */
     public Subscription subscribeBatches(String name, int capacity, int maxBatch, Consumer<? super List<Event>> consumer) {
+        return subscribeBatches(name, capacity, maxBatch, java.time.Duration.ZERO, consumer);
+    }
+
+    /**
+     * As above, but a batch smaller than {@code maxBatch} waits up to {@code linger} for more
+     * events before it is handed on: for a consumer with a fixed cost per batch (a store
+     * transaction), which events trickling in one at a time would otherwise pay once per event.
+     */
+    public Subscription subscribeBatches(String name, int capacity, int maxBatch, java.time.Duration linger,
+                                         Consumer<? super List<Event>> consumer) {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(linger, "linger");
         Objects.requireNonNull(consumer, "consumer");
         if (capacity < 1 || maxBatch < 1) {
             throw new IllegalArgumentException("capacity and maxBatch must be positive");
         }
-        Subscription s = new Subscription(name, capacity, maxBatch, consumer, this::remove);
+        Subscription s = new Subscription(name, capacity, maxBatch, linger.toNanos(), consumer, this::remove);
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("event bus is closed");

@@ -32,6 +32,7 @@ public final class Subscription implements AutoCloseable {
     private final String name;
     private final int capacity;
     private final int maxBatch;
+    private final long lingerNanos;
     private final ArrayBlockingQueue<Event> queue;
     private final Consumer<? super List<Event>> consumer;
     private final Consumer<Subscription> onClose;
@@ -44,11 +45,12 @@ public final class Subscription implements AutoCloseable {
     private final Object progress = new Object();
     private volatile boolean closing;
 
-    Subscription(String name, int capacity, int maxBatch, Consumer<? super List<Event>> consumer,
+    Subscription(String name, int capacity, int maxBatch, long lingerNanos, Consumer<? super List<Event>> consumer,
             Consumer<Subscription> onClose) {
         this.name = name;
         this.capacity = capacity;
         this.maxBatch = maxBatch;
+        this.lingerNanos = lingerNanos;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.consumer = consumer;
         this.onClose = onClose;
@@ -73,6 +75,24 @@ public final class Subscription implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets a small batch gather what arrives in the next {@link #lingerNanos}, draining every
+     * millisecond (so a fast publisher fills the batch, never the queue), until it is full or the
+     * subscription closes. Measured: a store transaction per event cost ~57 µs of CPU per event
+     * when a sandbox's file creates were gated one at a time.
+     */
+    private void linger(List<Event> batch) {
+        long until = System.nanoTime() + lingerNanos;
+        while (batch.size() < maxBatch && !closing) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(Math.min(left, 1_000_000));
+            queue.drainTo(batch, maxBatch - batch.size());
+        }
+    }
+
     private void deliver() {
         List<Event> batch = new ArrayList<>(maxBatch);
         long idle = MIN_IDLE_NANOS;
@@ -86,6 +106,9 @@ public final class Subscription implements AutoCloseable {
                 continue;
             }
             idle = MIN_IDLE_NANOS;
+            if (lingerNanos > 0) {
+                linger(batch);
+            }
             List<Event> handed = batch;
             batch = new ArrayList<>(maxBatch);
             try {

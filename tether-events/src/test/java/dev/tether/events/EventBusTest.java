@@ -144,4 +144,21 @@ class EventBusTest {
             assertThat(big.accepted()).isEqualTo(big.delivered());
         }
     }
+
+    @Test
+    void aLingeringSubscriberGroupsEventsButNeverHoldsBackAFullBatchOrAClosingOne() throws Exception {
+        try (EventBus bus = new EventBus()) {
+            List<List<Event>> batches = Collections.synchronizedList(new ArrayList<>());
+            // A linger far longer than the test's wait: only a full batch or close may end it.
+            Subscription s = bus.subscribeBatches("grouped", 1000, 4, Duration.ofHours(1), batches::add);
+            for (int i = 0; i < 8; i++) {
+                bus.publish(event("s", i));
+            }
+            assertThat(s.awaitDelivered(WAIT)).as("two full batches are handed on at once").isTrue();
+            assertThat(batches).allSatisfy(b -> assertThat(b).hasSize(4));
+            bus.publish(event("s", 8));
+            s.close();
+            assertThat(batches.stream().mapToInt(List::size).sum()).as("closing hands on the lingering batch").isEqualTo(9);
+        }
+    }
 }

@@ -87,7 +87,8 @@ public final class SessionEventOutput implements AutoCloseable {
         if (console != null) {
             subscriptions.add(bus.subscribe("console", CONSOLE_QUEUE, this::printLine));
         }
-        this.countSubscription = bus.subscribeBatches("session-counts", COUNT_QUEUE, 4096, this::count);
+        this.countSubscription = bus.subscribeBatches("session-counts", COUNT_QUEUE, 4096,
+                java.time.Duration.ofMillis(10), this::count);
         subscriptions.add(countSubscription);
     }
 

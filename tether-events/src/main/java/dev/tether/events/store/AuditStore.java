@@ -70,6 +70,8 @@ public final class AuditStore implements AutoCloseable {
     /** Default queue of the store's bus subscription: about a second of a heavy build's events. */
     public static final int DEFAULT_QUEUE = 1 << 18;
     public static final int MAX_BATCH = 8192;
+    /** How long a small batch waits for more events before its transaction (see {@link #attach}). */
+    static final java.time.Duration GROUP_COMMIT = java.time.Duration.ofMillis(10);
 
     private final Path file;
     private final boolean readOnly;
@@ -330,7 +332,8 @@ public final class AuditStore implements AutoCloseable {
         if (subscription != null) {
             throw new IllegalStateException("the store is already attached to a bus");
         }
-        Subscription s = bus.subscribeBatches("audit-store", queueCapacity, MAX_BATCH, this::append);
+        // One transaction per batch: events trickling in one at a time are grouped for up to 10 ms.
+        Subscription s = bus.subscribeBatches("audit-store", queueCapacity, MAX_BATCH, GROUP_COMMIT, this::append);
         subscription = s;
         return s;
     }
