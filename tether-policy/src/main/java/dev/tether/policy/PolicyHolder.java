@@ -316,6 +316,12 @@ public final class PolicyHolder implements AutoCloseable {
             outcome = reload();
         } else {
             synchronized (lock) {
+                // Again under the lock: our own replace() may have written this very text and be
+                // putting it in force right now (the watcher sees a complete write at once), and
+                // applying it a second time would bump the generation under the editor's feet.
+                if (principalsFile == null && text.equals(current.sourceText())) {
+                    return Optional.empty();
+                }
                 outcome = apply(PolicyLoader.load(text, policyFile, principalsFile, generation + 1));
             }
             if (timing != null && outcome instanceof Applied a) {

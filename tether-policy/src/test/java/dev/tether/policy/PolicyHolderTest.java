@@ -336,4 +336,39 @@ class PolicyHolderTest {
             assertThat(h.current().sourceText()).isEqualTo(last);
         }
     }
+
+    @Test
+    void theWatcherSeeingOurOwnReplaceMidwayDoesNotApplyItASecondTime() throws Exception {
+        // The inotify watcher sees the editor's atomic write at once, often before replace() has
+        // put the text in force; it must not apply the same text again (a second generation made
+        // the control plane report its own save as refused).
+        Path file = dir.resolve("policy.cedar");
+        Files.writeString(file, READ_ONLY);
+        try (PolicyHolder h = PolicyHolder.open(file, null)) {
+            for (int i = 0; i < 100; i++) {
+                String text = (i % 2 == 0 ? READ_WRITE : READ_ONLY) + "// edit " + i + "\n";
+                long before = h.current().generation();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                Thread watcher = Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                        // As the watcher does: act on the file once it holds the new text (the
+                        // write is seen at once, the text put in force only after it).
+                        long deadline = System.nanoTime() + 10_000_000_000L;
+                        String seen;
+                        while (!(seen = Files.readString(file)).equals(text) && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
+                        h.fileChanged(seen);
+                    } catch (InterruptedException | java.io.IOException e) {
+                        // the assertion below reports it
+                    }
+                });
+                go.countDown();
+                assertThat(h.replace(text)).isInstanceOf(PolicyHolder.Applied.class);
+                watcher.join();
+                assertThat(h.current().generation()).as("edit %d", i).isEqualTo(before + 1);
+            }
+        }
+    }
 }
