@@ -68,6 +68,17 @@ public final class SessionControlPlane implements AutoCloseable {
     public static SessionControlPlane start(ControlPlaneSettings settings, String sessionId, Principal principal,
             List<String> command, String sandbox, Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup,
             LongSupplier unrecordedLoss, EventBus bus, PrintWriter err) {
+        return start(settings, sessionId, principal, command, sandbox, projectDir, enforcement, cgroup, unrecordedLoss,
+                bus, null, err);
+    }
+
+    /**
+     * As above; {@code sessionStore} is the session's own audit writer (or null): when it writes
+     * the database the UI reads, its committed batches reach the live feed without a read back.
+     */
+    public static SessionControlPlane start(ControlPlaneSettings settings, String sessionId, Principal principal,
+            List<String> command, String sandbox, Path projectDir, SessionEnforcement enforcement, SandboxCgroup cgroup,
+            LongSupplier unrecordedLoss, EventBus bus, dev.tether.events.store.AuditStore sessionStore, PrintWriter err) {
         if (!settings.enabled()) {
             return none();
         }
@@ -75,11 +86,12 @@ public final class SessionControlPlane implements AutoCloseable {
         Governed governed = new Governed(sessionId, principal, List.copyOf(command), sandbox, Instant.now(),
                 projectDir.toAbsolutePath().normalize(), enforcement, cgroup, unrecordedLoss);
         Thread.ofPlatform().daemon().name("tether-control-plane")
-                .start(() -> cp.serve(settings, governed, bus, err));
+                .start(() -> cp.serve(settings, governed, bus, sessionStore, err));
         return cp;
     }
 
-    private void serve(ControlPlaneSettings settings, Governed governed, EventBus bus, PrintWriter err) {
+    private void serve(ControlPlaneSettings settings, Governed governed, EventBus bus,
+                       dev.tether.events.store.AuditStore sessionStore, PrintWriter err) {
         List<AutoCloseable> built = new ArrayList<>();
         try {
             AuditReader reader = new AuditReader(settings.auditDatabase());
@@ -87,7 +99,9 @@ public final class SessionControlPlane implements AutoCloseable {
             EventSource events;
             String partial = null;
             if (reader.store().isPresent()) {
-                AuditEventSource audit = new AuditEventSource(reader, AuditEventSource.DEFAULT_POLL);
+                boolean sameFile = sessionStore != null && sameFile(sessionStore.file(), settings.auditDatabase());
+                AuditEventSource audit = new AuditEventSource(reader, AuditEventSource.DEFAULT_POLL,
+                        sameFile ? sessionStore : null);
                 built.add(audit);
                 events = audit;
             } else {
@@ -236,6 +250,14 @@ public final class SessionControlPlane implements AutoCloseable {
         @Override
         public void stop() {
             cgroup.kill();
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 }

@@ -202,7 +202,8 @@ public final class SandboxSession {
              SandboxCgroup cgroup = SandboxCgroup.create(cgroups, sessionId);
              SessionControlPlane ui = SessionControlPlane.start(controlPlane, sessionId, principal, options.command(),
                      engine.name(), options.projectDir(), enforcement, cgroup,
-                     () -> ringLossRecorded.get() ? 0 : monitor.eventsLost() + monitor.programMisses(), bus, err);
+                     () -> ringLossRecorded.get() ? 0 : monitor.eventsLost() + monitor.programMisses(), bus,
+                     record.store(), err);
              // Closes before the cgroup and enforcement: a guard attach still running when the session fails is waited for.
              ConcurrentSteps preparing = new ConcurrentSteps("tether-prepare-" + sessionId)) {
             timings.mark("lock, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");

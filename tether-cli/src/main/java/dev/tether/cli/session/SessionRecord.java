@@ -27,6 +27,11 @@ final class SessionRecord implements AutoCloseable {
         this.err = err;
     }
 
+    /** The session's audit writer, or null when the store could not be opened. */
+    AuditStore store() {
+        return store;
+    }
+
     /** @param output the events file and console, already subscribed to {@code bus} */
     static SessionRecord open(EventBus bus, SessionEventOutput output, PrintWriter err) {
         AuditStore store = null;

@@ -304,4 +304,44 @@ class AuditEventSourceTest {
         List<StoredEvent> oldest = writer.query(AuditQuery.all().withLimit(6)).events();
         assertThat(second.events().getFirst().seq()).isEqualTo(oldest.get(5).id());
     }
+
+    @Test
+    void theSessionsOwnBatchesComeInProcessAndAnotherWritersEventsInBetweenAreNotMissed() throws Exception {
+        writer.append(List.of(file("s-a", 0, 10, "cat", "/workspace/before", Verdict.ALLOW)));
+        reader = new AuditReader(db);
+        source = new AuditEventSource(reader, Duration.ofMillis(20), writer);
+        BlockingQueue<ActivityEvent> live = new LinkedBlockingQueue<>();
+        source.subscribe("test", live::add);
+        int expected = 0;
+        try (AuditStore other = AuditStore.open(db)) { // another process's writer on the same file
+            for (int b = 0; b < 20; b++) {
+                List<Event> batch = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    batch.add(file("s-own", b * 100L + i, 20, "cat", "/workspace/own/" + b + "/" + i, Verdict.ALLOW));
+                }
+                writer.append(batch);
+                expected += batch.size();
+                if (b % 3 == 1) {
+                    other.append(List.of(file("s-other", b * 100L + 99, 30, "cat", "/workspace/other/" + b, Verdict.ALLOW)));
+                    expected++;
+                }
+            }
+        }
+        List<ActivityEvent> got = new ArrayList<>();
+        while (got.size() < expected) {
+            ActivityEvent e = live.poll(30, TimeUnit.SECONDS);
+            assertThat(e).as("live event %d of %d", got.size(), expected).isNotNull();
+            got.add(e);
+        }
+        assertThat(live.poll(200, TimeUnit.MILLISECONDS)).as("nothing twice").isNull();
+        // Every event of both writers, each once, in the store's id order.
+        List<Long> ids = new ArrayList<>();
+        writer.forEach(AuditQuery.all().withLimit(10_000).after(0), e -> {
+            if (!e.event().resource().equals("/workspace/before")) {
+                ids.add(e.id());
+            }
+        });
+        assertThat(got).extracting(ActivityEvent::seq).containsExactlyElementsOf(ids);
+        assertThat(got).filteredOn(e -> e.resource().startsWith("/workspace/other/")).hasSize(7);
+    }
 }

@@ -39,7 +39,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Consumer;
 
 /**
@@ -67,6 +70,26 @@ public final class AuditStore implements AutoCloseable {
     private static final int DELETE_CHUNK = 50_000;
     /** Bits of chunk ids in an event id: event id = chunk id << 16 | index in the chunk. */
     static final int INDEX_BITS = 16;
+    private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
+
+    /** The chunk an event id belongs to. */
+    public static long chunkOf(long eventId) {
+        return eventId >>> INDEX_BITS;
+    }
+
+    /** The event's place in its chunk (0 for the first). */
+    public static int indexInChunk(long eventId) {
+        return (int) (eventId & INDEX_MASK);
+    }
+
+    /**
+     * A cursor just past every event of the chunk {@code eventId} is in, whatever its size: a
+     * query "after" it starts at the next chunk without reading this one again. No event has this
+     * id (a chunk holds at most {@link #MAX_BATCH} events).
+     */
+    public static long endOfChunk(long eventId) {
+        return chunkOf(eventId) << INDEX_BITS | INDEX_MASK;
+    }
     /** Default queue of the store's bus subscription: about a second of a heavy build's events. */
     public static final int DEFAULT_QUEUE = 1 << 18;
     public static final int MAX_BATCH = 8192;
@@ -87,6 +110,8 @@ public final class AuditStore implements AutoCloseable {
     private final Object writeLock = new Object();
     private final Object readLock = new Object();
     private Connection writer; // replaced after a failed write; guarded by writeLock
+    private final List<Consumer<List<StoredEvent>>> committedListeners = new CopyOnWriteArrayList<>();
+    private final List<StoredEvent> pendingCommitted = new ArrayList<>(); // guarded by writeLock
     private final Connection reader;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
@@ -370,8 +395,20 @@ public final class AuditStore implements AutoCloseable {
             }
             try {
                 ensureWriter();
+                pendingCommitted.clear();
                 writeBatch(batch, dropped);
                 writer.commit();
+                if (!pendingCommitted.isEmpty()) {
+                    List<StoredEvent> committed = List.copyOf(pendingCommitted);
+                    pendingCommitted.clear();
+                    for (Consumer<List<StoredEvent>> l : committedListeners) {
+                        try {
+                            l.accept(committed);
+                        } catch (RuntimeException e) {
+                            // a reader's trouble is not the store's: the events are committed
+                        }
+                    }
+                }
                 written.addAndGet(batch.size());
                 pendingLoss.clear();
                 sinceRetention += batch.size();
@@ -385,6 +422,27 @@ public final class AuditStore implements AutoCloseable {
                 resetWriter();
                 return false;
             }
+        }
+    }
+
+    /**
+     * Calls {@code listener} on the writer's thread with every batch this store commits, as the
+     * stored events (their ids as queries return them) in id order, right after the commit. For
+     * readers in the same process (the control UI's live feed), which then need not read back and
+     * decode what was just written. The listener must be quick; it must not call back into the store.
+     *
+     * @return closing it removes the listener
+     */
+    public AutoCloseable onCommitted(Consumer<List<StoredEvent>> listener) {
+        Objects.requireNonNull(listener, "listener");
+        committedListeners.add(listener);
+        return () -> committedListeners.remove(listener);
+    }
+
+    private long lastInsertRowid() throws SQLException {
+        try (Statement st = writer.createStatement(); ResultSet rs = st.executeQuery("SELECT last_insert_rowid()")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -404,9 +462,15 @@ public final class AuditStore implements AutoCloseable {
                 for (Map.Entry<String, List<Event>> group : bySession.entrySet()) {
                     List<Event> events = group.getValue();
                     for (int from = 0; from < events.size(); from += MAX_BATCH) {
-                        bindChunk(ins, group.getKey() == NO_SESSION ? null : group.getKey(),
-                                events.subList(from, Math.min(events.size(), from + MAX_BATCH)));
+                        List<Event> chunk = events.subList(from, Math.min(events.size(), from + MAX_BATCH));
+                        bindChunk(ins, group.getKey() == NO_SESSION ? null : group.getKey(), chunk);
                         ins.executeUpdate();
+                        if (!committedListeners.isEmpty()) {
+                            long chunkId = lastInsertRowid();
+                            for (int idx = 0; idx < chunk.size(); idx++) {
+                                pendingCommitted.add(new StoredEvent(chunkId << INDEX_BITS | idx, chunk.get(idx)));
+                            }
+                        }
                     }
                 }
             }
@@ -866,6 +930,9 @@ public final class AuditStore implements AutoCloseable {
     private boolean scan(AuditQuery q, long max, Consumer<StoredEvent> sink) {
         ChunkFilter filter = new ChunkFilter(q, json.mapper());
         long cursorChunk = q.cursor() > 0 ? q.cursor() >>> INDEX_BITS : (q.newestFirst() ? Long.MAX_VALUE : 0);
+        if (!q.newestFirst() && q.cursor() > 0 && (q.cursor() & INDEX_MASK) == INDEX_MASK) {
+            cursorChunk++; // "after the end of chunk c" (see endOfChunk): that chunk need not be read again
+        }
         long delivered = 0;
         while (true) {
             List<Object> args = new ArrayList<>();

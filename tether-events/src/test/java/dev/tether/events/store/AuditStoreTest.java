@@ -299,4 +299,21 @@ class AuditStoreTest {
             assertThat(again.losses(null)).isEmpty();
         }
     }
+
+    @Test
+    void committedBatchesReachListenersWithTheIdsQueriesReturnAndACursorCanSkipAWholeChunk() throws Exception {
+        try (AuditStore store = AuditStore.open(dir.resolve("audit.db"))) {
+            List<StoredEvent> heard = new ArrayList<>();
+            store.onCommitted(heard::addAll);
+            store.append(List.of(open("s1", T0 + 1, "/w/a", Verdict.ALLOW), open("s1", T0 + 2, "/w/b", Verdict.ALLOW)));
+            store.append(List.of(open("s1", T0 + 3, "/w/c", Verdict.ALLOW)));
+            List<StoredEvent> read = store.query(AuditQuery.all().withLimit(100).after(0)).events();
+            assertThat(heard).extracting(StoredEvent::id).containsExactlyElementsOf(read.stream().map(StoredEvent::id).toList());
+            assertThat(heard).extracting(e -> e.event().resource()).containsExactly("/w/a", "/w/b", "/w/c");
+            long endOfFirst = AuditStore.endOfChunk(read.get(1).id());
+            assertThat(AuditStore.chunkOf(endOfFirst)).isEqualTo(AuditStore.chunkOf(read.get(0).id()));
+            assertThat(store.query(AuditQuery.all().withLimit(100).after(endOfFirst)).events())
+                    .extracting(e -> e.event().resource()).containsExactly("/w/c");
+        }
+    }
 }
