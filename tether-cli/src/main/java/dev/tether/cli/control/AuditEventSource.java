@@ -186,6 +186,8 @@ final class AuditEventSource implements EventSource, AutoCloseable {
                 }
             }
         }
+        // The process trees take the batch's own fork/exec/exit events, not a read of the store.
+        chains.catchUpWith(s, fresh, cursor);
         deliver(s, fresh);
         cursor = fresh.getLast().id();
         cursorAtChunkEnd = true;

@@ -70,6 +70,40 @@ final class ProcessChains {
         newest.forEach((session, through) -> catchUp(store, session, through));
     }
 
+    /**
+     * As {@link #catchUp(AuditStore, List)}, for a batch the feed got from the writer in process
+     * that directly follows everything it delivered before ({@code deliveredBefore}: nothing lies
+     * between). A session's tree already complete up to there takes the batch's process events as
+     * they are, without reading the store; any other tree reads it as {@code catchUp} does.
+     */
+    synchronized void catchUpWith(AuditStore store, List<StoredEvent> batch, long deliveredBefore) {
+        Map<String, List<StoredEvent>> bySession = new LinkedHashMap<>();
+        for (StoredEvent se : batch) {
+            if (se.event().session() != null && se.event().pid() > 0) {
+                bySession.computeIfAbsent(se.event().session(), k -> new ArrayList<>()).add(se);
+            }
+        }
+        bySession.forEach((session, events) -> {
+            long through = events.getLast().id(); // a batch is in id order
+            Tree t = trees.get(session);
+            if (t != null && t.appliedThrough >= deliveredBefore) {
+                List<Event> fresh = new ArrayList<>();
+                for (StoredEvent se : events) {
+                    if (PROCESS_KINDS.contains(se.event().kind())) {
+                        fresh.add(se.event());
+                    }
+                }
+                fresh.sort(Comparator.comparingLong(Event::timeNs));
+                for (Event e : fresh) {
+                    t.tree.apply(e);
+                }
+                t.appliedThrough = Math.max(t.appliedThrough, through);
+            } else {
+                catchUp(store, session, through);
+            }
+        });
+    }
+
     private Tree catchUp(AuditStore store, String session, long through) {
         Tree t = trees.computeIfAbsent(session, k -> new Tree());
         if (t.appliedThrough >= through) {

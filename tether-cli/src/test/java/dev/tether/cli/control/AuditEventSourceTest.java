@@ -344,4 +344,36 @@ class AuditEventSourceTest {
         assertThat(got).extracting(ActivityEvent::seq).containsExactlyElementsOf(ids);
         assertThat(got).filteredOn(e -> e.resource().startsWith("/workspace/other/")).hasSize(7);
     }
+
+    @Test
+    void liveChainsBuiltFromTheWritersOwnBatchesMatchThoseReadFromTheStore() throws Exception {
+        writer.append(List.of(exec("s-c", 1, 100, 1, "/usr/bin/bash", "bash", "-c", "make")));
+        reader = new AuditReader(db);
+        source = new AuditEventSource(reader, Duration.ofMillis(20), writer);
+        BlockingQueue<ActivityEvent> live = new LinkedBlockingQueue<>();
+        source.subscribe("test", live::add);
+        // Each batch's process events extend the tree in process (after one read for a session
+        // the feed meets for the first time).
+        writer.append(List.of(exec("s-c", 2, 200, 100, "/usr/bin/make", "make")));
+        writer.append(List.of(exec("s-c", 3, 300, 200, "/usr/bin/cc", "cc", "main.c"),
+                file("s-c", 4, 300, 200, "cc", "/workspace/main.c", Verdict.ALLOW)));
+        writer.append(List.of(exec("s-c", 5, 400, 300, "/usr/bin/as", "as"),
+                file("s-c", 6, 400, 300, "as", "/workspace/main.s", Verdict.ALLOW)));
+        List<ActivityEvent> got = new ArrayList<>();
+        while (got.size() < 5) {
+            ActivityEvent e = live.poll(30, TimeUnit.SECONDS);
+            assertThat(e).as("live event %d", got.size()).isNotNull();
+            got.add(e);
+        }
+        ActivityEvent cc = got.stream().filter(e -> "/workspace/main.c".equals(e.resource())).findFirst().orElseThrow();
+        ActivityEvent as = got.stream().filter(e -> "/workspace/main.s".equals(e.resource())).findFirst().orElseThrow();
+        assertThat(cc.processChain()).extracting(ProcessInfo::pid).containsExactly(300, 200, 100);
+        assertThat(as.processChain()).extracting(ProcessInfo::pid).containsExactly(400, 300, 200, 100);
+        // The same chains as a query over the store gives.
+        for (ActivityEvent e : List.of(cc, as)) {
+            ActivityEvent queried = source.query(new EventQuery(null, null, null, null, e.seq() + 1, e.seq() - 1, 1))
+                    .events().getFirst();
+            assertThat(queried.processChain()).isEqualTo(e.processChain());
+        }
+    }
 }
