@@ -133,8 +133,8 @@ public final class ConfigLoader {
                     }
                 }
                 case "image", "target_image" -> image = nonEmpty(root, path, file);
-                case "policy" -> policy = baseDir.resolve(expand(nonEmpty(root, path, file))).normalize();
-                case "ca_certificate" -> ca = baseDir.resolve(expand(nonEmpty(root, path, file))).normalize();
+                case "policy" -> policy = baseDir.resolve(pathText(expand(nonEmpty(root, path, file)), root, path, file)).normalize();
+                case "ca_certificate" -> ca = baseDir.resolve(pathText(expand(nonEmpty(root, path, file)), root, path, file)).normalize();
                 case "pids_limit" -> pids = limit(root, path, file, false);
                 case "memory" -> memory = limit(root, path, file, true);
                 case "lock" -> lock = bool(root, path, file);
@@ -216,7 +216,20 @@ public final class ConfigLoader {
             throw error(root, path, file, "project key '" + key + "' must be an absolute path (or start with ~)",
                     "e.g. [projects.\"/home/me/src/app\"]");
         }
-        return normalise(Path.of(expanded));
+        return normalise(Path.of(pathText(expanded, root, path, file)));
+    }
+
+    /** {@code text} as a path, or a config error naming the key (a NUL cannot be in a path). */
+    private static String pathText(String text, TomlTable root, List<String> path, String file) {
+        if (text.indexOf('\0') >= 0) {
+            throw error(root, path, file, "a path cannot contain a NUL character (\\u0000)", null);
+        }
+        try {
+            Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(root, path, file, "not a valid path: " + e.getReason(), null);
+        }
+        return text;
     }
 
     /** Absolute, normalised, symlinks resolved when the directory exists (as Leash does). */

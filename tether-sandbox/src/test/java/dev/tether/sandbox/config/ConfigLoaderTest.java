@@ -83,6 +83,11 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("[volumes]\n\"~/x\" = \"relative\"\n")).hasMessageContaining("must be an absolute path");
         assertThatThrownBy(() -> parse("[projects.\"relative\"]\nengine = \"podman\"\n")).hasMessageContaining("must be an absolute path");
         assertThatThrownBy(() -> parse("engine = \n")).isInstanceOf(ConfigException.class).hasMessageContaining(":1:").hasMessageContaining("not valid TOML");
+        // A NUL in a path is refused as a config error, not an exception from java.nio (fuzzing found it).
+        assertThatThrownBy(() -> parse("[projects.\"/sr\\u0000v/app\"]\nimage = \"x\"\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("NUL");
+        assertThatThrownBy(() -> parse("policy = \"/etc/p\\u0000olicy.cedar\"\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(":1:1:").hasMessageContaining("NUL");
     }
 
     @Test
