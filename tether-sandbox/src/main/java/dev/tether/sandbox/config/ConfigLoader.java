@@ -186,9 +186,9 @@ public final class ConfigLoader {
     private Map<String, String> volumesEntry(TomlTable root, List<String> path, String file, String key, boolean project) {
         Object v = root.get(path);
         Map<String, String> out = new LinkedHashMap<>();
-        String host = expand(key);
+        String host = pathText(expand(key), root, path, file);
         if (v instanceof String s) {
-            String spec = s.strip();
+            String spec = pathText(s.strip(), root, path, file);
             if (spec.isEmpty() || !spec.startsWith("/")) {
                 throw error(root, path, file, "volume target '" + s + "' must be an absolute path inside the sandbox,"
                         + " optionally with :ro or :rw", "e.g. \"" + key + "\" = \"/data:ro\"");

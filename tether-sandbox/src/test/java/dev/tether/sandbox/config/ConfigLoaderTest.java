@@ -88,6 +88,8 @@ class ConfigLoaderTest {
                 .hasMessageContaining("NUL");
         assertThatThrownBy(() -> parse("policy = \"/etc/p\\u0000olicy.cedar\"\n")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(":1:1:").hasMessageContaining("NUL");
+        assertThatThrownBy(() -> parse("[volumes]\n\"/data\" = \"/d\\u0000ata:ro\"\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(":2:1:").hasMessageContaining("NUL");
     }
 
     @Test
