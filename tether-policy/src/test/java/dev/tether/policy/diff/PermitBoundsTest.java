@@ -15,12 +15,8 @@ import dev.tether.policy.PolicySnapshot;
 import dev.tether.policy.Principal;
 import dev.tether.policy.Request;
 import dev.tether.policy.model.PathNames;
-import dev.tether.policy.principals.PrincipalDirectory;
-import dev.tether.policy.principals.PrincipalsFile;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.random.RandomGenerator;
-import java.util.random.RandomGeneratorFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,18 +47,16 @@ class PermitBoundsTest {
     @Test
     void everyAllowedRequestOfRandomPoliciesLiesInsideTheBounds() {
         long base = Long.getLong("tether.diff.seed", System.nanoTime());
-        PrincipalDirectory dir = PrincipalsFile.parse(RandomPolicies.PRINCIPALS_TOML, "principals.toml").directory();
         List<String> failures = new ArrayList<>();
         long allowed = 0;
-        for (int i = 0; i < 400 && failures.size() < 3; i++) {
-            long seed = base + i;
-            RandomGenerator rnd = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
-            RandomPolicies gen = new RandomPolicies(rnd);
-            String text = gen.policySet(1 + rnd.nextInt(12));
-            if (!(PolicyLoader.parse(text, "random.cedar", dir) instanceof LoadResult.Loaded loaded)) {
-                continue;
+        for (RandomPolicies.LoadedSet set : (Iterable<RandomPolicies.LoadedSet>) RandomPolicies.loadedSets(base, 400)::iterator) {
+            if (failures.size() >= 3) {
+                break;
             }
-            PolicySnapshot snap = loaded.snapshot();
+            long seed = set.seed();
+            RandomPolicies gen = set.gen();
+            String text = set.text();
+            PolicySnapshot snap = set.snapshot();
             for (int k = 0; k < 300; k++) {
                 Request req = gen.request();
                 Decision d = snap.decide(req);

@@ -54,6 +54,26 @@ final class RandomPolicies {
     static final String[] SERVERS = {"fs", "web"};
     static final String[] TOOLS = {"read", "write", "search"};
 
+    /** A generated policy set that loads, with the generator that made it (for requests) and its seed. */
+    record LoadedSet(long seed, RandomPolicies gen, String text, dev.tether.policy.PolicySnapshot snapshot) {}
+
+    /**
+     * The policy sets of seeds {@code base} to {@code base + count - 1} (1 to 12 statements each)
+     * that load against {@link #PRINCIPALS_TOML}, in seed order, each with its own generator.
+     */
+    static java.util.stream.Stream<LoadedSet> loadedSets(long base, int count) {
+        dev.tether.policy.principals.PrincipalDirectory dir = dev.tether.policy.principals.PrincipalsFile
+                .parse(PRINCIPALS_TOML, "principals.toml").directory();
+        return java.util.stream.LongStream.range(base, base + count).mapToObj(seed -> {
+            RandomGenerator rnd = java.util.random.RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+            RandomPolicies gen = new RandomPolicies(rnd);
+            String text = gen.policySet(1 + rnd.nextInt(12));
+            return dev.tether.policy.PolicyLoader.parse(text, "random.cedar", dir)
+                    instanceof dev.tether.policy.LoadResult.Loaded loaded
+                    ? new LoadedSet(seed, gen, text, loaded.snapshot()) : null;
+        }).filter(java.util.Objects::nonNull);
+    }
+
     RandomPolicies(RandomGenerator rnd) {
         this.rnd = rnd;
     }
