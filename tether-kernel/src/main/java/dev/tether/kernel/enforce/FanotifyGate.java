@@ -278,9 +278,10 @@ public final class FanotifyGate implements AutoCloseable {
         // once the first was allowed, and reading /proc for it waited for the thread to sleep.
         // Any event from the thread consumes the expectation; one older than a tid could be
         // reused in (a thread killed between the two events) is ignored.
+        // Every step below needs the file's identity: one statx for them all.
+        Stat st = stat(fd);
         ExpectedOpen pending = expectedExecOpen.remove(tid);
         if (pending != null && !exec && System.nanoTime() - pending.atNs() < 1_000_000_000L) {
-            Stat st = stat(fd);
             if (st != null && pending.key().equals(st.key())) {
                 execOpenHalves++;
                 return true;
@@ -290,7 +291,6 @@ public final class FanotifyGate implements AutoCloseable {
         if (loader != null && loader.sameCall(recorded)) {
             // The ELF loader of a program this thread was just allowed to exec (same execve): its
             // identity is all there is to check, without re-reading /proc for the thread.
-            Stat st = stat(fd);
             if (st != null && loader.key().equals(st.key())) {
                 expectedExecOpen.put(tid, new ExpectedOpen(loader.key(), System.nanoTime()));
                 if (loader.programCached()) {
@@ -304,7 +304,6 @@ public final class FanotifyGate implements AutoCloseable {
             // skipped (run as a script's interpreter, say, or its loader's mark could not be set):
             // let it through like its mark would. Run directly instead (ld.so /some/program), the
             // exec guard kills it: the loader's own image has no approval.
-            Stat st = stat(fd);
             if (st != null && approvedLoaders.contains(st.key())) {
                 cacheLoader(fd, st, policy.get());
                 return true;
@@ -324,7 +323,6 @@ public final class FanotifyGate implements AutoCloseable {
         }
         SessionPolicy current = policy.get();
         String path = pathOf(fd);
-        Stat st = stat(fd);
         FileKey key = st == null ? null : st.key();
         if (exec) {
             tasks.forget(tid); // the thread is exec'ing: its name changes once the exec is through

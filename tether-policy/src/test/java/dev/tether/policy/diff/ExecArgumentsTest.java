@@ -33,13 +33,11 @@ class ExecArgumentsTest {
         List<String> failures = new ArrayList<>();
         long yes = 0;
         long no = 0;
-        for (RandomPolicies.LoadedSet set : (Iterable<RandomPolicies.LoadedSet>) RandomPolicies.loadedSets(base, 400)::iterator) {
+        for (RandomPolicies.LoadedSet set : RandomPolicies.loadedSets(base, 400)) {
             if (failures.size() >= 3) {
                 break;
             }
-            long seed = set.seed();
             RandomPolicies gen = set.gen();
-            String text = set.text();
             PolicySnapshot snap = set.snapshot();
             for (int k = 0; k < 100; k++) {
                 Request req = gen.request();
@@ -55,8 +53,8 @@ class ExecArgumentsTest {
                 for (int a = 0; a < 20; a++) {
                     ExecRequest other = new ExecRequest(x.principal(), x.path(), gen.argv());
                     if (snap.decide(other).allowed() != allowed) {
-                        failures.add("seed " + seed + ": " + x + " said to ignore argv, but " + other.argv()
-                                + " is decided differently\n" + text);
+                        failures.add("seed " + set.seed() + ": " + x + " said to ignore argv, but " + other.argv()
+                                + " is decided differently\n" + set.text());
                         break;
                     }
                 }

@@ -49,13 +49,11 @@ class PermitBoundsTest {
         long base = Long.getLong("tether.diff.seed", System.nanoTime());
         List<String> failures = new ArrayList<>();
         long allowed = 0;
-        for (RandomPolicies.LoadedSet set : (Iterable<RandomPolicies.LoadedSet>) RandomPolicies.loadedSets(base, 400)::iterator) {
+        for (RandomPolicies.LoadedSet set : RandomPolicies.loadedSets(base, 400)) {
             if (failures.size() >= 3) {
                 break;
             }
-            long seed = set.seed();
             RandomPolicies gen = set.gen();
-            String text = set.text();
             PolicySnapshot snap = set.snapshot();
             for (int k = 0; k < 300; k++) {
                 Request req = gen.request();
@@ -73,7 +71,7 @@ class PermitBoundsTest {
                 };
                 allowed++;
                 if (!inside) {
-                    failures.add("seed " + seed + ": " + req + " allowed (" + d.reason() + ") outside " + b + "\n" + text);
+                    failures.add("seed " + set.seed() + ": " + req + " allowed (" + d.reason() + ") outside " + b + "\n" + set.text());
                     break;
                 }
             }

@@ -61,7 +61,7 @@ final class RandomPolicies {
      * The policy sets of seeds {@code base} to {@code base + count - 1} (1 to 12 statements each)
      * that load against {@link #PRINCIPALS_TOML}, in seed order, each with its own generator.
      */
-    static java.util.stream.Stream<LoadedSet> loadedSets(long base, int count) {
+    static List<LoadedSet> loadedSets(long base, int count) {
         dev.tether.policy.principals.PrincipalDirectory dir = dev.tether.policy.principals.PrincipalsFile
                 .parse(PRINCIPALS_TOML, "principals.toml").directory();
         return java.util.stream.LongStream.range(base, base + count).mapToObj(seed -> {
@@ -71,7 +71,7 @@ final class RandomPolicies {
             return dev.tether.policy.PolicyLoader.parse(text, "random.cedar", dir)
                     instanceof dev.tether.policy.LoadResult.Loaded loaded
                     ? new LoadedSet(seed, gen, text, loaded.snapshot()) : null;
-        }).filter(java.util.Objects::nonNull);
+        }).filter(java.util.Objects::nonNull).toList();
     }
 
     RandomPolicies(RandomGenerator rnd) {
