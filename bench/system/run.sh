@@ -73,7 +73,7 @@ openssl x509 -req -in "$WORK/web.csr" -CA "$WORK/lab-ca.pem" -CAkey "$WORK/lab-c
   -extfile "$WORK/web.ext" -out "$WORK/web.pem" 2>/dev/null
 "$KEYTOOL" -importcert -noprompt -alias lab -file "$WORK/lab-ca.pem" -keystore "$WORK/lab-trust.p12" \
   -storetype PKCS12 -storepass changeit >/dev/null
-export JDK_JAVA_OPTIONS="-Djavax.net.ssl.trustStore=$WORK/lab-trust.p12 -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12"
+export JDK_JAVA_OPTIONS="${JDK_JAVA_OPTIONS:+$JDK_JAVA_OPTIONS }-Djavax.net.ssl.trustStore=$WORK/lab-trust.p12 -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12"
 
 ip netns exec "$NS_WEB" node "$HERE/lab-server.mjs" "$WEB" "$WORK/web.pem" "$WORK/web.key" > "$WORK/web.log" 2>&1 &
 pids+=($!)
