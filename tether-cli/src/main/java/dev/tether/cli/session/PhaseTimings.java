@@ -1,15 +1,17 @@
 package dev.tether.cli.session;
 
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.Instant;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Where a session's wall time goes, phase by phase, printed at the end when {@code TETHER_TIMINGS}
- * is set. The first phase starts at the JVM's own start (so JVM boot and class loading are in it).
+ * is set. The first phase starts at the process's start (the launcher script execs the JVM in the
+ * same process, so the launcher, JVM boot and class loading are in it).
  * Not thread-safe: one session's main thread marks.
  */
 final class PhaseTimings {
@@ -28,9 +30,31 @@ final class PhaseTimings {
     /** Timings from the JVM's start when {@code TETHER_TIMINGS} is set in the environment; else a no-op. */
     static PhaseTimings fromEnvironment() {
         boolean on = System.getenv("TETHER_TIMINGS") != null;
-        long jvmAgeNs = ProcessHandle.current().info().startInstant()
-                .map(start -> Duration.between(start, Instant.now()).toNanos()).orElse(0L);
-        return new PhaseTimings(on, System.nanoTime() - Math.max(0, jvmAgeNs));
+        long ageNs = 0;
+        if (on) {
+            try {
+                ageNs = processAgeNs(Files.readString(Path.of("/proc/self/stat")), Files.readString(Path.of("/proc/uptime")));
+            } catch (IOException | RuntimeException e) {
+                ageNs = 0; // the first phase then starts here, and its line says so
+            }
+        }
+        return new PhaseTimings(on, System.nanoTime() - ageNs);
+    }
+
+    /**
+     * How long ago the process started, from the kernel's own clock since boot: {@code /proc/uptime}
+     * minus the process's start time in {@code /proc/self/stat} (clock ticks, 100 per second for
+     * every /proc reader). Not {@code ProcessHandle.info().startInstant()}: that adds the start to
+     * the boot time {@code /proc/stat} gives in whole seconds, up to a second off (0.55 s on the
+     * host where this was found, all of it reported as JVM start-up).
+     */
+    static long processAgeNs(String procSelfStat, String procUptime) {
+        // The name field may hold spaces and parentheses: the fields after it follow the last ')'.
+        String[] after = procSelfStat.substring(procSelfStat.lastIndexOf(')') + 2).trim().split(" ");
+        long startTicks = Long.parseLong(after[19]); // field 22, starttime; "after" begins at field 3
+        double uptimeSeconds = Double.parseDouble(procUptime.trim().split("\\s+")[0]);
+        long ageNs = Math.round(uptimeSeconds * 1e9) - startTicks * 10_000_000L;
+        return Math.max(0, ageNs);
     }
 
     /** Ends the current phase, named for what it did. */
@@ -61,7 +85,7 @@ final class PhaseTimings {
             err.printf(Locale.ROOT, "tether: timing %7.1f ms  %s%n", (p.endNs() - from) / 1e6, p.name());
             from = p.endNs();
         }
-        err.printf(Locale.ROOT, "tether: timing %7.1f ms  total since the JVM started%n", (from - originNs) / 1e6);
+        err.printf(Locale.ROOT, "tether: timing %7.1f ms  total since the process started%n", (from - originNs) / 1e6);
         for (String n : notes) {
             err.println("tether: timing " + n);
         }

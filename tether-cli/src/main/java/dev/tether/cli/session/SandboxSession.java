@@ -137,7 +137,7 @@ public final class SandboxSession {
     }
 
     private int run(PhaseTimings timings) {
-        timings.mark("JVM start, command line, config");
+        timings.mark("launcher, JVM start, command line, config");
         HostAccess.requireRoot("tether run");
         String unavailable = engine.unavailableReason();
         if (unavailable != null) {
