@@ -235,9 +235,10 @@ public final class SandboxSession {
             try (var signals = SignalForwarding.install(cgroup)) {
                 if (enforcement != null && sandbox.network().isPresent()) {
                     enforcement.startProxy(sandbox.network().get(), bus, starting.join(caStep));
+                    timings.mark("proxy started");
                     enforcement.startDns(sandbox.network().get());
+                    timings.mark("DNS forwarder started");
                 }
-                timings.mark("proxy and DNS started");
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),
                         enforcement == null ? SandboxEngine.StartHook.NONE : enforcement.beforeCommand());
