@@ -270,22 +270,38 @@ public final class SandboxSession {
             }
             SessionLimitsReport.ended(sessionId, cgroup.dir(), sandbox.plan().limits(), err);
             timings.mark("limits report");
-            cgroup.kill(); // leftovers (daemons the command started) die before the engine cleans up
-            sandbox.close();
-            cgroup.close();
-            timings.mark("cgroup killed, sandbox and cgroup removed");
-            // Nothing runs in the sandbox any more: the monitor and the enforcement layers drain side
-            // by side (each waits out a poll interval), all before the session's end is recorded.
+            // Leftovers (daemons the command started) die before the engine cleans up; the gate
+            // still answers while they do.
+            boolean empty = cgroup.killAndAwaitEmpty();
+            timings.mark("the sandbox's processes killed");
+            // Nothing runs in the sandbox any more: the engine removes it while the monitor and the
+            // enforcement layers drain, all before the session's end is recorded. (If the kernel
+            // would not reap everything, the layers stay up until the engine has removed it.)
             try (ConcurrentSteps stopping = new ConcurrentSteps("tether-stop-" + sessionId)) {
-                var drained = stopping.fork(() -> {
-                    monitor.unregister(cgroup);
-                    monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
-                    return null;
-                });
-                if (enforcement != null) {
-                    enforcement.closeKernelLayers();
+                List<ConcurrentSteps.Task<Void>> draining = new java.util.ArrayList<>();
+                Runnable drain = () -> {
+                    draining.add(stopping.fork(() -> {
+                        monitor.unregister(cgroup);
+                        monitor.close(); // drains the ring onto the bus; the loss counters keep their final values
+                        return null;
+                    }));
+                    if (enforcement != null) {
+                        draining.add(stopping.fork(() -> {
+                            enforcement.closeKernelLayers();
+                            return null;
+                        }));
+                    }
+                };
+                if (empty) {
+                    drain.run();
                 }
-                stopping.join(drained);
+                sandbox.close();
+                cgroup.close();
+                timings.mark("sandbox and cgroup removed (the monitor and guards draining meanwhile)");
+                if (!empty) {
+                    drain.run();
+                }
+                draining.forEach(stopping::join);
             }
             long lost = monitor.eventsLost() + monitor.programMisses();
             ringLossRecorded.set(true);

@@ -5,6 +5,7 @@ import dev.tether.kernel.event.KernelEvent;
 import dev.tether.kernel.event.KernelEventDecoder;
 import dev.tether.kernel.event.MalformedEvent;
 import dev.tether.kernel.ffm.LibBpf;
+import dev.tether.kernel.ffm.LibC;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,11 +25,11 @@ public final class RingBufferConsumer implements EventRingConsumer {
     private final AtomicLong sinkFailures = new AtomicLong();
     private final LibbpfRingPoller poller;
 
-    public RingBufferConsumer(LibBpf libbpf, BpfMap ringMap, KernelEventDecoder decoder,
+    public RingBufferConsumer(LibBpf libbpf, LibC libc, BpfMap ringMap, KernelEventDecoder decoder,
                               Consumer<KernelEvent> sink, Duration pollInterval) {
         this.decoder = decoder;
         this.sink = sink;
-        this.poller = new LibbpfRingPoller(libbpf, ringMap, "tether-kernel-events", pollInterval, this::onRecord);
+        this.poller = new LibbpfRingPoller(libbpf, libc, ringMap, "tether-kernel-events", pollInterval, this::onRecord);
     }
 
     public RingBufferConsumer start() {

@@ -102,7 +102,7 @@ public final class SandboxMonitor implements AutoCloseable {
             long ringBytes = loaded.getFirst().mapMaxEntries("events");
             consumer = switch (reader) {
                 case MAPPED -> new MappedRingBufferConsumer(libc, events, ringBytes, decoder, sink, POLL_INTERVAL).start();
-                case LIBBPF -> new RingBufferConsumer(libbpf, events, decoder, sink, POLL_INTERVAL).start();
+                case LIBBPF -> new RingBufferConsumer(libbpf, libc, events, decoder, sink, POLL_INTERVAL).start();
             };
             // Attach only once the consumer exists, so no event lands in a ring nobody reads; the
             // dispatcher last, once every handler it may tail-call is in place.

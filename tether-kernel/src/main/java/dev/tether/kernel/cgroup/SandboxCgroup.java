@@ -130,6 +130,23 @@ public final class SandboxCgroup implements AutoCloseable {
     }
 
     /**
+     * Kills every process in the cgroup and waits (bounded, about a second, killing again on the
+     * way) until the kernel has reaped them all: from then on nothing runs in the sandbox.
+     *
+     * @return whether it is empty
+     */
+    public boolean killAndAwaitEmpty() {
+        kill();
+        for (int attempt = 0; attempt < 500 && isPopulated(); attempt++) {
+            sleepQuietly(2);
+            if (attempt % 50 == 49) {
+                kill();
+            }
+        }
+        return !isPopulated();
+    }
+
+    /**
      * Kills what is left and removes the directory and its descendants. Waits (bounded) for the
      * kernel to reap the processes, since a populated cgroup cannot be removed.
      */
@@ -138,13 +155,7 @@ public final class SandboxCgroup implements AutoCloseable {
         if (!Files.exists(dir)) {
             return;
         }
-        kill();
-        for (int attempt = 0; attempt < 500 && isPopulated(); attempt++) {
-            sleepQuietly(2);
-            if (attempt % 50 == 49) {
-                kill();
-            }
-        }
+        killAndAwaitEmpty();
         removeTree(dir);
         // The shared parent goes too when this was the last session (EBUSY otherwise: fine).
         try {

@@ -98,7 +98,7 @@ public final class CgroupNetworkGuard implements AutoCloseable {
         }
         this.sink = sink;
         this.decoder = new NetworkGuardEventDecoder(sessionId, principal, libc.bootToWallOffsetNanos());
-        this.events = new LibbpfRingPoller(libbpf, object.map("guard_events"), "tether-net-guard-" + sessionId,
+        this.events = new LibbpfRingPoller(libbpf, libc, object.map("guard_events"), "tether-net-guard-" + sessionId,
                 Duration.ofMillis(100), this::onRecord);
     }
 

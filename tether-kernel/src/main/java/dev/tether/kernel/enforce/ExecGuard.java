@@ -58,7 +58,7 @@ public final class ExecGuard implements AutoCloseable {
         this.sessionId = sessionId;
         this.principal = principal;
         this.bootToWall = libc.bootToWallOffsetNanos();
-        this.events = new LibbpfRingPoller(libbpf, object.map("exec_guard_events"), "tether-exec-guard-" + sessionId,
+        this.events = new LibbpfRingPoller(libbpf, libc, object.map("exec_guard_events"), "tether-exec-guard-" + sessionId,
                 Duration.ofMillis(100), this::onRecord);
     }
 

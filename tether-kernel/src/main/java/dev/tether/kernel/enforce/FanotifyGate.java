@@ -50,6 +50,8 @@ public final class FanotifyGate implements AutoCloseable {
 
     private final LibC libc;
     private final int fanFd;
+    /** Written by {@link #close} so the loop stops at once instead of after its poll timeout. */
+    private final int wakeFd;
     private final String sessionId;
     private final String sessionCgroup;
     private final FileAccessJudge judge;
@@ -108,6 +110,12 @@ public final class FanotifyGate implements AutoCloseable {
         this.fanFd = libc.fanotifyInit(LibC.FAN_CLOEXEC | LibC.FAN_CLASS_CONTENT | LibC.FAN_REPORT_TID
                         | LibC.FAN_UNLIMITED_QUEUE | LibC.FAN_UNLIMITED_MARKS,
                 LibC.O_RDONLY | LibC.O_LARGEFILE | LibC.O_CLOEXEC);
+        try {
+            this.wakeFd = libc.eventfd();
+        } catch (RuntimeException e) {
+            libc.close(fanFd);
+            throw e;
+        }
         this.thread = Thread.ofPlatform().name("tether-fanotify-" + sessionId).daemon(true).unstarted(this::loop);
         // Load every class the answering path uses now: lazy class loading is file I/O.
         warmUp();
@@ -198,7 +206,7 @@ public final class FanotifyGate implements AutoCloseable {
             MemorySegment buf = arena.allocate(BUFFER, 8);
             MemorySegment response = arena.allocate(8, 4);
             while (running) {
-                if (!libc.pollIn(fanFd, 200)) {
+                if (!libc.pollIn(fanFd, wakeFd, 200)) {
                     continue;
                 }
                 long n = libc.read(fanFd, buf, BUFFER);
@@ -613,6 +621,7 @@ public final class FanotifyGate implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        libc.signal(wakeFd);
         try {
             if (thread.getState() != Thread.State.NEW) { // never started: the session failed before attaching it
                 thread.join(java.time.Duration.ofSeconds(2));
@@ -621,6 +630,7 @@ public final class FanotifyGate implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         libc.close(fanFd); // pending events are answered "allow" by the kernel: close only after the sandbox is gone
+        libc.close(wakeFd);
     }
 
     /**

@@ -52,6 +52,7 @@ public final class LibBpf {
     private final MethodHandle ringBufferPoll;
     private final MethodHandle ringBufferConsume;
     private final MethodHandle ringBufferFree;
+    private final MethodHandle ringBufferEpollFd;
     private final MethodHandle vsnprintf;
     private final Deque<String> recentLog = new ArrayDeque<>();
     private final Arena arena = Arena.ofAuto();
@@ -94,6 +95,7 @@ public final class LibBpf {
         ringBufferPoll = Downcalls.find(lib, "ring_buffer__poll", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         ringBufferConsume = Downcalls.find(lib, "ring_buffer__consume", FunctionDescriptor.of(C_INT, C_POINTER));
         ringBufferFree = Downcalls.find(lib, "ring_buffer__free", FunctionDescriptor.ofVoid(C_POINTER));
+        ringBufferEpollFd = Downcalls.find(lib, "ring_buffer__epoll_fd", FunctionDescriptor.of(C_INT, C_POINTER));
         vsnprintf = Downcalls.find(Downcalls.libc(), "vsnprintf",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_SIZE_T, C_POINTER, C_POINTER));
         installPrintCallback(lib);
@@ -428,6 +430,15 @@ public final class LibBpf {
     }
 
     /** Consumes whatever is in the ring now, without waiting for a wakeup. */
+    /** The epoll fd libbpf waits on for {@code rb}: readable when a record may be there. */
+    public int ringBufferEpollFd(MemorySegment rb) {
+        try {
+            return (int) ringBufferEpollFd.invokeExact(rb);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
     public int ringBufferConsume(MemorySegment rb) {
         try {
             return (int) ringBufferConsume.invokeExact(rb);

@@ -40,6 +40,7 @@ public final class LibC {
     private final MethodHandle sysconf;
     private final MethodHandle statx;
     private final MethodHandle readlink;
+    private final MethodHandle eventfd;
     private final ThreadLocal<ThreadScratch> scratch = ThreadLocal.withInitial(ThreadScratch::new);
 
     public static final int CLOCK_REALTIME = 0;
@@ -67,6 +68,7 @@ public final class LibC {
         sysconf = Downcalls.find(libc, "sysconf", FunctionDescriptor.of(C_LONG, C_INT));
         statx = Downcalls.findWithErrno(libc, "statx", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
         readlink = Downcalls.findWithErrno(libc, "readlink", FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_LONG));
+        eventfd = Downcalls.findWithErrno(libc, "eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
         MemorySegment sys = libc.find("syscall").orElseThrow();
         syscall3 = Downcalls.LINKER.downcallHandle(sys,
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
@@ -196,6 +198,53 @@ public final class LibC {
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
+    }
+
+    /**
+     * Like {@link #pollIn(int, int)}, but also returns (false) as soon as {@code wakeFd} is
+     * readable: a thread that waits for events can be told to stop without waiting out its timeout.
+     */
+    public boolean pollIn(int fd, int wakeFd, int timeoutMillis) {
+        try {
+            ThreadScratch t = scratch.get();
+            MemorySegment pfd = t.struct; // two struct pollfd
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 8, wakeFd);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 12, POLLIN);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 14, (short) 0);
+            int rc = (int) poll.invokeExact(t.callState, pfd, 2L, timeoutMillis);
+            return rc > 0 && (pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+
+    /** eventfd(2), non-blocking and close-on-exec: a wake-up a poll loop can wait on. */
+    public int eventfd() {
+        try {
+            ThreadScratch t = scratch.get();
+            int fd = (int) eventfd.invokeExact(t.callState, 0, EFD_NONBLOCK | EFD_CLOEXEC);
+            if (fd < 0) {
+                throw new NativeCallException("eventfd", t.errno());
+            }
+            return fd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** Makes an {@link #eventfd} readable (adds 1 to its counter). */
+    public void signal(int eventFd) {
+        MemorySegment one = scratch.get().struct;
+        one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+        write(eventFd, one, 8);
     }
 
     /** mkfifo(3): a named pipe with the given mode. */
