@@ -22,6 +22,7 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.OpenSsl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +64,17 @@ public final class TetherProxy implements AutoCloseable {
         Channel c = bind(group, serverChannel, ProxyChannels.transparent(runtime, originalDestination), at);
         moreTransparent.add(c);
         return (InetSocketAddress) c.localAddress();
+    }
+
+    /**
+     * Loads and initialises Netty's epoll transport and BoringSSL (class initialisation: once per
+     * JVM, 100-170 ms on the test hosts, most of it BoringSSL's). A session calls this on a thread
+     * of its own while it starts its other layers, so that {@link #start} does not pay it later on
+     * the critical path; calling it is never required.
+     */
+    public static void loadNativeLibraries() {
+        Epoll.isAvailable();
+        OpenSsl.isAvailable();
     }
 
     /**

@@ -176,6 +176,11 @@ public final class SandboxSession {
             var enforcementStep = options.policyFile() == null ? null : starting.fork(() -> SessionEnforcement.start(libc,
                     libbpf, options.policyFile(), principal, options.mode(), options.lock(), sessionId, cgroupPath, options.projectDir(),
                     bus::publish, err));
+            // The proxy's native libraries load now, beside the others, not when the proxy starts.
+            var proxyLibraries = options.policyFile() == null ? null : starting.fork(() -> {
+                dev.tether.proxy.TetherProxy.loadNativeLibraries();
+                return null;
+            });
             var caStep = options.policyFile() == null ? null : starting.fork(() -> {
                 try {
                     return SessionEnforcement.openCertificateAuthority();
