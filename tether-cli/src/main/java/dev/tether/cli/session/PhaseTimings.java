@@ -12,7 +12,7 @@ import java.util.Locale;
  * Where a session's wall time goes, phase by phase, printed at the end when {@code TETHER_TIMINGS}
  * is set. The first phase starts at the process's start (the launcher script execs the JVM in the
  * same process, so the launcher, JVM boot and class loading are in it).
- * Not thread-safe: one session's main thread marks.
+ * One session's main thread marks; notes (and {@link #timed} steps) may come from any thread.
  */
 final class PhaseTimings {
     private record Phase(String name, long endNs) {}
@@ -20,7 +20,7 @@ final class PhaseTimings {
     private final boolean enabled;
     private final long originNs;
     private final List<Phase> phases = new ArrayList<>();
-    private final List<String> notes = new ArrayList<>();
+    private final List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private PhaseTimings(boolean enabled, long originNs) {
         this.enabled = enabled;
@@ -67,6 +67,25 @@ final class PhaseTimings {
     /** Whether timings are being collected (so callers can skip computing a {@link #note}). */
     boolean enabled() {
         return enabled;
+    }
+
+    /**
+     * {@code step}, noting how long it took when it runs (on whatever thread): the steps a phase
+     * runs side by side show which of them the phase waited for.
+     */
+    <T> java.util.concurrent.Callable<T> timed(String name, java.util.concurrent.Callable<T> step) {
+        if (!enabled) {
+            return step;
+        }
+        return () -> {
+            long start = System.nanoTime();
+            try {
+                return step.call();
+            } finally {
+                note(String.format(Locale.ROOT, "step %s: %.1f ms, from %.1f ms after the process started", name,
+                        (System.nanoTime() - start) / 1e6, (start - originNs) / 1e6));
+            }
+        };
     }
 
     /** A line printed after the phases (e.g. how long the file gate spent per decision). */

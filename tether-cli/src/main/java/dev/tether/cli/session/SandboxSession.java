@@ -172,22 +172,22 @@ public final class SandboxSession {
              EventBus bus = new EventBus();
              SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
                      options.eventsFile(), options.quiet() ? null : err)) {
-            var monitorStep = starting.fork(() -> startMonitor(libbpf, libc, cgroups, log::accept));
-            var enforcementStep = options.policyFile() == null ? null : starting.fork(() -> SessionEnforcement.start(libc,
-                    libbpf, options.policyFile(), principal, options.mode(), options.lock(), sessionId, cgroupPath, options.projectDir(),
-                    bus::publish, err));
+            var monitorStep = starting.fork(timings.timed("BPF monitor", () -> startMonitor(libbpf, libc, cgroups, log::accept)));
+            var enforcementStep = options.policyFile() == null ? null : starting.fork(timings.timed("policy and gate",
+                    () -> SessionEnforcement.start(libc, libbpf, options.policyFile(), principal, options.mode(), options.lock(),
+                            sessionId, cgroupPath, options.projectDir(), bus::publish, err)));
             // The proxy's native libraries load now, beside the others, not when the proxy starts.
-            var proxyLibraries = options.policyFile() == null ? null : starting.fork(() -> {
+            var proxyLibraries = options.policyFile() == null ? null : starting.fork(timings.timed("proxy's native libraries", () -> {
                 dev.tether.proxy.TetherProxy.loadNativeLibraries();
                 return null;
-            });
-            var caStep = options.policyFile() == null ? null : starting.fork(() -> {
+            }));
+            var caStep = options.policyFile() == null ? null : starting.fork(timings.timed("CA", () -> {
                 try {
                     return SessionEnforcement.openCertificateAuthority();
                 } catch (java.io.IOException e) {
                     throw new UserError("cannot start the session's proxy: " + e.getMessage(), EXIT_TETHER_ERROR);
                 }
-            });
+            }));
             return run(timings, starting, bus, log, monitorStep, enforcementStep, caStep, sessionId, cgroups, cgroupPath);
         }
     }
@@ -217,10 +217,10 @@ public final class SandboxSession {
                     .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))
                     .build());
             // The kernel guards load and attach while the sandbox is prepared (network namespace, mounts).
-            var guardsStep = enforcement == null ? null : preparing.fork(() -> {
+            var guardsStep = enforcement == null ? null : preparing.fork(timings.timed("kernel guards", () -> {
                 enforcement.attachKernelGuards(cgroup);
                 return null;
-            });
+            }));
             int exit;
             PreparedSandbox sandbox = prepare(sessionId, enforcement);
             try {
