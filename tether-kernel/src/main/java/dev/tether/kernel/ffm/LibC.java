@@ -187,17 +187,7 @@ public final class LibC {
 
     /** poll(2) on one fd for input; returns true when readable, false on timeout or EINTR. */
     public boolean pollIn(int fd, int timeoutMillis) {
-        try {
-            ThreadScratch t = scratch.get();
-            MemorySegment pfd = t.struct; // struct pollfd { int fd; short events; short revents; }
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
-            int rc = (int) poll.invokeExact(t.callState, pfd, 1L, timeoutMillis);
-            return rc > 0 && (pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
+        return pollIn(fd, -1, timeoutMillis); // poll(2) skips a negative fd
     }
 
     /**
@@ -207,7 +197,7 @@ public final class LibC {
     public boolean pollIn(int fd, int wakeFd, int timeoutMillis) {
         try {
             ThreadScratch t = scratch.get();
-            MemorySegment pfd = t.struct; // two struct pollfd
+            MemorySegment pfd = t.struct; // two struct pollfd { int fd; short events; short revents; }
             pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
             pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
             pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
