@@ -288,8 +288,10 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     /**
-     * Read-only bind mounts, at both names of the project, for tether's policy directory and for
-     * what a forbid makes unwritable (enforce mode): they stop rename, link and unlink too.
+     * Read-only bind mounts, at both names of the project, for tether's policy directory, for
+     * tether's config and CA when the project holds them ({@link OwnFiles}; an overlap with the
+     * installation is reported) and for what a forbid makes unwritable (enforce mode): they stop
+     * rename, link and unlink too.
      */
     public List<BindMount> readOnlyMounts(Path project) {
         List<Path> paths = new java.util.ArrayList<>();
@@ -298,6 +300,18 @@ public final class SessionEnforcement implements AutoCloseable {
         Path policyDir = policyFile.getParent();
         if (policyDir.startsWith(project)) {
             paths.add(policyDir.equals(project) ? policyFile : policyDir);
+        }
+        OwnFiles own = OwnFiles.ofThisProcess();
+        for (Path p : own.protectedInside(project)) {
+            if (java.nio.file.Files.exists(p)) {
+                err.println("tether: " + p + " holds tether's config or CA: read-only in the sandbox"
+                        + (p.equals(project) ? ", and so is the whole project" : ""));
+                paths.add(p);
+            }
+        }
+        for (Path p : own.installationOverlapping(project)) {
+            err.println("tether: warning: the project overlaps tether's installation (" + p + "): the sandbox can change"
+                    + " what a later root tether builds and runs; run tether from an installation outside the project");
         }
         paths.addAll(readOnlyPaths());
         List<BindMount> out = new java.util.ArrayList<>();
