@@ -56,7 +56,7 @@ class DnsEnforcementIT {
     }
 
     private static Path project(String name) throws Exception {
-        Path project = Path.of("target/it-projects", name).toAbsolutePath();
+        Path project = TetherProcess.itProject("dns", name);
         if (Files.exists(project)) {
             try (Stream<Path> w = Files.walk(project)) {
                 w.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

@@ -75,8 +75,7 @@ class EnforcementIT {
 
     @BeforeEach
     void project(TestInfo test) throws IOException {
-        // Not under /tmp: the policy must not permit the project by accident through another rule.
-        project = Path.of("target/it-projects", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
+        project = TetherProcess.itProject("enforcement", test.getTestMethod().orElseThrow().getName());
         if (Files.exists(project)) {
             try (Stream<Path> w = Files.walk(project)) {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -98,12 +97,16 @@ class EnforcementIT {
     }
 
     private TetherProcess.Result sandbox(String script, String... extra) throws Exception {
+        return sandbox(java.util.Map.of(), script, extra);
+    }
+
+    private TetherProcess.Result sandbox(java.util.Map<String, String> env, String script, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--events", events.toString(), "--policy",
                 project.resolve(".tether/policy.cedar").toString()));
         args.addAll(List.of("--engine", "builtin"));
         args.addAll(List.of(extra));
         args.addAll(List.of("--", "sh", "-c", script));
-        return TetherProcess.run(project, args.toArray(String[]::new));
+        return TetherProcess.run(project, env, List.of(), java.time.Duration.ofSeconds(120), args.toArray(String[]::new));
     }
 
     private List<JsonNode> decisions(String kind, String verdict) throws IOException {
@@ -257,6 +260,62 @@ class EnforcementIT {
                 + "mv .tether/policy.cedar src/p; rm -f .tether/policy.cedar; bin/escape openat2 .tether/policy.cedar rw; echo done");
         assertThat(r.stdout()).contains("done");
         assertThat(Files.readString(project.resolve(".tether/policy.cedar"))).isEqualTo(POLICY);
+    }
+
+    @Test
+    void tethersInstallationInsideTheProjectCannotBeChangedEvenWhereThePolicyPermitsWrites() throws Exception {
+        // TETHER_HOME names what a later root ./tether rebuilds and runs; here it lies in src/, which the policy lets the sandbox write.
+        Path install = Files.createDirectories(project.resolve("src/tools/tether"));
+        Files.writeString(install.resolve("tether"), "#!/bin/sh\necho launcher\n");
+        var r = sandbox(java.util.Map.of("TETHER_HOME", install.toString()),
+                "echo planted >> src/tools/tether/tether || echo launcher-refused; "
+                        + "mv src/tools/tether/tether src/moved || echo rename-refused; "
+                        + "echo x > /workspace/src/tools/tether/new || echo create-refused; "
+                        + "echo ok > src/new.txt && cat src/new.txt");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("launcher-refused", "rename-refused", "create-refused", "ok");
+        assertThat(r.stderr()).contains("Read-only file system").contains(install + " is part of what tether runs from");
+        assertThat(Files.readString(install.resolve("tether"))).isEqualTo("#!/bin/sh\necho launcher\n");
+        assertThat(install.resolve("new")).doesNotExist();
+    }
+
+    @Test
+    void aVolumeThatWouldExposeTethersOwnFilesWritableIsRefusedAndReadOnlyItWorks() throws Exception {
+        Path configHome = Files.createDirectories(project.getParent().resolve(project.getFileName() + "-xdg"));
+        Files.createDirectories(configHome.resolve("tether"));
+        Files.writeString(configHome.resolve("tether/marker"), "mine\n");
+        var env = java.util.Map.of("XDG_CONFIG_HOME", configHome.toString());
+        var refused = sandbox(env, "echo ran", "-v", configHome + ":/cfg");
+        assertThat(refused.exit()).as(refused.stderr()).isNotZero();
+        assertThat(refused.stdout()).doesNotContain("ran");
+        assertThat(refused.stderr()).contains("would let the sandbox write tether's own files", configHome + ":/cfg:ro");
+        // (the policy lets nothing under /cfg be opened; the mount itself refuses the write first)
+        var readOnly = sandbox(env, "echo x > /cfg/tether/marker || echo write-refused", "-v", configHome + ":/cfg:ro");
+        assertThat(readOnly.exit()).as(readOnly.stderr()).isZero();
+        assertThat(readOnly.stdout()).contains("write-refused");
+        assertThat(readOnly.stderr()).contains("Read-only file system");
+        assertThat(Files.readString(configHome.resolve("tether/marker"))).isEqualTo("mine\n");
+    }
+
+    @Test
+    void aConfigFileGivenInsideTheProjectIsReadOnly() throws Exception {
+        Files.writeString(project.resolve("src/tether.toml"), "");
+        var r = sandbox("echo 'engine = \"docker\"' >> src/tether.toml || echo config-refused; echo ok > src/new.txt && cat src/new.txt",
+                "--config", project.resolve("src/tether.toml").toString());
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("config-refused", "ok");
+        assertThat(r.stderr()).contains("is tether's config: read-only in the sandbox", "Read-only file system");
+        assertThat(Files.readString(project.resolve("src/tether.toml"))).isEmpty();
+    }
+
+    @Test
+    void aProjectInsideTethersInstallationIsReadOnlyAsAWhole() throws Exception {
+        var r = sandbox(java.util.Map.of("TETHER_HOME", project.getParent().toString()),
+                "echo ok > src/new.txt || echo project-refused; cat src/README");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("project-refused", "read me");
+        assertThat(r.stderr()).contains("and so is the whole project");
+        assertThat(project.resolve("src/new.txt")).doesNotExist();
     }
 
     @Test

@@ -65,7 +65,7 @@ class PolicyLearningIT {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "recording sandbox runs needs root (fanotify, BPF, namespaces); not root here, so these tests are skipped");
         // Not under /tmp: the recording must not mix the project with the extra write's directory.
-        base = Path.of("target/it-projects/policy-learning").toAbsolutePath();
+        base = TetherProcess.itProject("policy-learning");
         if (Files.exists(base)) {
             try (Stream<Path> w = Files.walk(base)) {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -16,6 +16,15 @@ final class TetherProcess {
         return Path.of(System.getProperty("tether.jar", "target/tether.jar"));
     }
 
+    /**
+     * Where an integration test's project lives: not under /tmp (a policy permitting /tmp must not
+     * permit the project by accident) and not in tether's build directory, which holds the jar
+     * sessions run from: that is tether's installation, read-only in every sandbox.
+     */
+    static Path itProject(String first, String... more) {
+        return Path.of(System.getProperty("tether.it.projects", "/var/lib/tether-it-projects")).resolve(Path.of(first, more)).toAbsolutePath();
+    }
+
     static Path java() {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
@@ -34,10 +43,18 @@ final class TetherProcess {
     }
 
     static Result run(Path workdir, List<String> prefix, java.time.Duration timeout, String... args) throws IOException, InterruptedException {
+        return run(workdir, java.util.Map.of(), prefix, timeout, args);
+    }
+
+    /** As above, with {@code env} added to tether's environment. */
+    static Result run(Path workdir, java.util.Map<String, String> env, List<String> prefix, java.time.Duration timeout,
+                      String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(command());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(workdir.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Process p = pb.directory(workdir.toFile()).start();
         p.getOutputStream().close();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));

@@ -1,6 +1,7 @@
 package dev.tether.cli.sandbox;
 
 import dev.tether.cli.UserError;
+import dev.tether.cli.session.OwnFiles;
 import dev.tether.cli.session.SandboxSession;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.sandbox.BindMount;
@@ -133,9 +134,23 @@ public final class SandboxPlanner {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+        OwnFiles own = OwnFiles.ofThisProcess();
         for (BindMount m : mounts) {
             if (!Files.exists(m.host())) {
                 throw new UserError("volume source " + m.host() + " does not exist");
+            }
+            List<Path> ownFiles = m.readOnly() ? List.of() : own.overlappedBy(m.host());
+            if (!ownFiles.isEmpty()) {
+                throw new UserError("volume " + m.host() + " would let the sandbox write tether's own files (" + ownFiles.getFirst()
+                        + ": its config, CA or installation); mount it read-only (" + m.host() + ":" + m.target() + ":ro)");
+            }
+        }
+        // A config file given with --config is tether's too: read-only when the project holds it.
+        if (options.config != null) {
+            Path given = configFile.toAbsolutePath().normalize();
+            if (given.startsWith(project) && Files.isRegularFile(given)) {
+                err.println("tether: " + given + " is tether's config: read-only in the sandbox");
+                mounts.addAll(OwnFiles.atProjectNames(project, List.of(given)));
             }
         }
         if (agent != null) {

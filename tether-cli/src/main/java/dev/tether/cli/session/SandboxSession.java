@@ -323,6 +323,9 @@ public final class SandboxSession {
         SandboxPlan plan = plans.apply(sessionId);
         if (enforcement != null) {
             plan = enforcement.locked(plan.withMounts(enforcement.readOnlyMounts(plan.projectDir())));
+        } else { // no policy: tether's own files are still out of the sandbox's reach
+            plan = plan.withMounts(OwnFiles.atProjectNames(plan.projectDir(),
+                    OwnFiles.ofThisProcess().readOnlyPaths(plan.projectDir(), err)));
         }
         try {
             return PreparedSandbox.prepare(plan, engine);

@@ -289,9 +289,8 @@ public final class SessionEnforcement implements AutoCloseable {
 
     /**
      * Read-only bind mounts, at both names of the project, for tether's policy directory, for
-     * tether's config and CA when the project holds them ({@link OwnFiles}; an overlap with the
-     * installation is reported) and for what a forbid makes unwritable (enforce mode): they stop
-     * rename, link and unlink too.
+     * tether's config, CA and installation when the project holds them ({@link OwnFiles}) and for
+     * what a forbid makes unwritable (enforce mode): they stop rename, link and unlink too.
      */
     public List<BindMount> readOnlyMounts(Path project) {
         List<Path> paths = new java.util.ArrayList<>();
@@ -301,29 +300,9 @@ public final class SessionEnforcement implements AutoCloseable {
         if (policyDir.startsWith(project)) {
             paths.add(policyDir.equals(project) ? policyFile : policyDir);
         }
-        OwnFiles own = OwnFiles.ofThisProcess();
-        for (Path p : own.protectedInside(project)) {
-            if (java.nio.file.Files.exists(p)) {
-                err.println("tether: " + p + " holds tether's config or CA: read-only in the sandbox"
-                        + (p.equals(project) ? ", and so is the whole project" : ""));
-                paths.add(p);
-            }
-        }
-        for (Path p : own.installationOverlapping(project)) {
-            err.println("tether: warning: the project overlaps tether's installation (" + p + "): the sandbox can change"
-                    + " what a later root tether builds and runs; run tether from an installation outside the project");
-        }
+        paths.addAll(OwnFiles.ofThisProcess().readOnlyPaths(project, err));
         paths.addAll(readOnlyPaths());
-        List<BindMount> out = new java.util.ArrayList<>();
-        for (Path p : paths) {
-            if (!p.startsWith(project) || !java.nio.file.Files.exists(p)) {
-                continue;
-            }
-            out.add(new BindMount(p, p.toString(), true));
-            String rel = project.relativize(p).toString();
-            out.add(new BindMount(p, rel.isEmpty() ? "/workspace" : "/workspace/" + rel, true));
-        }
-        return out;
+        return OwnFiles.atProjectNames(project, paths);
     }
 
     /**

@@ -253,8 +253,17 @@ public final class ContainerEngine implements SandboxEngine {
             a.addAll(List.of("-v", caBundle + ":" + SandboxSpec.CA_BUNDLE + ":ro"));
         }
         String project = spec.projectDir().toString();
-        a.addAll(List.of("-v", project + ":" + project + ":rw", "-v", project + ":/workspace:rw"));
+        // A read-only mount of the whole project (it is tether's own, say) replaces the project's
+        // mount at that name: engines refuse two mounts at one destination.
+        java.util.function.Predicate<String> readOnlyAt = target -> spec.mounts().stream()
+                .anyMatch(m -> m.readOnly() && m.target().equals(target) && m.host().equals(spec.projectDir()));
+        a.addAll(List.of("-v", project + ":" + project + (readOnlyAt.test(project) ? ":ro" : ":rw"),
+                "-v", project + ":/workspace" + (readOnlyAt.test("/workspace") ? ":ro" : ":rw")));
         for (BindMount m : spec.mounts()) {
+            if (m.host().equals(spec.projectDir()) && (m.target().equals(project) || m.target().equals("/workspace"))
+                    && m.readOnly()) {
+                continue;
+            }
             a.addAll(List.of("-v", m.toVolumeArgument()));
         }
         if (gate != null) {
