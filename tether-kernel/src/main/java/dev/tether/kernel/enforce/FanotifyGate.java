@@ -65,6 +65,7 @@ public final class FanotifyGate implements AutoCloseable {
     // Gate thread only: buffers for the per-event readlink and statx.
     private final MemorySegment linkBuf = Arena.ofAuto().allocate(PATH_MAX);
     private final MemorySegment statxBuf = Arena.ofAuto().allocate(LibC.STATX_SIZE, 8);
+    private final MemorySegment headBuf = Arena.ofAuto().allocate(ExecutableHead.SIZE);
     private static final int PATH_MAX = 4096;
     private final TaskCache tasks;
     private final KernelFileId fileIds;
@@ -402,14 +403,16 @@ public final class FanotifyGate implements AutoCloseable {
             denials.incrementAndGet();
             return false;
         }
-        Optional<Shebang> script = Shebang.of(libc, fd);
+        // One read for the #! line, the ELF header and (usually) its program headers and loader name.
+        ExecutableHead head = ExecutableHead.read(libc, fd, headBuf);
+        Optional<Shebang> script = head.shebang();
         if (script.isPresent()) {
             String name = ProcessMemory.readString(procFiles, tid, at ? sys.arg1() : sys.arg0());
             scriptArgv.put(tid, new ScriptArgv(script.get().interpreterArgv(name, argv), sys.enteredNs(), System.nanoTime()));
             return true; // the interpreter's own permission event comes next and records the approval
         }
         // The sandbox's file system is fixed for the session, so a loader path resolves once.
-        Optional<FileKey> interpreter = ElfInterpreter.of(libc, fd)
+        Optional<FileKey> interpreter = ElfInterpreter.of(libc, fd, head)
                 .flatMap(interp -> loaders.computeIfAbsent(interp, i -> keyInSandbox(tid, i)));
         ExecGuard guard = execGuard;
         boolean cached = false;

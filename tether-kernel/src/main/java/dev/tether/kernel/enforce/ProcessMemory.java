@@ -27,6 +27,7 @@ final class ProcessMemory {
         }
         try (ProcFiles.ThreadMemory mem = files.memoryOf(tid)) {
             List<String> out = new ArrayList<>();
+            StringWindow strings = new StringWindow(mem);
             byte[] ptrs = new byte[8 * 512];
             ByteBuffer view = ByteBuffer.wrap(ptrs).order(ByteOrder.nativeOrder());
             long at = argvPointer;
@@ -42,7 +43,7 @@ final class ProcessMemory {
                     if (p == 0) {
                         return out;
                     }
-                    String s = readCString(mem, p);
+                    String s = strings.at(p);
                     total += s.length() + 1;
                     if (total > MAX_TOTAL_BYTES) {
                         throw new IOException("argv larger than the kernel allows");
@@ -57,6 +58,39 @@ final class ProcessMemory {
     /** A NUL-terminated string at {@code address} in {@code tid}'s memory (execve's pathname). */
     static String readString(ProcFiles files, int tid, long address) throws IOException {
         try (ProcFiles.ThreadMemory mem = files.memoryOf(tid)) {
+            return readCString(mem, address);
+        }
+    }
+
+    /**
+     * The last 4 KiB read from the process: argv's strings usually lie side by side, so one read
+     * serves several of them (a string running past it is read on its own).
+     */
+    private static final class StringWindow {
+        private final ProcFiles.ThreadMemory mem;
+        private final byte[] bytes = new byte[4096];
+        private long start;
+        private int length;
+
+        StringWindow(ProcFiles.ThreadMemory mem) {
+            this.mem = mem;
+        }
+
+        String at(long address) throws IOException {
+            if (length == 0 || address < start || address - start >= length) {
+                int n = mem.read(bytes, address);
+                if (n <= 0) {
+                    throw new IOException("cannot read an argv string");
+                }
+                start = address;
+                length = n;
+            }
+            int from = (int) (address - start);
+            for (int i = from; i < length; i++) {
+                if (bytes[i] == 0) {
+                    return dev.tether.kernel.event.ByteStrings.decode(bytes, from, i - from);
+                }
+            }
             return readCString(mem, address);
         }
     }

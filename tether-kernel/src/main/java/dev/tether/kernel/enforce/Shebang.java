@@ -1,9 +1,5 @@
 package dev.tether.kernel.enforce;
 
-import dev.tether.kernel.ffm.LibC;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,20 +12,6 @@ import java.util.Optional;
  * name as passed to execve, then the original argv[1..].
  */
 record Shebang(String interpreter, String argument) {
-    private static final int BINPRM_BUF_SIZE = 256;
-
-    static Optional<Shebang> of(LibC libc, int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(BINPRM_BUF_SIZE);
-            long n = libc.pread(fd, buf, BINPRM_BUF_SIZE, 0);
-            if (n < 3) {
-                return Optional.empty();
-            }
-            byte[] b = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            return parse(b);
-        }
-    }
-
     static Optional<Shebang> parse(byte[] b) {
         if (b.length < 3 || b[0] != '#' || b[1] != '!') {
             return Optional.empty();
