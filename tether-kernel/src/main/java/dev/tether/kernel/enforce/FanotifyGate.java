@@ -419,7 +419,7 @@ public final class FanotifyGate implements AutoCloseable {
         if (guard != null) {
             // Before we answer: the exec cannot get ahead of it. The identity is the kernel's own
             // (superblock device, inode number), which stat does not always report (overlayfs).
-            FileKey image = fileIds.of(fd, tid);
+            FileKey image = fileIds.of(fd, tid, st);
             guard.approve(tid, image, argv);
             if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
                     && judge.execIgnoresArguments(current, path, key)) {
@@ -582,15 +582,7 @@ public final class FanotifyGate implements AutoCloseable {
 
     /** statx of the event's descriptor (never an open); null when the kernel refuses. */
     private Stat stat(int fd) {
-        if (libc.statx(fd, statxBuf) != 0) {
-            return null;
-        }
-        long ino = statxBuf.get(ValueLayout.JAVA_LONG, 32);
-        int nlink = statxBuf.get(ValueLayout.JAVA_INT, 16);
-        int mode = Short.toUnsignedInt(statxBuf.get(ValueLayout.JAVA_SHORT, 28));
-        long dev = KernelFileId.userDev(Integer.toUnsignedLong(statxBuf.get(ValueLayout.JAVA_INT, 136)),
-                Integer.toUnsignedLong(statxBuf.get(ValueLayout.JAVA_INT, 140)));
-        return new Stat(new FileKey(dev, ino), (mode & 0170000) == 0100000, nlink);
+        return Stat.read(libc, fd, statxBuf);
     }
 
     /**
@@ -738,7 +730,22 @@ public final class FanotifyGate implements AutoCloseable {
     }
 
     /** What statx says of the event's descriptor. */
-    record Stat(FileKey key, boolean regular, int links) {
+    /** @param mntId the mount the file was opened on, -1 when the kernel does not say */
+    record Stat(FileKey key, boolean regular, int links, long mntId) {
+        /** statx of the open file {@code fd} into {@code buf} ({@link LibC#STATX_SIZE}); null when it fails. */
+        static Stat read(LibC libc, int fd, MemorySegment buf) {
+            if (libc.statx(fd, buf) != 0) {
+                return null;
+            }
+            long ino = buf.get(ValueLayout.JAVA_LONG, 32);
+            int nlink = buf.get(ValueLayout.JAVA_INT, 16);
+            int mode = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, 28));
+            long dev = KernelFileId.userDev(Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 136)),
+                    Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 140)));
+            long mntId = (buf.get(ValueLayout.JAVA_INT, 0) & LibC.STATX_MNT_ID) != 0 ? buf.get(ValueLayout.JAVA_LONG, 144) : -1;
+            return new Stat(new FileKey(dev, ino), (mode & 0170000) == 0100000, nlink, mntId);
+        }
+
         boolean cacheable() {
             // One name only: an ignore mark follows the inode, so a hard link elsewhere would share it.
             return regular && links == 1;

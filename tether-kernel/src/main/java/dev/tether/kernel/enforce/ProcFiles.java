@@ -22,17 +22,31 @@ final class ProcFiles {
         this.libc = libc;
     }
 
-    /** Another thread's memory, {@code /proc/TID/mem}, open for positioned reads. */
+    /**
+     * Another thread's memory, read with process_vm_readv (no descriptor to open and close per
+     * exec); {@code /proc/TID/mem} where the kernel refuses that call (ENOSYS, or EPERM under a
+     * stricter ptrace policy than /proc's).
+     */
     final class ThreadMemory implements AutoCloseable {
-        private final int fd;
+        private final int tid;
+        private int memFd = -1;
 
-        private ThreadMemory(int fd) {
-            this.fd = fd;
+        private ThreadMemory(int tid) {
+            this.tid = tid;
         }
 
         /** Up to {@code dst.length} bytes at {@code address}; returns how many, 0 or less when unreadable. */
-        int read(byte[] dst, long address) {
-            long n = libc.pread(fd, buf, Math.min(dst.length, SIZE), address);
+        int read(byte[] dst, long address) throws IOException {
+            long want = Math.min(dst.length, SIZE);
+            long n = memFd < 0 ? libc.processVmRead(tid, buf, want, address) : libc.pread(memFd, buf, want, address);
+            if (memFd < 0 && (n == -LibC.ENOSYS || n == -LibC.EPERM)) {
+                try {
+                    memFd = libc.open("/proc/" + tid + "/mem", LibC.O_RDONLY);
+                } catch (NativeCallException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+                n = libc.pread(memFd, buf, want, address);
+            }
             if (n <= 0) {
                 return (int) Math.max(n, -1);
             }
@@ -42,16 +56,14 @@ final class ProcFiles {
 
         @Override
         public void close() {
-            libc.close(fd);
+            if (memFd >= 0) {
+                libc.close(memFd);
+            }
         }
     }
 
-    ThreadMemory memoryOf(int tid) throws IOException {
-        try {
-            return new ThreadMemory(libc.open("/proc/" + tid + "/mem", LibC.O_RDONLY));
-        } catch (NativeCallException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+    ThreadMemory memoryOf(int tid) {
+        return new ThreadMemory(tid);
     }
 
     /** The file's first 4 KiB as ASCII (what these files hold); an I/O error names the file. */

@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
@@ -41,6 +42,7 @@ public final class LibC {
     private final MethodHandle statx;
     private final MethodHandle readlink;
     private final MethodHandle eventfd;
+    private final MethodHandle processVmReadv;
     private final ThreadLocal<ThreadScratch> scratch = ThreadLocal.withInitial(ThreadScratch::new);
 
     public static final int CLOCK_REALTIME = 0;
@@ -69,6 +71,8 @@ public final class LibC {
         statx = Downcalls.findWithErrno(libc, "statx", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
         readlink = Downcalls.findWithErrno(libc, "readlink", FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_LONG));
         eventfd = Downcalls.findWithErrno(libc, "eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        processVmReadv = Downcalls.findWithErrno(libc, "process_vm_readv",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_POINTER, C_LONG, C_LONG));
         MemorySegment sys = libc.find("syscall").orElseThrow();
         syscall3 = Downcalls.LINKER.downcallHandle(sys,
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
@@ -104,6 +108,8 @@ public final class LibC {
     }
 
     public static final int EINTR_RESULT = -4;
+    public static final int EPERM = 1;
+    public static final int ENOSYS = 38;
 
     /** read(2) into {@code buf}; returns bytes read, or -errno (never throws for EINTR/EAGAIN). */
     public long read(int fd, MemorySegment buf, long count) {
@@ -138,21 +144,44 @@ public final class LibC {
         }
     }
 
+    /**
+     * process_vm_readv(2) of one range: up to {@code count} bytes at {@code remoteAddress} in
+     * process (or thread) {@code pid} into {@code buf}, without opening {@code /proc/PID/mem}.
+     * Returns bytes read (fewer when the range runs into unmapped memory) or -errno.
+     */
+    public long processVmRead(int pid, MemorySegment buf, long count, long remoteAddress) {
+        try {
+            ThreadScratch t = scratch.get();
+            MemorySegment iov = t.struct; // two struct iovec {void *base; size_t len}
+            iov.set(ValueLayout.ADDRESS, 0, buf);
+            iov.set(ValueLayout.JAVA_LONG, 8, count);
+            iov.set(ValueLayout.JAVA_LONG, 16, remoteAddress);
+            iov.set(ValueLayout.JAVA_LONG, 24, count);
+            long n = (long) processVmReadv.invokeExact(t.callState, pid, iov, 1L, iov.asSlice(16), 1L, 0L);
+            return n < 0 ? -t.errno() : n;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
     /** Size of struct statx (the same on every architecture, unlike struct stat). */
     public static final int STATX_SIZE = 256;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_BASIC_STATS = 0x7ff;
+    /** stx_mask bit: stx_mnt_id (u64 @144) is filled in (Linux 5.8+). */
+    public static final int STATX_MNT_ID = 0x1000;
     private static final MemorySegment EMPTY_PATH = Arena.global().allocateFrom("");
 
     /**
      * statx(2) of the open file {@code fd} into {@code buf} ({@link #STATX_SIZE} bytes); returns 0
-     * or -errno. Offsets: stx_nlink u32 @16, stx_mode u16 @28, stx_ino u64 @32, stx_dev_major u32
-     * @136, stx_dev_minor u32 @140.
+     * or -errno. Offsets: stx_mask u32 @0, stx_nlink u32 @16, stx_mode u16 @28, stx_ino u64 @32,
+     * stx_dev_major u32 @136, stx_dev_minor u32 @140, stx_mnt_id u64 @144 (when stx_mask has
+     * {@link #STATX_MNT_ID}).
      */
     public int statx(int fd, MemorySegment buf) {
         try {
             ThreadScratch t = scratch.get();
-            int rc = (int) statx.invokeExact(t.callState, fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
+            int rc = (int) statx.invokeExact(t.callState, fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID, buf);
             return rc < 0 ? -t.errno() : 0;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
