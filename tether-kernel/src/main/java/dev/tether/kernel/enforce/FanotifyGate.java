@@ -729,8 +729,11 @@ public final class FanotifyGate implements AutoCloseable {
         }
     }
 
-    /** What statx says of the event's descriptor. */
-    /** @param mntId the mount the file was opened on, -1 when the kernel does not say */
+    /**
+     * What statx says of the event's descriptor.
+     *
+     * @param mntId the mount the file was opened on, -1 when the kernel does not say
+     */
     record Stat(FileKey key, boolean regular, int links, long mntId) {
         /** statx of the open file {@code fd} into {@code buf} ({@link LibC#STATX_SIZE}); null when it fails. */
         static Stat read(LibC libc, int fd, MemorySegment buf) {
