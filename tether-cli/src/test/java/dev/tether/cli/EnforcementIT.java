@@ -316,6 +316,13 @@ class EnforcementIT {
         assertThat(r.stdout()).contains("project-refused", "read me");
         assertThat(r.stderr()).contains("and so is the whole project");
         assertThat(project.resolve("src/new.txt")).doesNotExist();
+        // a session without a policy protects tether's own files all the same
+        var unpoliced = TetherProcess.run(project, java.util.Map.of("TETHER_HOME", project.getParent().toString()), List.of(),
+                java.time.Duration.ofSeconds(120), "run", "--monitor-only", "--engine", "builtin", "--",
+                "sh", "-c", "echo ok > src/new.txt || echo project-refused");
+        assertThat(unpoliced.exit()).as(unpoliced.stderr()).isZero();
+        assertThat(unpoliced.stdout()).contains("project-refused");
+        assertThat(project.resolve("src/new.txt")).doesNotExist();
     }
 
     @Test

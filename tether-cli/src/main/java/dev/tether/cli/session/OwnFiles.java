@@ -1,7 +1,7 @@
 package dev.tether.cli.session;
 
-import dev.tether.sandbox.config.TetherConfig;
 import dev.tether.sandbox.BindMount;
+import dev.tether.sandbox.config.TetherConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
@@ -15,19 +15,63 @@ import java.util.Set;
 
 /**
  * tether's own files on the host, which a sandbox may never change whatever the policy says: its
- * config and data directories (the CA), and its installation, which a later root tether runs:
- * the launcher's tree ({@code TETHER_HOME}: launcher, sources it rebuilds from, the built jar),
- * the running jar's directory (its AOT cache and native libraries beside it), the JDK, and the
- * Maven repository a source installation's rebuild runs plugins from. Those the project holds,
- * or the whole project when it lies inside one of them, are mounted read-only in its sandbox.
+ * config and data directories (the CA), and its installation, which a later root tether runs
+ * ({@link Installed}). What of them the project holds is mounted read-only in its sandbox, and the
+ * whole project when it lies inside one of them.
  *
  * @param protectedDirs config and data directories
  * @param installation  what tether runs from
  */
-public record OwnFiles(List<Path> protectedDirs, List<Path> installation) {
+public record OwnFiles(List<Path> protectedDirs, List<Installed> installation) {
     public OwnFiles {
         protectedDirs = List.copyOf(protectedDirs);
         installation = List.copyOf(installation);
+    }
+
+    /** A place tether runs from, and which of its parts a project lying inside it could change. */
+    public sealed interface Installed {
+        Path root();
+
+        /** Whether a project at {@code rel} under {@link #root()} (non-empty) holds or lies in a part tether runs from. */
+        boolean runsFrom(Path rel);
+
+        /**
+         * A source tree the launcher rebuilds and runs from ({@code TETHER_HOME}): all of it (launcher,
+         * scripts, sources, Maven wrapper, .git with its hooks) except build output directories,
+         * which the launcher only writes (the built jar has its own {@link JarDirectory}).
+         */
+        record SourceTree(Path root) implements Installed {
+            @Override
+            public boolean runsFrom(Path rel) {
+                String first = rel.getName(0).toString();
+                boolean buildOutput = first.equals("target")
+                        || first.startsWith("tether-") && rel.getNameCount() > 1 && rel.getName(1).toString().equals("target");
+                return !buildOutput;
+            }
+        }
+
+        /**
+         * The running jar's directory: the jar and what the launcher keeps beside it under the jar's
+         * name (the AOT cache, the extracted native libraries). The directory itself is protected
+         * when the project holds it (a sandbox could create those names there); a project inside it
+         * reaches none of them unless it lies in one.
+         */
+        record JarDirectory(Path root, String jarName) implements Installed {
+            @Override
+            public boolean runsFrom(Path rel) {
+                String first = rel.getName(0).toString();
+                String base = jarName.endsWith(".jar") ? jarName.substring(0, jarName.length() - 4) : jarName;
+                return first.equals(jarName) || first.startsWith(base + ".");
+            }
+        }
+
+        /** Read as a whole: the JDK, the Maven repository a source tree's rebuild runs plugins from. */
+        record Whole(Path root) implements Installed {
+            @Override
+            public boolean runsFrom(Path rel) {
+                return true;
+            }
+        }
     }
 
     public static OwnFiles ofThisProcess() {
@@ -42,21 +86,21 @@ public record OwnFiles(List<Path> protectedDirs, List<Path> installation) {
     }
 
     static OwnFiles of(Map<String, String> env, Path home, Path codeSource, Path javaHome) {
-        List<Path> installation = new ArrayList<>();
+        List<Installed> installation = new ArrayList<>();
         String tetherHome = env.get("TETHER_HOME");
         if (tetherHome != null && tetherHome.startsWith("/")) {
             Path tree = Path.of(tetherHome);
-            installation.add(tree);
+            installation.add(new Installed.SourceTree(tree));
             if (Files.exists(tree.resolve("mvnw"))) {
-                installation.add(home.resolve(".m2")); // the launcher's rebuild runs Maven and its plugins
+                installation.add(new Installed.Whole(home.resolve(".m2"))); // the rebuild runs Maven and its plugins
             }
         }
         if (codeSource != null) {
-            // a jar: its directory (the AOT cache and native libraries sit beside it); classes: that directory
             installation.add(codeSource.toString().endsWith(".jar") && codeSource.getParent() != null
-                    ? codeSource.getParent() : codeSource);
+                    ? new Installed.JarDirectory(codeSource.getParent(), codeSource.getFileName().toString())
+                    : new Installed.Whole(codeSource)); // classes: the directory is the code
         }
-        installation.add(javaHome);
+        installation.add(new Installed.Whole(javaHome));
         return new OwnFiles(List.of(TetherConfig.defaultFile(env, home).getParent(), TetherDirs.data(env, home)), installation);
     }
 
@@ -65,12 +109,22 @@ public record OwnFiles(List<Path> protectedDirs, List<Path> installation) {
      * (the project itself when it lies inside one of them): to mount read-only at its names.
      */
     List<Path> protectedInside(Path project) {
-        return overlapping(protectedDirs, project);
+        Path projectReal = real(project);
+        Set<Path> out = new LinkedHashSet<>();
+        for (Path p : protectedDirs) {
+            overlap(p, project, projectReal, rel -> true, out);
+        }
+        return List.copyOf(out);
     }
 
     /** The parts of the installation the project holds (named as in {@link #protectedInside}), or the project. */
     List<Path> installationInside(Path project) {
-        return overlapping(installation, project);
+        Path projectReal = real(project);
+        Set<Path> out = new LinkedHashSet<>();
+        for (Installed i : installation) {
+            overlap(i.root(), project, projectReal, i::runsFrom, out);
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -112,33 +166,22 @@ public record OwnFiles(List<Path> protectedDirs, List<Path> installation) {
         return out;
     }
 
-    /** Which of tether's own files {@code dir} holds or lies inside (a volume there must be read-only). */
+    /** Which of tether's own files a writable volume of {@code dir} would expose (as for a project there). */
     public List<Path> overlappedBy(Path dir) {
-        List<Path> all = new ArrayList<>(protectedDirs);
-        all.addAll(installation);
-        List<Path> out = new ArrayList<>();
-        Path dirReal = real(dir);
-        for (Path p : all) {
-            Path ownReal = real(p);
-            if (ownReal.startsWith(dirReal) || dirReal.startsWith(ownReal)) {
-                out.add(p);
-            }
-        }
+        List<Path> out = new ArrayList<>(protectedInside(dir));
+        out.addAll(installationInside(dir));
         return out;
     }
 
-    private static List<Path> overlapping(List<Path> own, Path project) {
-        Path projectReal = real(project);
-        Set<Path> out = new LinkedHashSet<>();
-        for (Path p : own) {
-            Path ownReal = real(p);
-            if (ownReal.startsWith(projectReal)) {
-                out.add(project.resolve(projectReal.relativize(ownReal)).normalize());
-            } else if (projectReal.startsWith(ownReal)) {
-                out.add(project);
-            }
+    /** Adds {@code own} named under the project when the project holds it, or the project when it lies in a part of it. */
+    private static void overlap(Path own, Path project, Path projectReal, java.util.function.Predicate<Path> runsFrom,
+                                Set<Path> out) {
+        Path ownReal = real(own);
+        if (ownReal.startsWith(projectReal)) {
+            out.add(project.resolve(projectReal.relativize(ownReal)).normalize());
+        } else if (projectReal.startsWith(ownReal) && runsFrom.test(ownReal.relativize(projectReal))) {
+            out.add(project);
         }
-        return List.copyOf(out);
     }
 
     /** The path with symlinks resolved when it exists (a project reached by a link is the same project). */
