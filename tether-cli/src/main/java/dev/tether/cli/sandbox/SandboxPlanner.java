@@ -134,7 +134,7 @@ public final class SandboxPlanner {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        OwnFiles own = OwnFiles.ofThisProcess();
+        OwnFiles own = mounts.isEmpty() ? null : OwnFiles.ofThisProcess();
         for (BindMount m : mounts) {
             if (!Files.exists(m.host())) {
                 throw new UserError("volume source " + m.host() + " does not exist");
