@@ -29,26 +29,11 @@ public record OwnFiles(List<Path> protectedDirs, List<Installed> installation) {
     }
 
     /** A place tether runs from, and which of its parts a project lying inside it could change. */
-    public sealed interface Installed {
+    public sealed interface Installed permits Installed.JarDirectory, Installed.Whole {
         Path root();
 
         /** Whether a project at {@code rel} under {@link #root()} (non-empty) holds or lies in a part tether runs from. */
         boolean runsFrom(Path rel);
-
-        /**
-         * A source tree the launcher rebuilds and runs from ({@code TETHER_HOME}): all of it (launcher,
-         * scripts, sources, Maven wrapper, .git with its hooks) except build output directories,
-         * which the launcher only writes (the built jar has its own {@link JarDirectory}).
-         */
-        record SourceTree(Path root) implements Installed {
-            @Override
-            public boolean runsFrom(Path rel) {
-                String first = rel.getName(0).toString();
-                boolean buildOutput = first.equals("target")
-                        || first.startsWith("tether-") && rel.getNameCount() > 1 && rel.getName(1).toString().equals("target");
-                return !buildOutput;
-            }
-        }
 
         /**
          * The running jar's directory: the jar and what the launcher keeps beside it under the jar's
@@ -65,7 +50,11 @@ public record OwnFiles(List<Path> protectedDirs, List<Installed> installation) {
             }
         }
 
-        /** Read as a whole: the JDK, the Maven repository a source tree's rebuild runs plugins from. */
+        /**
+         * Read as a whole: the launcher's source tree ({@code TETHER_HOME}: launcher, scripts, sources,
+         * Maven wrapper, .git with its hooks, and the modules' target/, whose classes a rebuild
+         * packages again), the JDK, the Maven repository a source tree's rebuild runs plugins from.
+         */
         record Whole(Path root) implements Installed {
             @Override
             public boolean runsFrom(Path rel) {
@@ -90,7 +79,7 @@ public record OwnFiles(List<Path> protectedDirs, List<Installed> installation) {
         String tetherHome = env.get("TETHER_HOME");
         if (tetherHome != null && tetherHome.startsWith("/")) {
             Path tree = Path.of(tetherHome);
-            installation.add(new Installed.SourceTree(tree));
+            installation.add(new Installed.Whole(tree));
             if (Files.exists(tree.resolve("mvnw"))) {
                 installation.add(new Installed.Whole(home.resolve(".m2"))); // the rebuild runs Maven and its plugins
             }

@@ -25,7 +25,7 @@ class OwnFilesTest {
         Path jdk = Path.of("/usr/lib/jvm/jdk-25");
         OwnFiles own = OwnFiles.of(Map.of("TETHER_HOME", "/opt/tether"), home, Path.of("/opt/tether/tether-cli/target/tether.jar"), jdk);
         assertThat(own.protectedDirs()).containsExactly(home.resolve(".config/tether"), home.resolve(".local/share/tether"));
-        assertThat(own.installation()).containsExactly(new Installed.SourceTree(Path.of("/opt/tether")),
+        assertThat(own.installation()).containsExactly(new Installed.Whole(Path.of("/opt/tether")),
                 new Installed.JarDirectory(Path.of("/opt/tether/tether-cli/target"), "tether.jar"), new Installed.Whole(jdk));
         // XDG directories move config and data; a relative TETHER_HOME names nothing; classes name their directory
         OwnFiles xdg = OwnFiles.of(Map.of("TETHER_HOME", "relative", "XDG_CONFIG_HOME", "/x/config", "XDG_DATA_HOME", "/x/data"),
@@ -36,14 +36,14 @@ class OwnFilesTest {
         Path tree = Files.createDirectories(tmp.resolve("tether"));
         Files.writeString(tree.resolve("mvnw"), "#!/bin/sh\n");
         OwnFiles source = OwnFiles.of(Map.of("TETHER_HOME", tree.toString()), home, tree.resolve("tether-cli/target/tether.jar"), jdk);
-        assertThat(source.installation()).containsExactly(new Installed.SourceTree(tree), new Installed.Whole(home.resolve(".m2")),
+        assertThat(source.installation()).containsExactly(new Installed.Whole(tree), new Installed.Whole(home.resolve(".m2")),
                 new Installed.JarDirectory(tree.resolve("tether-cli/target"), "tether.jar"), new Installed.Whole(jdk));
     }
 
     @Test
     void nothingOfTethersLiesInAnOrdinaryProject() throws Exception {
         Path project = Files.createDirectories(tmp.resolve("project"));
-        OwnFiles own = new OwnFiles(List.of(tmp.resolve("home/.config/tether")), List.of(new Installed.SourceTree(tmp.resolve("install"))));
+        OwnFiles own = new OwnFiles(List.of(tmp.resolve("home/.config/tether")), List.of(new Installed.Whole(tmp.resolve("install"))));
         assertThat(own.protectedInside(project)).isEmpty();
         assertThat(own.installationInside(project)).isEmpty();
     }
@@ -56,24 +56,21 @@ class OwnFilesTest {
     }
 
     @Test
-    void aProjectInTheSourceTreeIsProtectedAsAWholeUnlessItIsInABuildOutputDirectory() throws Exception {
+    void aProjectAnywhereInTheSourceTreeIsProtectedAsAWhole() throws Exception {
         Path tree = Files.createDirectories(tmp.resolve("work/tether"));
         Path jarDir = Files.createDirectories(tree.resolve("tether-cli/target"));
-        OwnFiles own = new OwnFiles(List.of(), List.of(new Installed.SourceTree(tree), new Installed.JarDirectory(jarDir, "tether.jar")));
+        OwnFiles own = new OwnFiles(List.of(), List.of(new Installed.Whole(tree), new Installed.JarDirectory(jarDir, "tether.jar")));
         Path src = Files.createDirectories(tree.resolve("tether-cli/src"));
         assertThat(own.installationInside(src)).containsExactly(src);
         Path git = Files.createDirectories(tree.resolve(".git/hooks"));
         assertThat(own.installationInside(git)).containsExactly(git);
         assertThat(own.installationInside(tree)).containsExactly(tree, jarDir);
         assertThat(own.installationInside(tmp.resolve("work"))).containsExactly(tree, jarDir);
-        // build output: the launcher only writes there; the jar's own names are another matter
-        Path itProject = Files.createDirectories(jarDir.resolve("it-projects/x"));
-        assertThat(own.installationInside(itProject)).isEmpty();
-        assertThat(own.installationInside(Files.createDirectories(tree.resolve("target/x")))).isEmpty();
+        // build output too: a rebuild packages the classes it finds in target/
+        Path classes = Files.createDirectories(tree.resolve("tether-kernel/target/classes"));
+        assertThat(own.installationInside(classes)).containsExactly(classes);
         Path nativeLibs = Files.createDirectories(jarDir.resolve("tether.native-1795801072"));
         assertThat(own.installationInside(nativeLibs)).containsExactly(nativeLibs);
-        // the jar's directory as the project: it could create the AOT cache's name there
-        assertThat(own.installationInside(jarDir)).containsExactly(jarDir);
         assertThat(own.protectedInside(src)).isEmpty();
     }
 
@@ -92,7 +89,7 @@ class OwnFilesTest {
     void onlyAWholeProjectMountIsAnnouncedWhenTheProjectIsTheInstallation() throws Exception {
         Path tree = Files.createDirectories(tmp.resolve("tether"));
         Path jarDir = Files.createDirectories(tree.resolve("tether-cli/target"));
-        OwnFiles both = new OwnFiles(List.of(), List.of(new Installed.SourceTree(tree), new Installed.JarDirectory(jarDir, "tether.jar")));
+        OwnFiles both = new OwnFiles(List.of(), List.of(new Installed.Whole(tree), new Installed.JarDirectory(jarDir, "tether.jar")));
         assertThat(both.readOnlyPaths(tree, QUIET)).containsExactly(tree);
         assertThat(both.readOnlyPaths(tmp, QUIET)).containsExactly(tree, jarDir);
     }
@@ -102,7 +99,7 @@ class OwnFilesTest {
         Path project = Files.createDirectories(tmp.resolve("work"));
         Path install = Files.createDirectories(project.resolve("tools/tether"));
         Path config = project.resolve("home/.config/tether"); // not created
-        OwnFiles own = new OwnFiles(List.of(config), List.of(new Installed.SourceTree(install)));
+        OwnFiles own = new OwnFiles(List.of(config), List.of(new Installed.Whole(install)));
         StringWriter said = new StringWriter();
         List<Path> paths = own.readOnlyPaths(project, new PrintWriter(said, true));
         assertThat(paths).containsExactly(install);
