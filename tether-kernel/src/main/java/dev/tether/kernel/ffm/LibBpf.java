@@ -49,7 +49,6 @@ public final class LibBpf {
     private final MethodHandle mapDeleteElem;
     private final MethodHandle mapGetNextKey;
     private final MethodHandle ringBufferNew;
-    private final MethodHandle ringBufferPoll;
     private final MethodHandle ringBufferConsume;
     private final MethodHandle ringBufferFree;
     private final MethodHandle ringBufferEpollFd;
@@ -92,7 +91,6 @@ public final class LibBpf {
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
         ringBufferNew = Downcalls.findWithErrno(lib, "ring_buffer__new",
                 FunctionDescriptor.of(C_POINTER, C_INT, C_POINTER, C_POINTER, C_POINTER));
-        ringBufferPoll = Downcalls.find(lib, "ring_buffer__poll", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         ringBufferConsume = Downcalls.find(lib, "ring_buffer__consume", FunctionDescriptor.of(C_INT, C_POINTER));
         ringBufferFree = Downcalls.find(lib, "ring_buffer__free", FunctionDescriptor.ofVoid(C_POINTER));
         ringBufferEpollFd = Downcalls.find(lib, "ring_buffer__epoll_fd", FunctionDescriptor.of(C_INT, C_POINTER));
@@ -420,16 +418,6 @@ public final class LibBpf {
         }
     }
 
-    /** @return records consumed, or a negative errno */
-    public int ringBufferPoll(MemorySegment rb, int timeoutMillis) {
-        try {
-            return (int) ringBufferPoll.invokeExact(rb, timeoutMillis);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    /** Consumes whatever is in the ring now, without waiting for a wakeup. */
     /** The epoll fd libbpf waits on for {@code rb}: readable when a record may be there. */
     public int ringBufferEpollFd(MemorySegment rb) {
         try {
@@ -439,6 +427,7 @@ public final class LibBpf {
         }
     }
 
+    /** Consumes whatever is in the ring now, without waiting for a wakeup. */
     public int ringBufferConsume(MemorySegment rb) {
         try {
             return (int) ringBufferConsume.invokeExact(rb);

@@ -8,8 +8,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /** The libc calls Java has no API for: raw file descriptors, mount, and bare syscalls. */
@@ -206,7 +206,7 @@ public final class LibC {
         try {
             MemorySegment st = scratch.get().struct; // struct statvfs on LP64 (112 bytes): f_flag at 72
             int rc = (int) fstatvfs.invokeExact(fd, st);
-            return rc == 0 && (st.get(java.lang.foreign.ValueLayout.JAVA_LONG, 72) & ST_RDONLY) != 0;
+            return rc == 0 && (st.get(ValueLayout.JAVA_LONG, 72) & ST_RDONLY) != 0;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -227,14 +227,14 @@ public final class LibC {
         try {
             ThreadScratch t = scratch.get();
             MemorySegment pfd = t.struct; // two struct pollfd { int fd; short events; short revents; }
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 8, wakeFd);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 12, POLLIN);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 14, (short) 0);
+            pfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+            pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+            pfd.set(ValueLayout.JAVA_INT, 8, wakeFd);
+            pfd.set(ValueLayout.JAVA_SHORT, 12, POLLIN);
+            pfd.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
             int rc = (int) poll.invokeExact(t.callState, pfd, 2L, timeoutMillis);
-            return rc > 0 && (pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
+            return rc > 0 && (pfd.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -262,7 +262,7 @@ public final class LibC {
     /** Makes an {@link #eventfd} readable (adds 1 to its counter). */
     public void signal(int eventFd) {
         MemorySegment one = scratch.get().struct;
-        one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
         write(eventFd, one, 8);
     }
 
@@ -382,8 +382,8 @@ public final class LibC {
             if (rc != 0) {
                 throw new NativeCallException("clock_gettime(" + clock + ")", Errno.EINVAL);
             }
-            return ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) * 1_000_000_000L
-                    + ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8);
+            return ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L
+                    + ts.get(ValueLayout.JAVA_LONG, 8);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -457,9 +457,9 @@ public final class LibC {
      * @return true when the fd is ready, false on timeout or EINTR
      */
     public boolean pollOne(MemorySegment pollfd, MemorySegment callState, int fd, short events, int timeoutMillis) {
-        pollfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
-        pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, events);
-        pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+        pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+        pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
+        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
         int rc;
         try {
             rc = (int) poll.invokeExact(callState, pollfd, 1L, timeoutMillis);
