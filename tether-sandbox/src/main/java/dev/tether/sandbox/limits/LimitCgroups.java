@@ -23,6 +23,11 @@ import java.util.stream.Stream;
  *
  * <p>A limit asked for that no controller can hold is reported by {@link #unenforced()}, never
  * silently dropped.
+ *
+ * <p>Every session also gets a {@code cpu} group of its own, without a cap: the scheduler then
+ * shares the CPU between the sandbox as a whole and each of the host's processes, not between each
+ * of the sandbox's tasks and each of the host's, so a fork bomb's 4096 busy tasks cannot starve
+ * the host or tether (podman and docker give a container the same).
  */
 public final class LimitCgroups implements AutoCloseable {
     /** Parent of session directories in every hierarchy, as {@code SandboxCgroup.PARENT}. */
@@ -65,6 +70,7 @@ public final class LimitCgroups implements AutoCloseable {
                 String bytes = Long.toString(limits.memoryBytes());
                 place("memory", "memory.max", bytes, sessionId, sessionCgroup2, v1, v1Dirs, enforcedBy, unenforced, bytes);
             }
+            shareCpu(sessionId, sessionCgroup2, v1, v1Dirs, enforcedBy);
         } catch (RuntimeException e) {
             new LimitCgroups(limits, v1Dirs, enforcedBy, unenforced).close();
             throw e;
@@ -75,7 +81,7 @@ public final class LimitCgroups implements AutoCloseable {
     private static void place(String controller, String v2File, String value, String sessionId, Path sessionCgroup2,
                               Map<String, Path> v1, List<Path> v1Dirs, List<String> enforcedBy, List<String> unenforced,
                               String memoryBytes) {
-        if (sessionCgroup2 != null && enableV2(controller, sessionCgroup2)) {
+        if (sessionCgroup2 != null && enableV2(controller, sessionCgroup2, v2File)) {
             write(sessionCgroup2.resolve(v2File), value);
             if (memoryBytes != null && Files.exists(sessionCgroup2.resolve("memory.swap.max"))) {
                 write(sessionCgroup2.resolve("memory.swap.max"), "0"); // the cap is on memory, not memory + swap
@@ -88,13 +94,7 @@ public final class LimitCgroups implements AutoCloseable {
             unenforced.add(controller);
             return;
         }
-        Path dir = hierarchy.resolve(PARENT).resolve(sessionId);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir, e);
-        }
-        v1Dirs.add(dir);
+        Path dir = v1Directory(hierarchy, sessionId, v1Dirs);
         if (memoryBytes == null) {
             write(dir.resolve("pids.max"), value);
         } else {
@@ -107,8 +107,36 @@ public final class LimitCgroups implements AutoCloseable {
         enforcedBy.add(controller + " (cgroup v1)");
     }
 
+    /**
+     * A CPU group for the session, weight left at its default: a share, not a cap. Best effort (a
+     * host without a usable {@code cpu} controller only loses the share), never a reason to refuse.
+     */
+    private static void shareCpu(String sessionId, Path sessionCgroup2, Map<String, Path> v1, List<Path> v1Dirs,
+                                 List<String> enforcedBy) {
+        if (sessionCgroup2 != null && enableV2("cpu", sessionCgroup2, "cpu.weight")) {
+            enforcedBy.add("cpu share (cgroup2)");
+            return;
+        }
+        Path hierarchy = v1.get("cpu");
+        if (hierarchy != null) {
+            v1Directory(hierarchy, sessionId, v1Dirs);
+            enforcedBy.add("cpu share (cgroup v1)");
+        }
+    }
+
+    private static Path v1Directory(Path hierarchy, String sessionId, List<Path> v1Dirs) {
+        Path dir = hierarchy.resolve(PARENT).resolve(sessionId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        v1Dirs.add(dir);
+        return dir;
+    }
+
     /** Whether {@code controller} is (or can be made) available in the session's cgroup2 directory. */
-    private static boolean enableV2(String controller, Path session) {
+    private static boolean enableV2(String controller, Path session, String controllerFile) {
         Path parent = session.getParent();
         Path root = parent.getParent();
         if (!available(root, controller)) {
@@ -121,7 +149,7 @@ public final class LimitCgroups implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-        return Files.exists(session.resolve(controller.equals("pids") ? "pids.max" : "memory.max"));
+        return Files.exists(session.resolve(controllerFile));
     }
 
     private static boolean available(Path cgroup, String controller) {
@@ -188,7 +216,7 @@ public final class LimitCgroups implements AutoCloseable {
                 continue;
             }
             for (String opt : post[2].split(",")) {
-                if (opt.equals("pids") || opt.equals("memory")) {
+                if (opt.equals("pids") || opt.equals("memory") || opt.equals("cpu")) {
                     out.putIfAbsent(opt, Path.of(pre[4].replace("\\040", " ")));
                 }
             }

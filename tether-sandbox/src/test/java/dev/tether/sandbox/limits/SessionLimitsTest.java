@@ -49,13 +49,14 @@ class SessionLimitsTest {
     void findsV1HierarchiesBySuperOptions() {
         String mountinfo = """
                 31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+                33 31 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
                 35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
                 39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
                 40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
                 41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
                 """;
         assertThat(LimitCgroups.v1Hierarchies(mountinfo)).containsExactly(
-                Map.entry("memory", Path.of("/sys/fs/cgroup/memory")), Map.entry("pids", Path.of("/sys/fs/cgroup/pids")));
+                Map.entry("cpu", Path.of("/sys/fs/cgroup/cpu,cpuacct")), Map.entry("memory", Path.of("/sys/fs/cgroup/memory")), Map.entry("pids", Path.of("/sys/fs/cgroup/pids")));
         assertThat(LimitCgroups.v1Hierarchies("41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n")).isEmpty();
     }
 
@@ -70,6 +71,19 @@ class SessionLimitsTest {
             assertThat(l.enforcedBy()).isEmpty();
             assertThat(l.procsFiles()).isEmpty();
         }
+    }
+
+    @Test
+    void everySessionGetsACpuGroupOfItsOwnEvenWithoutLimits() throws Exception {
+        Path cpu = Files.createDirectories(tmp.resolve("cpu"));
+        Path pids = Files.createDirectories(tmp.resolve("pids"));
+        try (LimitCgroups l = LimitCgroups.create("s1", null, SessionLimits.NONE, Map.of("cpu", cpu, "pids", pids))) {
+            assertThat(l.procsFiles()).containsExactly(cpu.resolve("tether/s1/cgroup.procs"));
+            assertThat(l.enforcedBy()).containsExactly("cpu share (cgroup v1)");
+            assertThat(cpu.resolve("tether/s1")).isDirectory();
+            assertThat(pids.resolve("tether")).doesNotExist();
+        }
+        assertThat(cpu.resolve("tether")).doesNotExist();
     }
 
     @Test
