@@ -21,6 +21,11 @@ echo uncached > "$work/read-only.txt"
 # judged-true: /bin/true under a name an argv rule reaches, so every exec of it is judged in user
 # space (the exec guard's per-exec approval); /bin/true itself is approved once by identity.
 cp /bin/true "$work/judged-true"
+# ro/judged-true: the same, in a directory the sandbox sees read-only (-v ...:ro), as /usr/bin/git
+# is in the built-in sandbox: every open of it is allowed there, so after its first exec neither
+# its exec nor the open half of it reaches the gate (the kernel decides the argv rule).
+mkdir -p "$work/ro"
+cp /bin/true "$work/ro/judged-true"
 # read-only.txt may be read, not written, on a writable mount: every open is decided in user
 # space. rw/cached.txt may be read and written: after its first open the kernel skips it.
 cat > "$work/policy.cedar" <<POLICY
@@ -32,6 +37,8 @@ permit (principal, action == Action::"ProcessExec", resource)
 when { resource in [Dir::"/usr/bin/", Dir::"/bin/", Dir::"$work/"] };
 permit (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.1");
 forbid (principal, action == Action::"ProcessExec", resource == File::"$work/judged-true")
+when { context.argv.contains("--never-given") };
+forbid (principal, action == Action::"ProcessExec", resource == File::"$work/ro/judged-true")
 when { context.argv.contains("--never-given") };
 POLICY
 
@@ -53,7 +60,7 @@ run() { # label, tether args..., -- opbench args
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A r
-OPS="${OPS:-open-uncached open-cached exec exec-judged connect}"
+OPS="${OPS:-open-uncached open-cached exec exec-judged exec-judged-ro connect}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for op in $OPS; do
@@ -63,12 +70,14 @@ for round in $(seq 1 "$ROUNDS"); do
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
       exec) args=(exec $EXECS) ;;
       exec-judged) args=(exec "$work/judged-true" $EXECS) ;;
+      exec-judged-ro) args=(exec "$work/ro/judged-true" $EXECS) ;;
       connect) args=(connect $CONNECTS) ;;
     esac
+    mounts=(-v "$work/ro:$work/ro:ro")
     r[$op,baseline]+="$(run baseline "$work/opbench" "${args[@]}") "
-    r[$op,monitor]+="$(run monitor --monitor-only -- "$work/opbench" "${args[@]}") "
-    r[$op,enforce]+="$(run enforce --policy "$work/policy.cedar" -- "$work/opbench" "${args[@]}") "
-    r[$op,lock]+="$(run lock --lock --policy "$work/policy.cedar" -- "$work/opbench" "${args[@]}") "
+    r[$op,monitor]+="$(run monitor --monitor-only "${mounts[@]}" -- "$work/opbench" "${args[@]}") "
+    r[$op,enforce]+="$(run enforce --policy "$work/policy.cedar" "${mounts[@]}" -- "$work/opbench" "${args[@]}") "
+    r[$op,lock]+="$(run lock --lock --policy "$work/policy.cedar" "${mounts[@]}" -- "$work/opbench" "${args[@]}") "
   done
 done
 
@@ -76,7 +85,7 @@ done
 # notes the time; the sandbox notes when its first read succeeds.
 reload_ms=()
 reload_runs=5
-[[ "$OPS" == "open-uncached open-cached exec exec-judged connect" ]] || reload_runs=0
+[[ "$OPS" == "open-uncached open-cached exec exec-judged exec-judged-ro connect" ]] || reload_runs=0
 for i in $(seq 1 $reload_runs); do
   echo secret > "$work/flip.txt"
   cp "$work/policy.cedar" "$work/reload.cedar"

@@ -60,6 +60,14 @@ struct {
 	__type(value, __u64);
 } exec_images SEC(".maps");
 
+/* Programs whose policy reads argv only as literals it may hold (see struct exec_argv_rule). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct exec_image_key);
+	__type(value, struct exec_argv_rule);
+} exec_argv_rules SEC(".maps");
+
 /* [0]: the current generation; a policy change increments it, so every older image is void. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -114,7 +122,7 @@ int BPF_PROG(forget_exited_thread, struct task_struct *task)
 }
 
 static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u32 reason,
-				   struct exec_approval *ok)
+				   struct exec_approval *ok, __u32 held)
 {
 	bpf_send_signal(9);
 	struct exec_guard_event *e = bpf_ringbuf_reserve(&exec_guard_events, sizeof(*e), 0);
@@ -124,12 +132,21 @@ static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u3
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->old_tid = old_tid;
 	e->reason = reason;
-	e->reserved = 0;
+	e->held = held;
 	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
 	e->ino = BPF_CORE_READ(inode, i_ino);
 	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	e->approved_dev = ok ? ok->dev : 0;
 	e->approved_ino = ok ? ok->ino : 0;
+	/* The refused command for the audit trail: the new image's argv (the process dies unread). */
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 total = end > start ? end - start : 0;
+	__u32 n = total > EXEC_EVENT_ARGV ? EXEC_EVENT_ARGV : (__u32)total;
+	e->argv_total = (__u32)total;
+	e->argv_len = 0;
+	if (n > 0 && n <= EXEC_EVENT_ARGV && bpf_probe_read_user(e->argv, n, (void *)start) == 0)
+		e->argv_len = n;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -162,6 +179,104 @@ static long compare_argv_step(__u64 i, void *data)
 	return 0;
 }
 
+/*
+ * Which of an exec_argv_rule's literals argv[1..] holds: one byte a step over the argv copied
+ * into exec_seen, every literal still matching the current argument compared at once.
+ */
+struct argv_scan {
+	struct exec_argv_rule *rule;
+	struct exec_approval *seen;
+	__u32 len;        /* bytes of argv in seen */
+	__u32 index;      /* the argument the scan is in (argv[0] is never matched) */
+	__u32 pos;        /* its bytes so far, saturated at EXEC_ARGV_TOKEN_BYTES */
+	__u32 alive;      /* literals equal to the argument so far */
+	__u32 all;        /* every literal in use */
+	__u32 held;       /* literals some argument equalled */
+};
+
+static long scan_argv_step(__u64 i, void *data)
+{
+	struct argv_scan *s = data;
+	if (i >= s->len)
+		return 1;
+	__u8 b = s->seen->argv[i & (EXEC_APPROVAL_ARGV - 1)];
+	__u32 pos = s->pos;
+	if (b == 0) {
+		if (s->index > 0) {
+			for (int j = 0; j < EXEC_ARGV_TOKENS; j++) {
+				if ((s->alive & (1u << j)) && pos == s->rule->len[j])
+					s->held |= 1u << j;
+			}
+		}
+		s->index++;
+		s->pos = 0;
+		s->alive = s->all;
+		return 0;
+	}
+	__u32 alive = s->alive;
+	for (int j = 0; j < EXEC_ARGV_TOKENS; j++) {
+		if ((alive & (1u << j)) && (pos >= s->rule->len[j] || pos >= EXEC_ARGV_TOKEN_BYTES
+					     || s->rule->token[j][pos & (EXEC_ARGV_TOKEN_BYTES - 1)] != b))
+			alive &= ~(1u << j);
+	}
+	s->alive = alive;
+	if (pos < EXEC_ARGV_TOKEN_BYTES)
+		s->pos = pos + 1;
+	return 0;
+}
+
+static __always_inline bool rule_denies(struct exec_argv_rule *rule, __u32 held)
+{
+	held &= (1u << EXEC_ARGV_TOKENS) - 1;
+	return (rule->deny[(held >> 3) & 31] >> (held & 7)) & 1;
+}
+
+/* An argv longer than the scan reads: refused when any literal it may hold past that could be refused. */
+struct argv_unread {
+	struct exec_argv_rule *rule;
+	__u32 held;
+	__u32 deny;
+};
+
+static long any_superset_denied(__u64 m, void *data)
+{
+	struct argv_unread *u = data;
+	if (m >= (1u << EXEC_ARGV_TOKENS))
+		return 1;
+	if (((__u32)m & u->held) == u->held && rule_denies(u->rule, (__u32)m)) {
+		u->deny = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Decides an exec by its argv_rule: true when it must not run; *held says which literals argv holds. */
+static __always_inline bool argv_rule_refuses(struct task_struct *task, struct exec_argv_rule *rule, __u32 *held)
+{
+	__u32 zero = 0;
+	struct exec_approval *seen = bpf_map_lookup_elem(&exec_seen, &zero);
+	if (!seen)
+		return true;
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 total = end > start ? end - start : 0;
+	__u32 len = total > EXEC_APPROVAL_ARGV ? EXEC_APPROVAL_ARGV : (__u32)total;
+	if (len > 0 && bpf_probe_read_user(seen->argv, len & (EXEC_APPROVAL_ARGV - 1) ? len & (EXEC_APPROVAL_ARGV - 1) : EXEC_APPROVAL_ARGV,
+					  (void *)start) < 0)
+		return true;
+	__u32 tokens = rule->tokens > EXEC_ARGV_TOKENS ? EXEC_ARGV_TOKENS : rule->tokens;
+	struct argv_scan scan = { .rule = rule, .seen = seen, .len = len, .all = (1u << tokens) - 1 };
+	scan.alive = scan.all;
+	bpf_loop(len, scan_argv_step, &scan, 0);
+	*held = scan.held;
+	if (total <= len)
+		return rule_denies(rule, scan.held);
+	/* The arguments past what was read may hold any of the other literals. */
+	struct argv_unread u = { .rule = rule, .held = scan.held };
+	bpf_loop(1u << EXEC_ARGV_TOKENS, any_superset_denied, &u, 0);
+	return u.deny;
+}
+
 SEC("tracepoint/sched/sched_process_exec")
 int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
@@ -185,15 +300,23 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 		bpf_map_delete_elem(&exec_approvals, &key);
 		return 0;
 	}
+	struct exec_argv_rule *rule = bpf_map_lookup_elem(&exec_argv_rules, &image);
+	if (rule && current && rule->generation == *current) {
+		__u32 held = 0;
+		bpf_map_delete_elem(&exec_approvals, &key);
+		if (argv_rule_refuses(task, rule, &held))
+			refuse(task, key, EXEC_GUARD_ARGV_RULE, NULL, held);
+		return 0;
+	}
 
 	struct exec_approval *ok = bpf_map_lookup_elem(&exec_approvals, &key);
 	if (!ok) {
-		refuse(task, key, EXEC_GUARD_NO_APPROVAL, NULL);
+		refuse(task, key, EXEC_GUARD_NO_APPROVAL, NULL, 0);
 		return 0;
 	}
 
 	if (ino != ok->ino || dev != ok->dev) {
-		refuse(task, key, EXEC_GUARD_OTHER_PROGRAM, ok);
+		refuse(task, key, EXEC_GUARD_OTHER_PROGRAM, ok, 0);
 		bpf_map_delete_elem(&exec_approvals, &key);
 		return 0;
 	}
@@ -218,6 +341,6 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 	}
 	bpf_map_delete_elem(&exec_approvals, &key);
 	if (mismatch)
-		refuse(task, key, EXEC_GUARD_OTHER_ARGV, NULL);
+		refuse(task, key, EXEC_GUARD_OTHER_ARGV, NULL, 0);
 	return 0;
 }

@@ -38,10 +38,32 @@ struct exec_image_key {
 	__u64 ino;
 };
 
+#define EXEC_ARGV_TOKENS 8
+#define EXEC_ARGV_TOKEN_BYTES 64
+#define EXEC_EVENT_ARGV 256
+
+/*
+ * A program whose decision reads its arguments only as "does argv[1..] hold this literal"
+ * (context.argv.contains/containsAll/containsAny of strings), for up to EXEC_ARGV_TOKENS
+ * literals: user space evaluated the policy for every combination of them when it first allowed
+ * the program, so the guard decides its later execs itself: it finds which literals the new
+ * image's argv holds and looks the verdict up. Its fanotify exec events are skipped by an ignore
+ * mark, like an image approved for any argv.
+ */
+struct exec_argv_rule {
+	__u64 generation; /* the policy generation it was computed under, as exec_images */
+	__u32 tokens;     /* literals in use */
+	__u32 reserved;
+	__u8 len[EXEC_ARGV_TOKENS];                /* bytes of each literal, < EXEC_ARGV_TOKEN_BYTES */
+	__u8 deny[(1 << EXEC_ARGV_TOKENS) / 8];    /* bit m set: refuse when argv holds exactly the literals in m */
+	char token[EXEC_ARGV_TOKENS][EXEC_ARGV_TOKEN_BYTES];
+};
+
 enum exec_guard_reason {
 	EXEC_GUARD_NO_APPROVAL = 1,   /* an exec the permission gate never saw (memfd, unmarked mount) */
 	EXEC_GUARD_OTHER_PROGRAM = 2, /* the image is not the file that was approved */
 	EXEC_GUARD_OTHER_ARGV = 3,    /* argv changed between approval and exec (a racing thread) */
+	EXEC_GUARD_ARGV_RULE = 4,     /* an exec_argv_rule refused the literals argv holds */
 };
 
 struct exec_guard_event {
@@ -49,11 +71,14 @@ struct exec_guard_event {
 	__u32 pid;
 	__u32 old_tid;
 	__u32 reason;
-	__u32 reserved;
+	__u32 held;       /* EXEC_GUARD_ARGV_RULE: bit j set when argv[1..] holds literal j */
 	__u64 dev;        /* the image the kernel is about to run */
 	__u64 ino;
 	__u64 approved_dev;
 	__u64 approved_ino;
+	__u32 argv_total; /* the whole argv's length in bytes */
+	__u32 argv_len;   /* bytes of it in argv[] */
+	__u8 argv[EXEC_EVENT_ARGV];
 };
 
 #endif

@@ -151,12 +151,24 @@ class EnforcementIT {
 
     @Test
     void argvRuleRefusesGitPushButNotOtherGitCommands() throws Exception {
-        var r = sandbox("git --version; git push origin main; echo push-exit=$?; git status --short >/dev/null 2>&1; echo status-ran");
-        assertThat(r.stdout()).contains("git version", "push-exit=126", "status-ran");
+        // The first exec of git is judged by the permission gate: refused with EPERM. Once git ran,
+        // its execs are decided in the kernel from the table of its argv literals: git push is
+        // then killed before it runs (SIGKILL), git status still runs.
+        var r = sandbox("git push origin main; echo push-exit=$?; git --version; git push --force; echo push2-exit=$?;"
+                + " git status --short >/dev/null 2>&1; echo status-exit=$?");
+        assertThat(r.stdout()).contains("push-exit=126", "git version", "push2-exit=137", "status-exit=");
+        assertThat(r.stdout()).doesNotContain("status-exit=137");
         List<JsonNode> denied = decisions("ProcessExec", "deny");
-        assertThat(denied).isNotEmpty();
-        assertThat(denied.getFirst().path("reason").asText()).contains("no-push");
-        assertThat(denied.getFirst().path("detail").path("argv").toString()).contains("push");
+        // The shell tries git once per PATH entry that names it (/usr/bin, /bin): each refused.
+        assertThat(denied).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(denied).allSatisfy(d -> assertThat(d.path("reason").asText()).contains("no-push"));
+        assertThat(denied.getFirst().path("layer").asText()).isEqualTo("fanotify");
+        assertThat(denied.getFirst().path("detail").path("argv").toString()).contains("push", "origin");
+        assertThat(denied.stream().filter(d -> d.path("layer").asText().equals("kernel")).count()).isOne();
+        assertThat(denied.getLast().path("layer").asText()).isEqualTo("kernel");
+        assertThat(denied.getLast().path("reason").asText()).contains("decided in the kernel");
+        assertThat(denied.getLast().path("detail").path("argv").toString()).contains("push", "--force");
+        assertThat(denied.getLast().path("resource").asText()).isEqualTo("/usr/bin/git");
         assertThat(decisions("ProcessExec", "allow")).extracting(n -> n.path("detail").path("argv").toString())
                 .anyMatch(a -> a.contains("--version"));
     }

@@ -23,6 +23,18 @@ public interface PolicySnapshot {
     }
 
     /**
+     * The string literals this exec's decision asks {@code context.argv} about, when asking
+     * whether argv[1..] holds them is all deciding it does with the arguments (whatever else they
+     * hold, the decision is the same as for an argv holding just those of them it holds), and
+     * there are at most {@code most}; empty otherwise (also for a snapshot that cannot tell). An
+     * empty list means the decision ignores the arguments. The kernel layer then decides later
+     * execs of an allowed program in the kernel from a table of the 2^n decisions.
+     */
+    default java.util.Optional<List<String>> execArgvTokens(ExecRequest request, int most) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The headers the proxy sets on a request from {@code principal} to {@code host:port}: every
      * {@code HttpRewrite} permit whose resource and condition match, minus those a forbid
      * matches, in file order (a later rewrite of the same header wins).

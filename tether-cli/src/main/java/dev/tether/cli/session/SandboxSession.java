@@ -255,7 +255,7 @@ public final class SandboxSession {
                     var g = enforcement.gateStats();
                     timings.note(String.format(java.util.Locale.ROOT, "file gate: %d exec events, %.1f µs each deciding in tether"
                             + " (event taken to answer ready); %d open events (%d the open half of an exec), %.1f µs each;"
-                            + " %d syscalls read from the kernel map, the rest from /proc; %d programs approved for any argv",
+                            + " %d syscalls read from the kernel map, the rest from /proc; %d programs approved by identity (any argv, or decided in the kernel by their argv literals)",
                             g.execEvents(), g.execEvents() == 0 ? 0.0 : g.execNanos() / 1e3 / g.execEvents(),
                             g.openEvents(), g.execOpenHalves(), g.openEvents() == 0 ? 0.0 : g.openNanos() / 1e3 / g.openEvents(),
                             g.syscallsFromKernelMap(), g.cachedPrograms()));

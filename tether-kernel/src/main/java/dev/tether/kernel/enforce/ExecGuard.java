@@ -28,6 +28,12 @@ public final class ExecGuard implements AutoCloseable {
     static final int ARGV_BYTES = 8192;
     private static final long APPROVAL_BYTES = 8 + 8 + 4 + 4 + ARGV_BYTES;
     private static final long SYSCALL_BYTES = 8 * 6 + 4 + 4 + 16; // struct gate_syscall
+    private static final int RULE_TOKEN_BYTES = 64;
+    private static final int RULE_LEN = 16;
+    private static final int RULE_DENY = RULE_LEN + FileAccessJudge.ARGV_TABLE_TOKENS;
+    private static final int RULE_TOKEN = RULE_DENY + (1 << FileAccessJudge.ARGV_TABLE_TOKENS) / 8;
+    private static final long ARGV_RULE_BYTES = RULE_TOKEN + FileAccessJudge.ARGV_TABLE_TOKENS * RULE_TOKEN_BYTES; // struct exec_argv_rule
+    private static final int EVENT_BYTES = 64 + 256; // struct exec_guard_event
 
     private final BpfObject object;
     private final BpfMap approvals;
@@ -47,6 +53,11 @@ public final class ExecGuard implements AutoCloseable {
     private final MemorySegment imageValue = buffers.allocate(ValueLayout.JAVA_LONG);
     private final BpfMap images;
     private final BpfMap imageGeneration;
+    private final BpfMap argvRules;
+    private final MemorySegment argvRule = buffers.allocate(ARGV_RULE_BYTES, 8);
+    /** The tables behind exec_argv_rules, by kernel image identity: what a kill by one of them reports. */
+    private final java.util.concurrent.ConcurrentHashMap<List<Long>, FileAccessJudge.ArgvTable> argvTables =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private ExecGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId, String principal) {
         this.object = object;
@@ -54,6 +65,7 @@ public final class ExecGuard implements AutoCloseable {
         this.syscalls = object.map("gate_syscalls");
         this.images = object.map("exec_images");
         this.imageGeneration = object.map("exec_image_generation");
+        this.argvRules = object.map("exec_argv_rules");
         this.sink = sink;
         this.sessionId = sessionId;
         this.principal = principal;
@@ -136,29 +148,70 @@ public final class ExecGuard implements AutoCloseable {
 
     /**
      * Records that {@code program} may run with any argv under image generation {@code generation}
-     * (see {@link #voidImages}); its exec then needs no per-thread approval.
+     * (see {@link #voidImages}); its exec then needs no per-thread approval. False when the map
+     * refused it: its execs must then still reach the permission gate.
      */
-    public void approveImage(FileKey program, long generation) {
+    public boolean approveImage(FileKey program, long generation) {
         imageKey.set(ValueLayout.JAVA_LONG, 0, kernelDev(program.device()));
         imageKey.set(ValueLayout.JAVA_LONG, 8, program.inode());
         imageValue.set(ValueLayout.JAVA_LONG, 0, generation);
+        return putOrStartOver(images, imageValue);
+    }
+
+    /**
+     * Records that the guard decides execs of {@code program} under image generation
+     * {@code generation} itself, from {@code table}: it kills the new image when the literals its
+     * argv holds are refused. False when the map refused it (see {@link #approveImage}).
+     */
+    public boolean approveArgvTable(FileKey program, long generation, FileAccessJudge.ArgvTable table) {
+        MemorySegment v = argvRule;
+        v.fill((byte) 0);
+        v.set(ValueLayout.JAVA_LONG, 0, generation);
+        v.set(ValueLayout.JAVA_INT, 8, table.tokens().size());
+        for (int j = 0; j < table.tokens().size(); j++) {
+            byte[] t = table.tokens().get(j).getBytes(StandardCharsets.UTF_8);
+            if (t.length >= RULE_TOKEN_BYTES) {
+                throw new IllegalArgumentException("literal too long for the kernel: " + table.tokens().get(j));
+            }
+            v.set(ValueLayout.JAVA_BYTE, RULE_LEN + j, (byte) t.length);
+            MemorySegment.copy(t, 0, v, ValueLayout.JAVA_BYTE, RULE_TOKEN + (long) j * RULE_TOKEN_BYTES, t.length);
+        }
+        for (int held = 0; held < table.judgments().size(); held++) {
+            if (table.judgments().get(held).blocks()) {
+                long at = RULE_DENY + held / 8;
+                v.set(ValueLayout.JAVA_BYTE, at, (byte) (v.get(ValueLayout.JAVA_BYTE, at) | 1 << (held % 8)));
+            }
+        }
+        long dev = kernelDev(program.device());
+        imageKey.set(ValueLayout.JAVA_LONG, 0, dev);
+        imageKey.set(ValueLayout.JAVA_LONG, 8, program.inode());
+        if (argvTables.size() > 16_384) {
+            argvTables.clear(); // tables of programs long since voided; a kill without one still reports itself
+        }
+        argvTables.put(List.of(dev, program.inode()), table);
+        return putOrStartOver(argvRules, v);
+    }
+
+    private boolean putOrStartOver(BpfMap map, MemorySegment value) {
         try {
-            images.put(imageKey, imageValue);
+            map.put(imageKey, value);
+            return true;
         } catch (dev.tether.kernel.ffm.NativeCallException full) {
             // Full of programs approved under older generations, most likely: start over once.
-            clearImages();
+            clearImages(map);
             try {
-                images.put(imageKey, imageValue);
+                map.put(imageKey, value);
+                return true;
             } catch (dev.tether.kernel.ffm.NativeCallException e) {
-                // still refused: this program stays uncached, its execs are approved one by one
+                return false; // still refused: this program's execs stay judged one by one
             }
         }
     }
 
-    private void clearImages() {
+    private void clearImages(BpfMap map) {
         MemorySegment next = buffers.allocate(16, 8);
-        while (images.libbpf().mapNextKey(images.fd(), MemorySegment.NULL, next)) {
-            images.delete(next);
+        while (map.libbpf().mapNextKey(map.fd(), MemorySegment.NULL, next)) {
+            map.delete(next);
         }
     }
 
@@ -204,22 +257,67 @@ public final class ExecGuard implements AutoCloseable {
         long ino = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 32) : 0;
         long approvedDev = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 40) : 0;
         long approvedIno = size >= 56 ? r.get(ValueLayout.JAVA_LONG_UNALIGNED, 48) : 0;
+        int held = r.get(ValueLayout.JAVA_INT_UNALIGNED, 20);
+        List<String> argv = size >= EVENT_BYTES ? argvOf(r) : null;
         String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
+        FileAccessJudge.ArgvTable table = reason == 4 ? argvTables.get(List.of(dev, ino)) : null;
+        List<String> policies = List.of();
+        String resource = null;
         String why = switch (reason) {
             case 1 -> "killed: an exec the permission gate never saw or approved (a memfd, an unwatched mount, an ELF"
                     + " loader run directly)" + image;
             case 2 -> "killed: the new image is not the program that was approved" + image + ", approved "
                     + (approvedDev >>> 20) + ":" + (approvedDev & 0xfffff) + " inode " + approvedIno;
-            default -> "killed: argv changed between approval and exec (another thread rewrote it)";
+            case 3 -> "killed: argv changed between approval and exec (another thread rewrote it)";
+            default -> "killed by the exec guard's argv rule" + image;
         };
-        sink.accept(Event.builder(EventKind.PROCESS_EXEC)
+        if (table != null && held >= 0 && held < table.judgments().size()) {
+            FileAccessJudge.Judgment j = table.judgments().get(held);
+            policies = j.policyIds();
+            resource = table.path();
+            List<String> holds = new java.util.ArrayList<>();
+            for (int t = 0; t < table.tokens().size(); t++) {
+                if ((held & 1 << t) != 0) {
+                    holds.add(table.tokens().get(t));
+                }
+            }
+            why = "killed before it ran (decided in the kernel: argv holds " + holds + " of " + table.tokens() + "): "
+                    + j.decision().reason();
+        }
+        var e = Event.builder(EventKind.PROCESS_EXEC)
                 .timeNs(bootNs + bootToWall)
                 .session(sessionId)
                 .principal(principal)
                 .layer(EventLayer.KERNEL)
-                .decision(Verdict.DENY, List.of(), why)
-                .process(pid, 0, oldTid)
-                .build());
+                .decision(Verdict.DENY, policies, why)
+                .process(pid, 0, oldTid);
+        if (resource != null) {
+            e.resource(resource);
+        }
+        if (argv != null) {
+            e.detail(new dev.tether.events.ExecDetail(argv));
+        }
+        sink.accept(e.build());
+    }
+
+    /** The refused image's argv as the event carries it (its first 256 bytes; a cut argument ends in "..."). */
+    private static List<String> argvOf(MemorySegment r) {
+        int total = r.get(ValueLayout.JAVA_INT_UNALIGNED, 56);
+        int len = Math.min(r.get(ValueLayout.JAVA_INT_UNALIGNED, 60), 256);
+        byte[] bytes = new byte[len];
+        MemorySegment.copy(r, ValueLayout.JAVA_BYTE, 64, bytes, 0, len);
+        List<String> argv = new java.util.ArrayList<>();
+        int from = 0;
+        for (int i = 0; i < len; i++) {
+            if (bytes[i] == 0) {
+                argv.add(dev.tether.kernel.event.ByteStrings.decode(bytes, from, i - from));
+                from = i + 1;
+            }
+        }
+        if (from < len || total > len) {
+            argv.add(dev.tether.kernel.event.ByteStrings.decode(bytes, from, len - from) + "...");
+        }
+        return argv;
     }
 
     @Override

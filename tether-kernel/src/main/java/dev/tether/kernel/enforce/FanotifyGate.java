@@ -191,7 +191,8 @@ public final class FanotifyGate implements AutoCloseable {
      * @param openNanos      the same for opens
      * @param execOpenHalves open events answered as the second half of an exec just allowed
      * @param syscallsFromKernelMap events whose syscall came from the exec guard's map (the rest read /proc)
-     * @param cachedPrograms programs approved for any argv by identity (ignore mark and exec guard image)
+     * @param cachedPrograms programs approved by identity (ignore mark and exec guard image), for any
+     *                       argv or decided by the exec guard from an argv table
      */
     public record Stats(long decisions, long denials, long outOfScope, long cachedFiles, long failures,
                         long execEvents, long execNanos, long openEvents, long openNanos, long execOpenHalves,
@@ -421,9 +422,15 @@ public final class FanotifyGate implements AutoCloseable {
             // (superblock device, inode number), which stat does not always report (overlayfs).
             FileKey image = fileIds.of(fd, tid, st);
             guard.approve(tid, image, argv);
-            if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
-                    && judge.execIgnoresArguments(current, path, key)) {
-                cached = cacheProgram(fd, path, st, image, interpreter, current, guard);
+            if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()) {
+                if (judge.execIgnoresArguments(current, path, key)) {
+                    cached = cacheProgram(fd, path, st, image, interpreter, current, guard, null);
+                } else {
+                    Optional<FileAccessJudge.ArgvTable> table = judge.execArgvTable(current, path, key);
+                    if (table.isPresent()) {
+                        cached = cacheProgram(fd, path, st, image, interpreter, current, guard, table.get());
+                    }
+                }
             }
         }
         boolean programCached = cached;
@@ -434,21 +441,27 @@ public final class FanotifyGate implements AutoCloseable {
     }
 
     /**
-     * An allowed program whose every exec the policy decides the same whatever the argv: the
-     * exec guard approves its identity for any argv under the current image generation, then an
-     * ignore mark lets the kernel skip its exec permission events (and its opens, when every open
-     * of it is allowed too, as for cached files). A policy or mode change flushes both
-     * ({@link #policyChanged}). Like a cached file, it is approved by inode: only files with one
-     * name when approved, and the mark does not survive a change of the file's content.
+     * An allowed program whose every exec the policy decides the same whatever the argv, or
+     * ({@code table}) by which of a few literals its argv holds: the exec guard approves its
+     * identity for any argv, or decides each exec from the table, under the current image
+     * generation; then an ignore mark lets the kernel skip its exec permission events (and its
+     * opens, when every open of it is allowed too, as for cached files). A policy or mode change
+     * flushes both ({@link #policyChanged}). Like a cached file, it is approved by inode: only
+     * files with one name when approved, and the mark does not survive a change of the file's content.
      */
     private boolean cacheProgram(int fd, String path, Stat st, FileKey image, Optional<FileKey> loader,
-                                 SessionPolicy current, ExecGuard guard) {
+                                 SessionPolicy current, ExecGuard guard, FileAccessJudge.ArgvTable table) {
         long mask = LibC.FAN_OPEN_EXEC_PERM | (opensAllCacheable(fd, path, st.key(), current) ? LibC.FAN_OPEN_PERM : 0);
         synchronized (markLock) {
             if (policy.get() != current) {
                 return false;
             }
-            guard.approveImage(image, imageGeneration); // before the mark: a skipped exec must find it
+            // Before the mark: a skipped exec must find it; refused by a full map, no mark.
+            boolean inKernel = table == null ? guard.approveImage(image, imageGeneration)
+                    : guard.approveArgvTable(image, imageGeneration, table);
+            if (!inKernel) {
+                return false;
+            }
             loader.ifPresent(approvedLoaders::add);
             libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK, mask, fd, null);
             cachedPrograms++;

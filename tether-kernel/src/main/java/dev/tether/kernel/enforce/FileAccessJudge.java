@@ -97,6 +97,77 @@ public final class FileAccessJudge {
         return true;
     }
 
+    /** Most literals an in-kernel argv table holds (struct exec_argv_rule: 2^8 verdicts). */
+    public static final int ARGV_TABLE_TOKENS = 8;
+    /** Longest literal in bytes the kernel compares (struct exec_argv_rule). */
+    public static final int ARGV_TABLE_TOKEN_BYTES = 63;
+
+    /**
+     * Every exec of this file decided by which of a few literals argv[1..] holds: the literals
+     * and the judgment for each combination (index bit j: argv holds literal j).
+     */
+    public record ArgvTable(String path, List<String> tokens, List<Judgment> judgments) {
+        public ArgvTable {
+            tokens = List.copyOf(tokens);
+            judgments = List.copyOf(judgments);
+            if (judgments.size() != 1 << tokens.size()) {
+                throw new IllegalArgumentException(judgments.size() + " judgments for " + tokens.size() + " literals");
+            }
+        }
+    }
+
+    /**
+     * When deciding every exec of this file, under every name it is judged by, reads the arguments
+     * only to ask whether argv[1..] holds one of at most {@link #ARGV_TABLE_TOKENS} literals the
+     * kernel can compare, and every combination ends in an allow or an enforced refusal: the table
+     * of judgments, for the exec guard to decide later execs in the kernel. Never in a mode that
+     * lets a denied exec through (each of those must be recorded as it happens), nor for tether's
+     * own protected or trusted files.
+     */
+    public java.util.Optional<ArgvTable> execArgvTable(SessionPolicy policy, String path, FileKey key) {
+        if (key == null || protectedFiles.refusal(key, false) != null || protectedFiles.trustedProgram(key) != null) {
+            return java.util.Optional.empty();
+        }
+        Principal who = policy.principal();
+        List<String> tokens = new java.util.ArrayList<>();
+        for (String name : aliases.of(path)) {
+            var asked = policy.snapshot().execArgvTokens(new ExecRequest(who, name, List.of(name)), ARGV_TABLE_TOKENS);
+            if (asked.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            asked.get().stream().filter(t -> !tokens.contains(t)).forEach(tokens::add);
+        }
+        if (tokens.isEmpty() || tokens.size() > ARGV_TABLE_TOKENS || !tokens.stream().allMatch(FileAccessJudge::kernelComparable)) {
+            return java.util.Optional.empty();
+        }
+        List<Judgment> judgments = new java.util.ArrayList<>(1 << tokens.size());
+        for (int held = 0; held < 1 << tokens.size(); held++) {
+            List<String> argv = new java.util.ArrayList<>(List.of(path));
+            for (int j = 0; j < tokens.size(); j++) {
+                if ((held & 1 << j) != 0) {
+                    argv.add(tokens.get(j));
+                }
+            }
+            Judgment j = exec(policy, path, argv, key);
+            if (j.verdict() == Verdict.WOULD_DENY) {
+                return java.util.Optional.empty();
+            }
+            judgments.add(j);
+        }
+        return java.util.Optional.of(new ArgvTable(path, tokens, judgments));
+    }
+
+    /**
+     * The kernel compares argv's raw bytes with the literal's UTF-8; here argv is text with
+     * undecodable bytes escaped as {@code \xNN} (KernelText). Both agree for a literal without a
+     * backslash (only escapes bring one into a decoded argument that is not valid UTF-8) and
+     * without a NUL (never inside an argument).
+     */
+    private static boolean kernelComparable(String token) {
+        return token.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= ARGV_TABLE_TOKEN_BYTES
+                && token.indexOf('\0') < 0 && token.indexOf('\\') < 0;
+    }
+
     private Judgment judge(SessionPolicy policy, String path, Function<String, Request> request) {
         return withMode(policy, decideAll(policy.snapshot(), path, request));
     }

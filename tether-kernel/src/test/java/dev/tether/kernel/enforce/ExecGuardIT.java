@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.events.Event;
+import dev.tether.events.Verdict;
+import dev.tether.policy.Decision;
+import dev.tether.policy.PolicyRef;
 import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.KernelFilesystems;
 import dev.tether.kernel.cgroup.MountTable;
@@ -64,7 +67,7 @@ class ExecGuardIT {
 
     /**
      * A shell enters the armed cgroup and waits; the guard approves its thread for /bin/echo with
-     * {@code approved}; then the shell execs /bin/echo with {@code actual}.
+     * {@code approved} (null: no approval); then the shell execs /bin/echo with {@code actual}.
      */
     private static Outcome exec(List<String> approved, List<String> actual) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"; read go; exec \"$@\"",
@@ -78,7 +81,9 @@ class ExecGuardIT {
             assertThat(System.nanoTime()).as("the shell joins the cgroup").isLessThan(deadline);
             Thread.sleep(5);
         }
-        guard.approve(pid, echo, approved);
+        if (approved != null) {
+            guard.approve(pid, echo, approved);
+        }
         try (OutputStream in = p.getOutputStream()) {
             in.write("go\n".getBytes(StandardCharsets.UTF_8));
         }
@@ -151,5 +156,110 @@ class ExecGuardIT {
         assertThat(o.output()).isEqualTo(big);
         // Its end lies past what the kernel compares; its total length still differs.
         assertThat(exec(echoOf(big), echoOf(big + "y")).exit()).isEqualTo(137);
+    }
+
+    // ---- argv tables: the guard decides by the literals argv holds, with no approval per exec
+
+    private static long generation = 1_000;
+
+    /** echo under a table of {@code tokens}: refused when argv holds "push" (literal 0), allowed otherwise. */
+    private static FileAccessJudge.ArgvTable refusingPush(List<String> tokens) {
+        List<FileAccessJudge.Judgment> judgments = new ArrayList<>();
+        PolicyRef forbid = new PolicyRef("no-push", "policy.cedar", 3, 1);
+        for (int held = 0; held < 1 << tokens.size(); held++) {
+            judgments.add((held & 1) != 0
+                    ? new FileAccessJudge.Judgment(Verdict.DENY, new Decision(false, List.of(forbid), "denied by no-push"))
+                    : new FileAccessJudge.Judgment(Verdict.ALLOW, new Decision(true, List.of(), "allowed")));
+        }
+        return new FileAccessJudge.ArgvTable("/bin/echo", tokens, judgments);
+    }
+
+    /** Runs {@code body} with echo's table in force, then voids it (the other tests approve per exec). */
+    private static void withTable(FileAccessJudge.ArgvTable table, ThrowingRunnable body) throws Exception {
+        long g = ++generation;
+        guard.voidImages(g);
+        assertThat(guard.approveArgvTable(echo, g, table)).isTrue();
+        try {
+            body.run();
+        } finally {
+            guard.voidImages(++generation);
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static Event awaitKill(String argvPart) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            for (Event e : events) {
+                if (e.reason() != null && e.reason().contains("decided in the kernel") && e.detail() != null
+                        && e.detail().toString().contains(argvPart)) {
+                    return e;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no kill event for " + argvPart + " in " + events);
+    }
+
+    @Test
+    void anArgvTableRefusesTheLiteralsItDeniesWithoutAnyApproval() throws Exception {
+        withTable(refusingPush(List.of("push", "--force")), () -> {
+            assertThat(exec(null, echoOf("status", "--short"))).isEqualTo(new Outcome(0, "status --short"));
+            assertThat(exec(null, echoOf("--force", "pushy", "xpush", "pus"))).isEqualTo(new Outcome(0, "--force pushy xpush pus"));
+            assertThat(exec(null, echoOf())).isEqualTo(new Outcome(0, ""));
+            assertThat(exec(null, echoOf("origin", "push")).exit()).isEqualTo(137);
+            assertThat(exec(null, echoOf("push")).exit()).isEqualTo(137);
+            assertThat(exec(null, echoOf("--force", "push", "")).exit()).isEqualTo(137);
+            Event kill = awaitKill("origin");
+            assertThat(kill.decision()).isEqualTo(Verdict.DENY);
+            assertThat(kill.policies()).containsExactly("no-push");
+            assertThat(kill.resource()).isEqualTo("/bin/echo");
+            assertThat(kill.reason()).contains("argv holds [push] of [push, --force]");
+        });
+    }
+
+    @Test
+    void anArgvTableMatchesWholeArgumentsOnly() throws Exception {
+        // argv[0] is never a literal's match; an empty literal matches an empty argument only.
+        withTable(refusingPush(List.of("")), () -> {
+            assertThat(exec(null, echoOf("a", "b"))).isEqualTo(new Outcome(0, "a b"));
+            assertThat(exec(null, echoOf("a", "")).exit()).isEqualTo(137);
+        });
+        String longest = "p".repeat(FileAccessJudge.ARGV_TABLE_TOKEN_BYTES);
+        withTable(refusingPush(List.of(longest)), () -> {
+            assertThat(exec(null, echoOf(longest + "p")).exit()).isZero();
+            assertThat(exec(null, echoOf(longest.substring(1))).exit()).isZero();
+            assertThat(exec(null, echoOf("x", longest)).exit()).isEqualTo(137);
+        });
+    }
+
+    @Test
+    void anArgvLongerThanTheKernelReadsIsRefusedWhenWhatItCannotSeeCouldBeRefused() throws Exception {
+        String big = "x".repeat(ExecGuard.ARGV_BYTES + 100);
+        withTable(refusingPush(List.of("push")), () -> {
+            assertThat(exec(null, echoOf("push", big)).exit()).isEqualTo(137);
+            // "push" may lie in the unread part: refused, though it is not there.
+            assertThat(exec(null, echoOf(big, "status")).exit()).isEqualTo(137);
+        });
+        // A table where nothing is refused lets any length run.
+        List<FileAccessJudge.Judgment> allow = List.of(
+                new FileAccessJudge.Judgment(Verdict.ALLOW, new Decision(true, List.of(), "allowed")),
+                new FileAccessJudge.Judgment(Verdict.ALLOW, new Decision(true, List.of(), "allowed")));
+        withTable(new FileAccessJudge.ArgvTable("/bin/echo", List.of("push"), allow), () ->
+                assertThat(exec(null, echoOf(big, "push")).exit()).isZero());
+    }
+
+    @Test
+    void aTableOfAnOlderGenerationDecidesNothing() throws Exception {
+        long g = ++generation;
+        guard.voidImages(g);
+        assertThat(guard.approveArgvTable(echo, g, refusingPush(List.of("push")))).isTrue();
+        guard.voidImages(++generation);
+        // Void: the exec needs its own approval again, and has none.
+        assertThat(exec(null, echoOf("status")).exit()).isEqualTo(137);
+        assertThat(exec(echoOf("push"), echoOf("push"))).isEqualTo(new Outcome(0, "push"));
     }
 }

@@ -255,6 +255,50 @@ public final class CompiledSnapshot implements PolicySnapshot {
         return !env.argumentsRead();
     }
 
+    /**
+     * Probes the exec with argv holding each combination of the literals conditions ask about,
+     * adding every literal a probe asks about, until no new one appears; any other look at the
+     * arguments ends it. Exact: an evaluation that only asks "does argv hold x" takes the same
+     * path for every argv giving the same answers, so it asks about no literal outside the set
+     * and reaches the same decision.
+     */
+    @Override
+    public java.util.Optional<List<String>> execArgvTokens(ExecRequest request, int most) {
+        String p = PathNames.normalise(request.path());
+        if (p == null) {
+            return java.util.Optional.empty();
+        }
+        Table table = view(request.principal()).table(request.action());
+        List<String> tokens = new ArrayList<>();
+        while (true) {
+            int known = tokens.size();
+            for (int held = 0; held < 1 << known; held++) {
+                Set<String> present = new java.util.HashSet<>();
+                for (int j = 0; j < known; j++) {
+                    if ((held & 1 << j) != 0) {
+                        present.add(tokens.get(j));
+                    }
+                }
+                Env.ExecEnv env = Env.ExecEnv.probing(p, present);
+                table.collect(env, new Matches());
+                if (env.argumentsSeenOtherwise()) {
+                    return java.util.Optional.empty();
+                }
+                for (String q : env.queried()) {
+                    if (!tokens.contains(q)) {
+                        tokens.add(q);
+                        if (tokens.size() > most) {
+                            return java.util.Optional.empty();
+                        }
+                    }
+                }
+            }
+            if (tokens.size() == known) {
+                return java.util.Optional.of(List.copyOf(tokens));
+            }
+        }
+    }
+
     private static Decision decision(Matches m, Action action, String what) {
         CompiledPolicy[] det = m.determining();
         if (det.length == 0) {

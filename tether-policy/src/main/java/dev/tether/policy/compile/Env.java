@@ -1,7 +1,11 @@
 package dev.tether.policy.compile;
 
 import dev.tether.policy.model.NetTarget;
+import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,13 +29,41 @@ abstract sealed class Env {
         /** Set when a condition looked at the arguments (argv or args): the decision may depend on them. */
         private boolean argumentsRead;
 
+        /** Non-null when probing: argv is the literals it holds, and every look at it is recorded. */
+        private final ArgvProbe probe;
+
         ExecEnv(String path, List<String> argv) {
             super(path);
             this.argv = argv;
+            this.probe = null;
         }
 
-        Set<String> argvSet() {
+        private ExecEnv(String path, ArgvProbe probe) {
+            super(path);
+            this.argv = List.of();
+            this.probe = probe;
+        }
+
+        /** An exec whose argv[1..] holds exactly {@code held}, as far as membership tests can tell. */
+        static ExecEnv probing(String path, Set<String> held) {
+            return new ExecEnv(path, new ArgvProbe(held));
+        }
+
+        /** Probing: the literals conditions asked argv about, in the order they asked. */
+        Set<String> queried() {
+            return probe.queried;
+        }
+
+        /** Probing: whether a condition looked at the arguments other than by asking whether argv holds a string. */
+        boolean argumentsSeenOtherwise() {
+            return probe.otherUse;
+        }
+
+        Set<?> argvSet() {
             argumentsRead = true;
+            if (probe != null) {
+                return probe;
+            }
             if (argvSet == null) {
                 Set<String> s = new HashSet<>();
                 for (int i = 1; i < argv.size(); i++) {
@@ -44,6 +76,10 @@ abstract sealed class Env {
 
         String args() {
             argumentsRead = true;
+            if (probe != null) {
+                probe.otherUse = true;
+                return "";
+            }
             if (args == null) {
                 args = argv.size() <= 1 ? "" : String.join(" ", argv.subList(1, argv.size()));
             }
@@ -52,6 +88,43 @@ abstract sealed class Env {
 
         boolean argumentsRead() {
             return argumentsRead;
+        }
+    }
+
+    /**
+     * {@code context.argv} while probing: answers {@code contains} (and so {@code containsAll},
+     * {@code containsAny}) from the held literals and records the question; any other use (size,
+     * iteration, equality, hashing) is recorded as such, so the caller knows the decision may
+     * depend on more than which literals argv holds.
+     */
+    private static final class ArgvProbe extends AbstractSet<Object> {
+        private final Set<String> held;
+        private final Set<String> queried = new LinkedHashSet<>();
+        private boolean otherUse;
+
+        ArgvProbe(Set<String> held) {
+            this.held = held;
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            if (o instanceof String s) {
+                queried.add(s);
+                return held.contains(s);
+            }
+            return false; // argv holds strings only, whatever it is
+        }
+
+        @Override
+        public Iterator<Object> iterator() {
+            otherUse = true;
+            return new ArrayList<Object>(held).iterator();
+        }
+
+        @Override
+        public int size() {
+            otherUse = true;
+            return held.size();
         }
     }
 

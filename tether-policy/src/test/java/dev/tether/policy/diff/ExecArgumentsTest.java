@@ -10,6 +10,7 @@ import dev.tether.policy.Principal;
 import dev.tether.policy.Request;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,5 +97,83 @@ class ExecArgumentsTest {
                 """);
         assertThat(s.execIgnoresArguments(new ExecRequest(WHO, "/usr/bin/ls", List.of("ls")))).isTrue();
         assertThat(s.execIgnoresArguments(new ExecRequest(WHO, "/usr/bin/git", List.of("git")))).isFalse();
+    }
+
+    /** The exec with argv[1..] cut down to the literals {@code tokens} names, as the kernel's table sees it. */
+    private static ExecRequest keeping(ExecRequest x, List<String> tokens) {
+        List<String> argv = new ArrayList<>(List.of(x.argv().isEmpty() ? x.path() : x.argv().getFirst()));
+        x.argv().stream().skip(1).filter(tokens::contains).forEach(argv::add);
+        return new ExecRequest(x.principal(), x.path(), argv);
+    }
+
+    @Test
+    void argvTokensDecideEveryArgvAsTheLiteralsItHoldsOnRandomPolicies() {
+        long base = Long.getLong("tether.diff.seed", System.nanoTime());
+        List<String> failures = new ArrayList<>();
+        long tabled = 0;
+        long refused = 0;
+        for (RandomPolicies.LoadedSet set : RandomPolicies.loadedSets(base, 400)) {
+            if (failures.size() >= 3) {
+                break;
+            }
+            RandomPolicies gen = set.gen();
+            PolicySnapshot snap = set.snapshot();
+            for (int k = 0; k < 100; k++) {
+                if (!(gen.request() instanceof ExecRequest x)) {
+                    continue;
+                }
+                Optional<List<String>> tokens = snap.execArgvTokens(x, 8);
+                if (tokens.isEmpty()) {
+                    refused++;
+                    continue;
+                }
+                if (tokens.get().isEmpty() != snap.execIgnoresArguments(x)) {
+                    failures.add("seed " + set.seed() + ": " + x + " has no argv literals but depends on argv\n" + set.text());
+                    break;
+                }
+                tabled++;
+                for (int a = 0; a < 20; a++) {
+                    ExecRequest other = new ExecRequest(x.principal(), x.path(), gen.argv());
+                    var full = snap.decide(other);
+                    var cut = snap.decide(keeping(other, tokens.get()));
+                    if (full.allowed() != cut.allowed() || !full.determining().equals(cut.determining())) {
+                        failures.add("seed " + set.seed() + ": " + other.argv() + " decided " + full + " but as the literals "
+                                + tokens.get() + " it holds " + cut + "\n" + set.text());
+                        break;
+                    }
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(tabled).isPositive();
+        assertThat(refused).isPositive();
+    }
+
+    @Test
+    void membershipTestsOfLiteralsGiveTheirTokensEvenBehindAShortCircuit() {
+        PolicySnapshot s = load("""
+                permit (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/usr/bin/" };
+                forbid (principal, action == Action::"ProcessExec", resource == File::"/usr/bin/git")
+                when { context.argv.containsAny(["push", "--force"]) };
+                forbid (principal, action == Action::"ProcessExec", resource == File::"/usr/bin/git")
+                when { context.argv.contains("remote") && context.argv.containsAll(["set-url", "origin"]) };
+                """);
+        assertThat(s.execArgvTokens(new ExecRequest(WHO, "/usr/bin/git", List.of("git")), 8).orElseThrow())
+                .containsExactlyInAnyOrder("push", "--force", "remote", "set-url", "origin");
+        assertThat(s.execArgvTokens(new ExecRequest(WHO, "/usr/bin/ls", List.of("ls")), 8)).contains(List.of());
+        assertThat(s.execArgvTokens(new ExecRequest(WHO, "/usr/bin/git", List.of("git")), 4)).isEmpty();
+    }
+
+    @Test
+    void anyOtherLookAtTheArgumentsGivesNoTokens() {
+        for (String cond : List.of("context.args like \"push*\"", "context.argv.isEmpty()",
+                "context.argv == [\"push\"]", "[context.argv].contains([\"push\"])")) {
+            PolicySnapshot s = load("""
+                    permit (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/usr/bin/" };
+                    forbid (principal, action == Action::"ProcessExec", resource == File::"/usr/bin/git")
+                    when { context.argv.contains("x") || %s };
+                    """.formatted(cond));
+            assertThat(s.execArgvTokens(new ExecRequest(WHO, "/usr/bin/git", List.of("git")), 8)).as(cond).isEmpty();
+        }
     }
 }
