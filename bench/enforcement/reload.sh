@@ -46,12 +46,15 @@ POLICY
 
 # This tree's jar, copied so a build during the run changes nothing.
 "$ROOT/tether" --version >/dev/null
-cp "$ROOT/tether-cli/target/tether.jar" "$work/this.jar"
+# In a directory of its own: the project ($work) must not be the jar's directory, which tether
+# protects (read-only in the sandbox, and with it the whole project).
+mkdir -p "$work/jar"
+cp "$ROOT/tether-cli/target/tether.jar" "$work/jar/this.jar"
 labels=("this tree")
-jars=("$work/this.jar")
+jars=("$work/jar/this.jar")
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   labels=("baseline" "this tree")
-  jars=("$BASELINE_JAR" "$work/this.jar")
+  jars=("$BASELINE_JAR" "$work/jar/this.jar")
 fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -69,10 +72,11 @@ for i in $(seq 1 "$RUNS"); do
     rm -f "$work/rw/allowed-at" "$work/rw/ready"
     (cd "$work" && TETHER_JAR="${jars[$j]}" TETHER_TIMINGS=1 "$ROOT/tether" run -q --engine builtin \
        --policy "$work/reload.cedar" -- sh -c \
-       'touch rw/ready; until cat flip.txt >/dev/null 2>&1; do :; done; date +%s%N > rw/allowed-at' \
+       'touch rw/ready || exit 1; until cat flip.txt >/dev/null 2>&1; do :; done; date +%s%N > rw/allowed-at' \
        >/dev/null 2>"$work/stderr") &
     sb=$!
-    until [[ -e "$work/rw/ready" ]]; do sleep 0.01; done
+    # A session that could not start would leave this wait forever: stop with what it said.
+    until [[ -e "$work/rw/ready" ]]; do kill -0 $sb 2>/dev/null || { cat "$work/stderr" >&2; exit 1; }; sleep 0.01; done
     sleep 0.3
     t0=$(date +%s%N)
     if [[ "$EDIT" == permit ]]; then edit=(sed '/@id("flip")/s/ unless {[^}]*}//'); else edit=(grep -v '@id("flip")'); fi

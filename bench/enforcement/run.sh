@@ -92,9 +92,9 @@ for i in $(seq 1 $reload_runs); do
   echo '@id("flip") forbid (principal, action == Action::"FileOpenReadOnly", resource == File::"'"$work"'/flip.txt");' >> "$work/reload.cedar"
   rm -f "$work/rw/allowed-at" "$work/rw/ready"
   (cd "$work" && "$ROOT/tether" run -q --engine builtin --policy "$work/reload.cedar" -- sh -c \
-     'touch rw/ready; until cat flip.txt >/dev/null 2>&1; do :; done; date +%s%N > rw/allowed-at' >/dev/null 2>&1) &
+     'touch rw/ready || exit 1; until cat flip.txt >/dev/null 2>&1; do :; done; date +%s%N > rw/allowed-at' >/dev/null 2>&1) &
   sb=$!
-  until [[ -e "$work/rw/ready" ]]; do sleep 0.01; done
+  until [[ -e "$work/rw/ready" ]]; do kill -0 $sb 2>/dev/null || { echo "the reload session ended before it was ready" >&2; exit 1; }; sleep 0.01; done
   sleep 0.3
   t0=$(date +%s%N)
   grep -v '@id("flip")' "$work/reload.cedar" > "$work/reload.next" && mv "$work/reload.next" "$work/reload.cedar"

@@ -17,15 +17,18 @@ JAVA="$(tether_find_java)"
 "$ROOT/tether" --version >/dev/null # builds on first use (only the CLI's modules), outside the measurement
 WORK="$(mktemp -d /tmp/tether-bench.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-cp "$JAR" "$WORK/tether.jar"   # a build in the worktree during the run must not change what is measured
-JAR="$WORK/tether.jar"
+# A build in the worktree during the run must not change what is measured; in a directory of its
+# own, as the sessions' project ($WORK) must not be the jar's directory (read-only in the sandbox).
+mkdir -p "$WORK/jar"
+cp "$JAR" "$WORK/jar/tether.jar"
+JAR="$WORK/jar/tether.jar"
 # tether as users start it: the launcher (./tether), on the copied jar, with its JVM options and
 # its AOT cache (JEP 483/514/515), which the launcher trains on the first session (run here once).
 TETHER=(env TETHER_JAR="$JAR" "$ROOT/tether")
 
 IMAGE="$("${TETHER[@]}" image build --minimal 2>/dev/null | tail -n1)"
 "${TETHER[@]}" run --engine builtin -q -- true >/dev/null 2>&1
-[[ -f "$WORK/tether.aot" ]] || echo "warning: the launcher wrote no start-up cache; tether runs without one" >&2
+[[ -f "$WORK/jar/tether.aot" ]] || echo "warning: the launcher wrote no start-up cache; tether runs without one" >&2
 
 names=() cmds=()
 add() { names+=("$1"); shift; cmds+=("$(printf '%q ' "$@")"); }
@@ -35,11 +38,11 @@ add "bwrap ... true (baseline)" \
   bwrap --unshare-pid --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib64 /lib64 --symlink usr/lib /lib \
   --proc /proc --dev /dev true
 if [[ -n "${BEFORE_JAR:-}" ]]; then
-  cp "$BEFORE_JAR" "$WORK/before.jar"
+  cp "$BEFORE_JAR" "$WORK/jar/before.jar"
   BEFORE=("$JAVA" --enable-native-access=ALL-UNNAMED -XX:SharedArchiveFile="$WORK/before.jsa" -Xlog:cds=off
-          -Xlog:cds+dynamic=off -jar "$WORK/before.jar")
+          -Xlog:cds+dynamic=off -jar "$WORK/jar/before.jar")
   "$JAVA" --enable-native-access=ALL-UNNAMED -XX:ArchiveClassesAtExit="$WORK/before.jsa" -Xlog:cds=off \
-    -Xlog:cds+dynamic=off -jar "$WORK/before.jar" run --engine builtin -q -- true >/dev/null 2>&1
+    -Xlog:cds+dynamic=off -jar "$WORK/jar/before.jar" run --engine builtin -q -- true >/dev/null 2>&1
   add "before: tether run --engine podman -- true" "${BEFORE[@]}" run --engine podman --image "$IMAGE" -q -- true
   add "before: tether run --engine builtin -- true" "${BEFORE[@]}" run --engine builtin -q -- true
   add "before: tether run --engine builtin --no-network -- true" "${BEFORE[@]}" run --engine builtin --no-network -q -- true
