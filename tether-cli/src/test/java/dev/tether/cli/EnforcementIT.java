@@ -150,6 +150,25 @@ class EnforcementIT {
     }
 
     @Test
+    void theGapForPathOperationsOnDefaultDeniedFilesIsReportedAtStart() throws Exception {
+        // notes.txt may be read, not written (no permit, no forbid): the gate refuses a write open
+        // but never sees an unlink or a truncate(2) by path. Not hidden: stderr and the audit say so.
+        var r = sandbox("echo started");
+        assertThat(r.stderr()).contains("tether: WARNING: deleting, renaming, linking or truncating a file by path");
+        List<JsonNode> gaps = new ArrayList<>();
+        for (String line : Files.readAllLines(events)) {
+            JsonNode n = JSON.readTree(line);
+            if (n.path("action").asText().equals("EnforcementGap")) {
+                gaps.add(n);
+            }
+        }
+        assertThat(gaps).extracting(n -> n.path("detail").path("mechanism").asText()).contains("fanotify");
+        // With the Landlock floor under the gate (--lock) there is no such gap to report.
+        var locked = sandbox("echo started", "--lock");
+        assertThat(locked.stderr()).doesNotContain("truncating a file by path");
+    }
+
+    @Test
     void argvRuleRefusesGitPushButNotOtherGitCommands() throws Exception {
         // The first exec of git is judged by the permission gate: refused with EPERM. Once git ran,
         // its execs are decided in the kernel from the table of its argv literals: git push is

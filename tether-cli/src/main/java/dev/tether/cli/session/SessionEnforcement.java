@@ -165,6 +165,7 @@ public final class SessionEnforcement implements AutoCloseable {
         SessionEnforcement enforcement = new SessionEnforcement(libc, libbpf, holder, policy, gate, judge, projectDir,
                 sink, sessionId, err, protectedFiles, aliases, landlockAbi);
         holder.addListener(enforcement::onReload);
+        enforcement.reportPathOperationGap(projectDir);
         try {
             holder.watch(files -> InotifyChangeSource.open(libc, files));
         } catch (IOException inotify) {
@@ -237,6 +238,43 @@ public final class SessionEnforcement implements AutoCloseable {
     /** The session's Landlock floor, or null without {@code --lock}. */
     public LandlockFloor floor() {
         return floor;
+    }
+
+    /**
+     * The gate judges opens; unlinking, renaming, linking or truncating a file by path opens
+     * nothing. A file a forbid names is mounted read-only, which stops those too; a write the
+     * policy merely does not permit (default deny) can still be made that way unless {@code --lock}
+     * puts Landlock under the gate. Said at start, on stderr and in the audit trail, when the
+     * project is not writable as a whole under the policy (where it is, nothing is default-denied there).
+     */
+    private void reportPathOperationGap(Path projectDir) {
+        SessionPolicy p = policy.get();
+        if (landlockAbi != 0 || p.mode() != Mode.ENFORCE) {
+            return;
+        }
+        String project = projectDir.toAbsolutePath().normalize().toString();
+        boolean writableWhole = p.snapshot().permitBounds(p.principal()).writes().stream()
+                .anyMatch(w -> w.hierarchy() && (covers(w.path(), project) || covers(w.path(), "/workspace")));
+        if (writableWhole) {
+            return;
+        }
+        String reason = "deleting, renaming, linking or truncating a file by path (unlink, rename, link, truncate) opens"
+                + " nothing, so the file gate does not judge it: in the project only files a forbid names are protected"
+                + " from it (mounted read-only); a write this policy merely does not permit can be made that way."
+                + " --lock refuses it (Landlock under the gate)";
+        err.println("tether: WARNING: " + reason);
+        try {
+            sink.accept(Event.builder(dev.tether.events.EventKind.ENFORCEMENT_GAP).timeNs(Event.nowNs()).session(sessionId)
+                    .principal(p.principal().agent()).layer(dev.tether.events.EventLayer.FANOTIFY)
+                    .detail(new dev.tether.events.GapDetail("fanotify", "FileOpenReadWrite", reason).withinLimits())
+                    .build());
+        } catch (RuntimeException e) {
+            err.println("tether: cannot record the path-operation gap event: " + e.getMessage());
+        }
+    }
+
+    private static boolean covers(String dir, String path) {
+        return dir.equals("/") || path.equals(dir) || path.startsWith(dir + "/");
     }
 
     /**
