@@ -185,7 +185,8 @@ class EnforcementIT {
         assertThat(denied.getFirst().path("detail").path("argv").toString()).contains("push", "origin");
         assertThat(denied.stream().filter(d -> d.path("layer").asText().equals("kernel")).count()).isOne();
         assertThat(denied.getLast().path("layer").asText()).isEqualTo("kernel");
-        assertThat(denied.getLast().path("reason").asText()).contains("decided in the kernel");
+        assertThat(denied.getLast().path("reason").asText()).contains("decided in the kernel")
+                .endsWith("matched /usr/bin/git push --force"); // the exec that happened, not the table's
         assertThat(denied.getLast().path("detail").path("argv").toString()).contains("push", "--force");
         assertThat(denied.getLast().path("resource").asText()).isEqualTo("/usr/bin/git");
         assertThat(decisions("ProcessExec", "allow")).extracting(n -> n.path("detail").path("argv").toString())

@@ -282,7 +282,7 @@ public final class ExecGuard implements AutoCloseable {
                 }
             }
             why = "killed before it ran (decided in the kernel: argv holds " + holds + " of " + table.tokens() + "): "
-                    + j.decision().reason();
+                    + withRealArguments(j.decision().reason(), holds, argv);
         }
         var e = Event.builder(EventKind.PROCESS_EXEC)
                 .timeNs(bootNs + bootToWall)
@@ -298,6 +298,18 @@ public final class ExecGuard implements AutoCloseable {
             e.detail(new dev.tether.events.ExecDetail(argv));
         }
         sink.accept(e.build());
+    }
+
+    /**
+     * The table's judgment names the exec it was computed for (the program and the literals, in
+     * table order); the audit names the one that happened: its own arguments instead.
+     */
+    private static String withRealArguments(String reason, List<String> holds, List<String> argv) {
+        String computed = " " + String.join(" ", holds);
+        if (holds.isEmpty() || argv == null || argv.size() < 2 || !reason.endsWith(computed)) {
+            return reason;
+        }
+        return reason.substring(0, reason.length() - computed.length()) + " " + String.join(" ", argv.subList(1, argv.size()));
     }
 
     /** The refused image's argv as the event carries it (its first 256 bytes; a cut argument ends in "..."). */
