@@ -149,13 +149,13 @@ public final class ExecGuard implements AutoCloseable {
     /**
      * Records that {@code program} may run with any argv under image generation {@code generation}
      * (see {@link #voidImages}); its exec then needs no per-thread approval. False when the map
-     * refused it: its execs must then still reach the permission gate.
+     * refused it (full): its execs must then still reach the permission gate.
      */
     public boolean approveImage(FileKey program, long generation) {
         imageKey.set(ValueLayout.JAVA_LONG, 0, kernelDev(program.device()));
         imageKey.set(ValueLayout.JAVA_LONG, 8, program.inode());
         imageValue.set(ValueLayout.JAVA_LONG, 0, generation);
-        return putOrStartOver(images, imageValue);
+        return put(images, imageValue);
     }
 
     /**
@@ -189,26 +189,29 @@ public final class ExecGuard implements AutoCloseable {
             argvTables.clear(); // tables of programs long since voided; a kill without one still reports itself
         }
         argvTables.put(List.of(dev, program.inode()), table);
-        return putOrStartOver(argvRules, v);
+        return put(argvRules, v);
     }
 
-    private boolean putOrStartOver(BpfMap map, MemorySegment value) {
+    private boolean put(BpfMap map, MemorySegment value) {
         try {
             map.put(imageKey, value);
             return true;
         } catch (dev.tether.kernel.ffm.NativeCallException full) {
-            // Full of programs approved under older generations, most likely: start over once.
-            clearImages(map);
-            try {
-                map.put(imageKey, value);
-                return true;
-            } catch (dev.tether.kernel.ffm.NativeCallException e) {
-                return false; // still refused: this program's execs stay judged one by one
-            }
+            return false; // full, most likely of programs approved under older generations: see clearImages
         }
     }
 
-    private void clearImages(BpfMap map) {
+    /**
+     * Empties both image maps. Only after {@link #voidImages} moved to a generation no entry has
+     * and the ignore marks that relied on them are gone: a program whose entry is removed while
+     * its mark still skips its exec events would be killed.
+     */
+    public void clearImages() {
+        clearMap(images);
+        clearMap(argvRules);
+    }
+
+    private void clearMap(BpfMap map) {
         MemorySegment next = buffers.allocate(16, 8);
         while (map.libbpf().mapNextKey(map.fd(), MemorySegment.NULL, next)) {
             map.delete(next);

@@ -171,16 +171,21 @@ public final class FanotifyGate implements AutoCloseable {
      */
     public void policyChanged() {
         synchronized (markLock) {
-            libc.fanotifyMark(fanFd, LibC.FAN_MARK_FLUSH, 0, LibC.AT_FDCWD, null);
-            // Marks first: from here every exec reaches the gate and gets a per-exec approval, so
-            // voiding the approved images cannot fail an exec the new policy allows (only one
-            // already past its skipped permission event, allowed by the old policy, may be killed).
-            imageGeneration++;
-            approvedLoaders.clear();
-            ExecGuard guard = execGuard;
-            if (guard != null) {
-                guard.voidImages(imageGeneration);
-            }
+            forgetApprovals();
+        }
+    }
+
+    /** Under {@link #markLock}: every ignore mark and every program approved by identity goes. */
+    private void forgetApprovals() {
+        libc.fanotifyMark(fanFd, LibC.FAN_MARK_FLUSH, 0, LibC.AT_FDCWD, null);
+        // Marks first: from here every exec reaches the gate and gets a per-exec approval, so
+        // voiding the approved images cannot fail an exec the new policy allows (only one
+        // already past its skipped permission event, allowed by the old policy, may be killed).
+        imageGeneration++;
+        approvedLoaders.clear();
+        ExecGuard guard = execGuard;
+        if (guard != null) {
+            guard.voidImages(imageGeneration);
         }
     }
 
@@ -456,17 +461,25 @@ public final class FanotifyGate implements AutoCloseable {
             if (policy.get() != current) {
                 return false;
             }
-            // Before the mark: a skipped exec must find it; refused by a full map, no mark.
-            boolean inKernel = table == null ? guard.approveImage(image, imageGeneration)
-                    : guard.approveArgvTable(image, imageGeneration, table);
-            if (!inKernel) {
-                return false;
+            // Before the mark: a skipped exec must find it.
+            if (!approveInKernel(guard, image, table)) {
+                // A full map, of programs approved under older generations most likely: start
+                // over as after a policy change (no mark may outlive its entry), then once more.
+                forgetApprovals();
+                guard.clearImages();
+                if (!approveInKernel(guard, image, table)) {
+                    return false;
+                }
             }
             loader.ifPresent(approvedLoaders::add);
             libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK, mask, fd, null);
             cachedPrograms++;
             return true;
         }
+    }
+
+    private boolean approveInKernel(ExecGuard guard, FileKey image, FileAccessJudge.ArgvTable table) {
+        return table == null ? guard.approveImage(image, imageGeneration) : guard.approveArgvTable(image, imageGeneration, table);
     }
 
     /**

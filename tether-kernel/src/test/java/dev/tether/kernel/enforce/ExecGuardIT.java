@@ -262,4 +262,23 @@ class ExecGuardIT {
         assertThat(exec(null, echoOf("status")).exit()).isEqualTo(137);
         assertThat(exec(echoOf("push"), echoOf("push"))).isEqualTo(new Outcome(0, "push"));
     }
+
+    @Test
+    void aFullTableMapRefusesAndClearingEmptiesIt() throws Exception {
+        // The gate relies on a refusal here: it then drops every mark and approval and starts over.
+        long g = ++generation;
+        guard.voidImages(g);
+        guard.clearImages(); // what other tests left, void by now
+        FileAccessJudge.ArgvTable table = refusingPush(List.of("push"));
+        int stored = 0;
+        while (guard.approveArgvTable(new FileKey(0xfff, 1_000_000 + stored), g, table)) {
+            stored++;
+            assertThat(stored).as("exec_argv_rules holds 4,096 programs").isLessThanOrEqualTo(4_096);
+        }
+        assertThat(stored).isEqualTo(4_096);
+        guard.clearImages();
+        assertThat(guard.approveArgvTable(new FileKey(0xfff, 1), g, table)).isTrue();
+        guard.voidImages(++generation);
+        guard.clearImages();
+    }
 }
