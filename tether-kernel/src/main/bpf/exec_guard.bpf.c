@@ -121,6 +121,23 @@ int BPF_PROG(forget_exited_thread, struct task_struct *task)
 	return 0;
 }
 
+/* The new image's argv: where it starts, and its length in bytes (NULs included). */
+static __always_inline __u64 argv_bounds(struct task_struct *task, unsigned long *start)
+{
+	*start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	return end > *start ? end - *start : 0;
+}
+
+/* Copies the first len (<= EXEC_APPROVAL_ARGV) bytes of argv into seen; < 0 when unreadable. */
+static __always_inline long copy_argv(struct exec_approval *seen, unsigned long start, __u32 len)
+{
+	if (len == 0)
+		return 0;
+	return bpf_probe_read_user(seen->argv, len & (EXEC_APPROVAL_ARGV - 1) ? len & (EXEC_APPROVAL_ARGV - 1) : EXEC_APPROVAL_ARGV,
+				   (void *)start);
+}
+
 static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u32 reason,
 				   struct exec_approval *ok, __u32 held)
 {
@@ -139,9 +156,8 @@ static __always_inline void refuse(struct task_struct *task, __u32 old_tid, __u3
 	e->approved_dev = ok ? ok->dev : 0;
 	e->approved_ino = ok ? ok->ino : 0;
 	/* The refused command for the audit trail: the new image's argv (the process dies unread). */
-	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
-	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
-	__u64 total = end > start ? end - start : 0;
+	unsigned long start;
+	__u64 total = argv_bounds(task, &start);
 	__u32 n = total > EXEC_EVENT_ARGV ? EXEC_EVENT_ARGV : (__u32)total;
 	e->argv_total = (__u32)total;
 	e->argv_len = 0;
@@ -257,12 +273,10 @@ static __always_inline bool argv_rule_refuses(struct task_struct *task, struct e
 	struct exec_approval *seen = bpf_map_lookup_elem(&exec_seen, &zero);
 	if (!seen)
 		return true;
-	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
-	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
-	__u64 total = end > start ? end - start : 0;
+	unsigned long start;
+	__u64 total = argv_bounds(task, &start);
 	__u32 len = total > EXEC_APPROVAL_ARGV ? EXEC_APPROVAL_ARGV : (__u32)total;
-	if (len > 0 && bpf_probe_read_user(seen->argv, len & (EXEC_APPROVAL_ARGV - 1) ? len & (EXEC_APPROVAL_ARGV - 1) : EXEC_APPROVAL_ARGV,
-					  (void *)start) < 0)
+	if (copy_argv(seen, start, len) < 0)
 		return true;
 	__u32 tokens = rule->tokens > EXEC_ARGV_TOKENS ? EXEC_ARGV_TOKENS : rule->tokens;
 	struct argv_scan scan = { .rule = rule, .seen = seen, .len = len, .all = (1u << tokens) - 1 };
@@ -324,14 +338,12 @@ int guard_exec(struct trace_event_raw_sched_process_exec *ctx)
 	struct exec_approval *seen = bpf_map_lookup_elem(&exec_seen, &zero);
 	if (!seen)
 		return 0;
-	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
-	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
-	__u64 total = end > start ? end - start : 0;
+	unsigned long start;
+	__u64 total = argv_bounds(task, &start);
 	__u32 len = total > EXEC_APPROVAL_ARGV ? EXEC_APPROVAL_ARGV : (__u32)total;
 	__u32 mismatch = total != ok->total || len != ok->len;
 	if (!mismatch && len > 0) {
-		if (bpf_probe_read_user(seen->argv, len & (EXEC_APPROVAL_ARGV - 1) ? len & (EXEC_APPROVAL_ARGV - 1) : EXEC_APPROVAL_ARGV,
-					(void *)start) < 0) {
+		if (copy_argv(seen, start, len) < 0) {
 			mismatch = 1;
 		} else {
 			struct argv_compare cmp = { .seen = seen, .ok = ok, .len = len };

@@ -710,11 +710,11 @@ class ResilienceIT {
         Thread sampler = Thread.ofPlatform().name("forkbomb-sampler").start(() -> {
             while (t.process.isAlive()) {
                 most.accumulateAndGet(tasksIn(cgroup), Math::max);
-                String[] limited = limitedPidsCgroup(v1Session);
+                LimitedPids limited = limitedPidsCgroup(v1Session);
                 if (limited != null) {
-                    v1Max.compareAndSet(null, limited[0]);
-                    peak.accumulateAndGet(Long.parseLong(limited[1]), Math::max);
-                    v1Events.set(limited[2]);
+                    v1Max.compareAndSet(null, limited.max());
+                    peak.accumulateAndGet(limited.peak(), Math::max);
+                    v1Events.set(limited.events());
                 }
                 try {
                     Thread.sleep(20);
@@ -803,13 +803,15 @@ class ResilienceIT {
      * The v1 pids directory at or below the session's that holds a limit (runc puts the container's
      * one level down, beside conmon): its pids.max, pids.peak and pids.events; null while there is none.
      */
-    private static String[] limitedPidsCgroup(Path v1SessionDir) {
+    private record LimitedPids(String max, long peak, String events) {}
+
+    private static LimitedPids limitedPidsCgroup(Path v1SessionDir) {
         try (Stream<Path> walk = Files.walk(v1SessionDir)) {
             for (Path p : walk.filter(x -> x.getFileName().toString().equals("pids.max")).toList()) {
                 String max = Files.readString(p).strip();
                 if (!max.equals("max")) {
-                    return new String[] {max, Files.readString(p.resolveSibling("pids.peak")).strip(),
-                            Files.readString(p.resolveSibling("pids.events"))};
+                    return new LimitedPids(max, Long.parseLong(Files.readString(p.resolveSibling("pids.peak")).strip()),
+                            Files.readString(p.resolveSibling("pids.events")));
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {

@@ -56,8 +56,11 @@ public final class ExecGuard implements AutoCloseable {
     private final BpfMap argvRules;
     private final MemorySegment argvRule = buffers.allocate(ARGV_RULE_BYTES, 8);
     /** The tables behind exec_argv_rules, by kernel image identity: what a kill by one of them reports. */
-    private final java.util.concurrent.ConcurrentHashMap<List<Long>, FileAccessJudge.ArgvTable> argvTables =
+    private final java.util.concurrent.ConcurrentHashMap<KernelImage, FileAccessJudge.ArgvTable> argvTables =
             new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A program as the kernel names it: superblock device (MKDEV) and inode. */
+    private record KernelImage(long dev, long ino) {}
 
     private ExecGuard(LibBpf libbpf, LibC libc, BpfObject object, Consumer<Event> sink, String sessionId, String principal) {
         this.object = object;
@@ -188,7 +191,7 @@ public final class ExecGuard implements AutoCloseable {
         if (argvTables.size() > 16_384) {
             argvTables.clear(); // tables of programs long since voided; a kill without one still reports itself
         }
-        argvTables.put(List.of(dev, program.inode()), table);
+        argvTables.put(new KernelImage(dev, program.inode()), table);
         return put(argvRules, v);
     }
 
@@ -263,7 +266,7 @@ public final class ExecGuard implements AutoCloseable {
         int held = r.get(ValueLayout.JAVA_INT_UNALIGNED, 20);
         List<String> argv = size >= EVENT_BYTES ? argvOf(r) : null;
         String image = " (image " + (dev >>> 20) + ":" + (dev & 0xfffff) + " inode " + ino + ")";
-        FileAccessJudge.ArgvTable table = reason == 4 ? argvTables.get(List.of(dev, ino)) : null;
+        FileAccessJudge.ArgvTable table = reason == 4 ? argvTables.get(new KernelImage(dev, ino)) : null;
         List<String> policies = List.of();
         String resource = null;
         String why = switch (reason) {

@@ -120,12 +120,15 @@ public final class FileAccessJudge {
      * When deciding every exec of this file, under every name it is judged by, reads the arguments
      * only to ask whether argv[1..] holds one of at most {@link #ARGV_TABLE_TOKENS} literals the
      * kernel can compare, and every combination ends in an allow or an enforced refusal: the table
-     * of judgments, for the exec guard to decide later execs in the kernel. Never in a mode that
-     * lets a denied exec through (each of those must be recorded as it happens), nor for tether's
-     * own protected or trusted files.
+     * of judgments, for the exec guard to decide later execs in the kernel. Only in enforce mode
+     * (in the others a denied exec goes through and must be recorded as it happens), never for
+     * tether's own protected or trusted files.
      */
     public java.util.Optional<ArgvTable> execArgvTable(SessionPolicy policy, String path, FileKey key) {
-        if (key == null || protectedFiles.refusal(key, false) != null || protectedFiles.trustedProgram(key) != null) {
+        // Out of enforce mode a refusal is a would-deny: no table, and none of its 2^n judgments
+        // worked out on every judged exec of the program.
+        if (policy.mode() != dev.tether.policy.Mode.ENFORCE || key == null || protectedFiles.refusal(key, false) != null
+                || protectedFiles.trustedProgram(key) != null) {
             return java.util.Optional.empty();
         }
         Principal who = policy.principal();
