@@ -150,11 +150,70 @@ class EnforcementIT {
     }
 
     @Test
-    void theGapForPathOperationsOnDefaultDeniedFilesIsReportedAtStart() throws Exception {
-        // notes.txt may be read, not written (no permit, no forbid): the gate refuses a write open
-        // but never sees an unlink or a truncate(2) by path. Not hidden: stderr and the audit say so.
-        var r = sandbox("echo started");
-        assertThat(r.stderr()).contains("tether: WARNING: deleting, renaming, linking or truncating a file by path");
+    void pathOperationsOnFilesNoPermitLetsBeWrittenAreRefusedByReadOnlyMounts() throws Exception {
+        // notes.txt may be read, not written (no permit, no forbid). Deleting, renaming, linking or
+        // truncating it by path opens nothing, so the gate never sees them: the project is mounted
+        // read-only where no permit reaches (src/ stays writable), and the kernel refuses them.
+        String p = project.toString();
+        var r = sandbox(String.join("; ",
+                "rm notes.txt; echo rm=$?",
+                "rm " + p + "/notes.txt; echo rm-own-name=$?",
+                "perl -e 'truncate(\"notes.txt\", 0) or exit 9'; echo truncate=$?",
+                "ln notes.txt src/linked; echo link=$?",
+                "mv notes.txt src/moved; echo move=$?",
+                "mv bin bin2; echo move-dir=$?",
+                "echo fine > src/new.txt && mv src/new.txt src/renamed.txt && rm src/renamed.txt && echo src-writable",
+                "mv src/README src/R2; echo move-forbidden=$?"));
+        assertThat(r.stdout()).as(r.stderr()).contains("rm=1", "rm-own-name=1", "truncate=9", "link=1", "move=1",
+                "move-dir=1", "src-writable", "move-forbidden=1");
+        assertThat(r.stderr()).contains("Read-only file system").doesNotContain("WARNING: deleting");
+        assertThat(Files.readString(project.resolve("notes.txt"))).isEqualTo("notes\n");
+        assertThat(Files.readString(project.resolve("src/README"))).isEqualTo("read me\n");
+        assertThat(project.resolve("bin/escape")).exists();
+        // What src/ holds was copied there by mv (reading notes.txt is permitted), never moved.
+        assertThat(events).content().doesNotContain("EnforcementGap");
+    }
+
+    @Test
+    void theReadOnlyMountsFollowAHotReload() throws Exception {
+        // The same sandbox: notes.txt cannot be deleted; a reload permits writing the whole
+        // project and it can; a reload back, and bin/escape-static cannot be deleted any more.
+        Path policyFile = project.resolve(".tether/policy.cedar");
+        Process tether = TetherProcess.start(project, project.resolve("run"), "run", "--engine", "builtin",
+                "--events", events.toString(), "--policy", policyFile.toString(), "--", "sh", "-c",
+                "rm notes.txt 2>/dev/null; echo before=$? > src/r1; while [ ! -e src/go ]; do sleep 0.05; done;"
+                        + " rm notes.txt; echo widened=$? > src/r2; while [ ! -e src/go2 ]; do sleep 0.05; done;"
+                        + " rm bin/escape-static; echo narrowed=$? > src/r3");
+        try {
+            await(() -> Files.exists(project.resolve("src/r1")));
+            Files.writeString(policyFile, POLICY + "permit (principal, action == Action::\"FileOpenReadWrite\", resource)"
+                    + " when { resource in Dir::\"/workspace/\" };\n");
+            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 2)"));
+            Files.writeString(project.resolve("src/go"), "");
+            await(() -> Files.exists(project.resolve("src/r2")));
+            Files.writeString(policyFile, POLICY);
+            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 3)"));
+            Files.writeString(project.resolve("src/go2"), "");
+            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            tether.destroyForcibly();
+        }
+        assertThat(Files.readString(project.resolve("src/r1")).strip()).isEqualTo("before=1");
+        assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("widened=0");
+        assertThat(Files.readString(project.resolve("src/r3")).strip()).isEqualTo("narrowed=1");
+        assertThat(project.resolve("notes.txt")).doesNotExist();
+        assertThat(project.resolve("bin/escape-static")).exists();
+    }
+
+    @Test
+    void aDirectoryKeptWritableToCreateAPermittedPathIsReportedAsAGap() throws Exception {
+        // bin/out/ may be written but does not exist: bin/ must stay writable to create it, so
+        // deleting bin/escape-static is not refused. Not hidden: stderr and the audit trail say so.
+        Files.writeString(project.resolve(".tether/policy.cedar"), POLICY
+                + "permit (principal, action == Action::\"FileOpenReadWrite\", resource) when { resource in Dir::\"/workspace/bin/out/\" };\n");
+        var r = sandbox("mkdir bin/out && echo made > bin/out/x && echo created; rm notes.txt; echo rm=$?");
+        assertThat(r.stdout()).as(r.stderr()).contains("created", "rm=1");
+        assertThat(r.stderr()).contains("tether: WARNING: deleting, renaming, linking or truncating by path").contains("[bin/]");
         List<JsonNode> gaps = new ArrayList<>();
         for (String line : Files.readAllLines(events)) {
             JsonNode n = JSON.readTree(line);
@@ -162,10 +221,10 @@ class EnforcementIT {
                 gaps.add(n);
             }
         }
-        assertThat(gaps).extracting(n -> n.path("detail").path("mechanism").asText()).contains("fanotify");
+        assertThat(gaps).extracting(n -> n.path("detail").path("mechanism").asText()).contains("mounts");
         // With the Landlock floor under the gate (--lock) there is no such gap to report.
         var locked = sandbox("echo started", "--lock");
-        assertThat(locked.stderr()).doesNotContain("truncating a file by path");
+        assertThat(locked.stderr()).doesNotContain("WARNING: deleting");
     }
 
     @Test

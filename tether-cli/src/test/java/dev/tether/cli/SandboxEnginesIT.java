@@ -242,6 +242,35 @@ class SandboxEnginesIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"podman", "docker", "builtin"})
+    void whereNoPermitLetsTheProjectBeWrittenItsMountIsReadOnly(String engine) throws Exception {
+        // Deleting by path opens nothing, so the file gate never sees it: in every engine the
+        // project is mounted read-only where no permit reaches (out/ stays writable, watched).
+        Files.createDirectory(project.resolve("out"));
+        Files.writeString(project.resolve("notes.txt"), "notes\n");
+        Path policy = project.resolve("policy.cedar");
+        Files.writeString(policy, """
+                permit (principal, action in [Action::"FileOpenReadOnly", Action::"ProcessExec"], resource);
+                permit (principal, action == Action::"FileOpenReadWrite", resource)
+                when { resource in [Dir::"/dev/", Dir::"/workspace/out/"] };
+                """);
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(engine(engine).stream().map(a -> a.equals("permissive") ? "enforce" : a).toList());
+        args.addAll(List.of("--policy", policy.toString(), "--events", project.resolve("events.jsonl").toString(), "--",
+                "sh", "-c", "cd /workspace; rm notes.txt; echo rm=$?; echo x > out/x && rm out/x && echo out-writable;"
+                        + " echo y > other.txt; echo create=$?"));
+        var r = TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
+        assertThat(r.stdout()).as(r.stderr()).contains("rm=1", "out-writable").doesNotContain("create=0");
+        assertThat(r.stdout() + r.stderr()).contains("Read-only file system");
+        assertThat(project.resolve("notes.txt")).exists();
+        assertThat(project.resolve("other.txt")).doesNotExist();
+        // The writable island is watched by the gate like the rest: its write open was decided.
+        assertThat(Files.readString(project.resolve("events.jsonl")))
+                .containsPattern("\"action\":\"FileOpenReadWrite\",\"resource\":\"[^\"]*/out/x\"[^\\n]*\"decision\":\"allow\"");
+        assertNothingLeft(session(r.stderr()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void twoSandboxesAtOnceHaveTheirOwnPrincipalsAddressesAndDecisions(String engine) throws Exception {
         Path a = Files.createDirectory(project.resolve("a"));
         Path b = Files.createDirectory(project.resolve("b"));

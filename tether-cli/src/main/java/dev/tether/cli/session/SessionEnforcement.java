@@ -15,6 +15,9 @@ import dev.tether.kernel.enforce.FileAccessJudge;
 import dev.tether.kernel.enforce.ForbiddenInodes;
 import dev.tether.kernel.enforce.PathAliases;
 import dev.tether.kernel.enforce.ProtectedFiles;
+import dev.tether.kernel.enforce.ProjectWriteLayout;
+import dev.tether.kernel.enforce.ProjectWriteShield;
+import dev.tether.kernel.mount.MountNamespaceHelper;
 import dev.tether.kernel.enforce.SessionPolicy;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.Landlock;
@@ -75,6 +78,12 @@ public final class SessionEnforcement implements AutoCloseable {
     private List<Integer> floorPorts = List.of();
     /** Project scans after reloads that carried the previous one over (one at a time, in order). */
     private final java.util.concurrent.ExecutorService rescans;
+    /** Paths tether mounts read-only in the project whatever the policy (set with the plan's mounts). */
+    private volatile List<Path> keptReadOnly = List.of();
+    /** The project's mounts made read-only where the policy permits no write; null until the sandbox runs. */
+    private volatile ProjectWriteShield shield;
+    /** What the last path-operation warning said (said again only when it changes). */
+    private String pathOperationWarning = "";
     /** {@code TETHER_TIMINGS}: print where each reload's time went. */
     private final boolean timings = System.getenv("TETHER_TIMINGS") != null;
 
@@ -165,7 +174,6 @@ public final class SessionEnforcement implements AutoCloseable {
         SessionEnforcement enforcement = new SessionEnforcement(libc, libbpf, holder, policy, gate, judge, projectDir,
                 sink, sessionId, err, protectedFiles, aliases, landlockAbi);
         holder.addListener(enforcement::onReload);
-        enforcement.reportPathOperationGap(projectDir);
         try {
             holder.watch(files -> InotifyChangeSource.open(libc, files));
         } catch (IOException inotify) {
@@ -241,32 +249,63 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     /**
-     * The gate judges opens; unlinking, renaming, linking or truncating a file by path opens
-     * nothing. A file a forbid names is mounted read-only, which stops those too; a write the
-     * policy merely does not permit (default deny) can still be made that way unless {@code --lock}
-     * puts Landlock under the gate. Said at start, on stderr and in the audit trail, when the
-     * project is not writable as a whole under the policy (where it is, nothing is default-denied there).
+     * The layout of the project's mounts the session's policy asks for: read-only except where a
+     * permit can allow a write (enforce mode only; the project left writable when tether already
+     * mounts it read-only as a whole).
      */
-    private void reportPathOperationGap(Path projectDir) {
+    private ProjectWriteLayout writeLayout(SessionPolicy p) {
+        Path project = projectDir.toAbsolutePath().normalize();
+        if (p.mode() != Mode.ENFORCE || keptReadOnly.contains(project)) {
+            return ProjectWriteLayout.writable();
+        }
+        List<Path> kept = new java.util.ArrayList<>(keptReadOnly);
+        kept.addAll(p.forbidden().readOnlyPaths());
+        return ProjectWriteLayout.derive(p.snapshot().permitBounds(p.principal()).writes(), project,
+                aliases.of(project.toString()), kept);
+    }
+
+    /**
+     * Puts the project's mounts in line with the policy in force ({@link ProjectWriteShield}):
+     * deleting, renaming, linking and truncating by path open nothing, so the gate never judges
+     * them; on a read-only mount the kernel refuses them. What cannot be done that way (a mount
+     * change that failed, a directory kept writable so a permitted path can be created in it) is
+     * said on stderr and as an {@code EnforcementGap} event, each time it changes.
+     */
+    private synchronized void followPolicyWithMounts() {
+        ProjectWriteShield s = shield;
+        if (s == null) {
+            return;
+        }
         SessionPolicy p = policy.get();
-        if (landlockAbi != 0 || p.mode() != Mode.ENFORCE) {
+        ProjectWriteLayout layout = writeLayout(p);
+        ProjectWriteShield.Outcome outcome = s.apply(layout);
+        List<String> gaps = new java.util.ArrayList<>();
+        if (!outcome.failed().isEmpty()) {
+            gaps.add("the project's mounts could not follow the policy (" + outcome.failed().entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining("; "))
+                    + "), so a write the policy does not permit can be made there by deleting, renaming, linking or"
+                    + " truncating a file by path (those open nothing: the file gate does not judge them)");
+        }
+        if (!layout.exposed().isEmpty()) {
+            gaps.add("deleting, renaming, linking or truncating by path (which opens nothing, so the file gate does not"
+                    + " judge it) is not refused in " + layout.exposed().stream()
+                    .map(rel -> rel.isEmpty() ? "the project's top directory" : rel + "/").toList()
+                    + ": kept writable so that paths the policy lets be written, which do not exist yet, can be"
+                    + " created there; the rest of the project is mounted read-only where no permit reaches");
+        }
+        String warning = String.join("; ", gaps);
+        if (warning.equals(pathOperationWarning)) {
             return;
         }
-        String project = projectDir.toAbsolutePath().normalize().toString();
-        boolean writableWhole = p.snapshot().permitBounds(p.principal()).writes().stream()
-                .anyMatch(w -> w.hierarchy() && (covers(w.path(), project) || covers(w.path(), "/workspace")));
-        if (writableWhole) {
-            return;
+        pathOperationWarning = warning;
+        if (warning.isEmpty() || landlockAbi != 0) {
+            return; // under --lock, Landlock refuses those operations where the floor allows no write
         }
-        String reason = "deleting, renaming, linking or truncating a file by path (unlink, rename, link, truncate) opens"
-                + " nothing, so the file gate does not judge it: in the project only files a forbid names are protected"
-                + " from it (mounted read-only); a write this policy merely does not permit can be made that way."
-                + " --lock refuses it (Landlock under the gate)";
-        err.println("tether: WARNING: " + reason);
+        err.println("tether: WARNING: " + warning);
         try {
             sink.accept(Event.builder(dev.tether.events.EventKind.ENFORCEMENT_GAP).timeNs(Event.nowNs()).session(sessionId)
                     .principal(p.principal().agent()).layer(dev.tether.events.EventLayer.FANOTIFY)
-                    .detail(new dev.tether.events.GapDetail("fanotify", "FileOpenReadWrite", reason).withinLimits())
+                    .detail(new dev.tether.events.GapDetail("mounts", "FileOpenReadWrite", warning).withinLimits())
                     .build());
         } catch (RuntimeException e) {
             err.println("tether: cannot record the path-operation gap event: " + e.getMessage());
@@ -340,6 +379,7 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         paths.addAll(OwnFiles.ofThisProcess().readOnlyPaths(project, err));
         paths.addAll(readOnlyPaths());
+        keptReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         return OwnFiles.atProjectNames(project, paths);
     }
 
@@ -414,6 +454,10 @@ public final class SessionEnforcement implements AutoCloseable {
     /** The start hook: watch the sandbox's mounts, then start answering. */
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
+            shield = new ProjectWriteShield(new MountNamespaceHelper(
+                    MountNamespaceHelper.install(dev.tether.sandbox.SessionFiles.dir(sessionId).resolve("tether-mounts")),
+                    sandboxPid, gate.mountMarkSpec()), aliases.of(projectDir.toAbsolutePath().normalize().toString()));
+            followPolicyWithMounts();
             gate.markSandboxMounts(sandboxPid);
             gate.start();
             if (execGuard != null) {
@@ -441,6 +485,7 @@ public final class SessionEnforcement implements AutoCloseable {
             guard.apply(next.snapshot().networkRules(next.principal()), next.snapshot().generation(), mode, networkOptions);
         }
         gate.policyChanged();
+        followPolicyWithMounts();
         err.println("tether: mode is now " + mode.configName());
         if (floor != null && mode != Mode.ENFORCE) {
             err.println("tether: the --lock Landlock floor stays in force: paths outside it are still refused (EACCES)");
@@ -484,11 +529,14 @@ public final class SessionEnforcement implements AutoCloseable {
                 long pinsNs = System.nanoTime();
                 gate.policyChanged();
                 long inForceNs = System.nanoTime();
+                followPolicyWithMounts();
+                long mountsNs = System.nanoTime();
                 if (timings) {
                     err.println(reloadTimings(applied, startNs, scannedNs, guardNs, pinsNs, inForceNs,
                             ForbiddenInodes.forbidsNothing(applied.current()) ? "no forbid: nothing to walk for"
                                     : carried.isPresent() ? "same forbids: carried over, rescanned in the background"
-                                    : scanned.scanned() + " entries walked"));
+                                    : scanned.scanned() + " entries walked")
+                            + String.format("; then the project's mounts %.1f ms", (mountsNs - inForceNs) / 1e6));
                 }
                 if (carried.isPresent() && !ForbiddenInodes.forbidsNothing(applied.current())) {
                     rescanLater(applied.current());

@@ -42,6 +42,8 @@ import java.util.function.Supplier;
  * Any failure while deciding answers DENY.
  */
 public final class FanotifyGate implements AutoCloseable {
+    /** What every sandbox mount is marked for. */
+    private static final long MOUNT_EVENTS = LibC.FAN_OPEN_PERM | LibC.FAN_OPEN_EXEC_PERM;
     /** File systems whose mounts get no mark: opens there are never judged (the Landlock floor leaves them open too). */
     public static final Set<String> UNMARKED_FS = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
             "bpf", "tracefs", "debugfs", "securityfs", "pstore", "configfs", "fusectl", "hugetlbfs", "binfmt_misc");
@@ -138,8 +140,7 @@ public final class FanotifyGate implements AutoCloseable {
             String inSandbox = m.mountPoint().toString();
             String viaProc = "/proc/" + sandboxPid + "/root" + (inSandbox.equals("/") ? "" : inSandbox);
             try {
-                libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_MOUNT,
-                        LibC.FAN_OPEN_PERM | LibC.FAN_OPEN_EXEC_PERM, LibC.AT_FDCWD, viaProc);
+                libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_MOUNT, MOUNT_EVENTS, LibC.AT_FDCWD, viaProc);
                 marked.add(inSandbox);
             } catch (NativeCallException e) {
                 if (e.errno() == Errno.ENOENT) {
@@ -149,6 +150,15 @@ public final class FanotifyGate implements AutoCloseable {
             }
         }
         return marked;
+    }
+
+    /**
+     * {@code PID:FD:MASK}: this process, the gate's fanotify descriptor and the events a sandbox
+     * mount is marked for, for a helper that attaches new mounts to the sandbox and marks each
+     * one (taking the descriptor with pidfd_getfd) before it is reachable.
+     */
+    public String mountMarkSpec() {
+        return ProcessHandle.current().pid() + ":" + fanFd + ":" + MOUNT_EVENTS;
     }
 
     /** From now on every approved exec is also recorded for the kernel-side check at exec time. */

@@ -1,0 +1,103 @@
+package dev.tether.kernel.mount;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Edits a sandbox's mounts through the {@code tether-mounts} program (tether_mounts.c, statically
+ * linked by the build, shipped in the jar at {@code /bpf/tether-mounts}). Only a single-threaded
+ * process can enter a mount namespace, and mounts can only be changed from inside theirs.
+ *
+ * @param program the installed helper ({@link #install})
+ * @param sandboxPid a process of the sandbox (its mount namespace and root are entered)
+ * @param fanotify {@code TETHER_PID:FD:MASK} of the file gate, so every new mount is marked before
+ *     it is attached; null when no gate watches the sandbox
+ */
+public record MountNamespaceHelper(Path program, long sandboxPid, String fanotify) implements SandboxMountEditor {
+    private static final String RESOURCE = "/bpf/tether-mounts";
+    private static final long TIMEOUT_SECONDS = 10;
+
+    /** Writes the helper to {@code target} (mode 0755, replacing what is there) and returns it. */
+    public static Path install(Path target) {
+        try (InputStream in = MountNamespaceHelper.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the tether-mounts helper is missing from tether's jar (" + RESOURCE
+                        + "); rebuild tether (the build compiles it with cc -static from tether-kernel/src/main/bpf)");
+            }
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the tether-mounts helper at " + target, e);
+        }
+    }
+
+    @Override
+    public Map<MountChange, String> apply(List<MountChange> changes) {
+        Map<MountChange, String> failed = new LinkedHashMap<>();
+        if (changes.isEmpty()) {
+            return failed;
+        }
+        List<String> command = new ArrayList<>(List.of(program.toString(), "--pid", Long.toString(sandboxPid)));
+        if (fanotify != null) {
+            command.addAll(List.of("--fanotify", fanotify));
+        }
+        for (MountChange c : changes) {
+            command.add(c.kind().operation());
+            command.add(c.path());
+        }
+        String output;
+        String whole;
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                whole = "tether-mounts did not finish in " + TIMEOUT_SECONDS + " s";
+            } else {
+                whole = p.exitValue() == 2 ? output.strip() : null;
+            }
+        } catch (IOException e) {
+            whole = "cannot run " + program + ": " + e.getMessage();
+            output = "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            whole = "interrupted";
+            output = "";
+        }
+        // Every change not reported "ok" failed: a helper that died half way applied only those it said.
+        Map<String, String> reported = new LinkedHashMap<>();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("ok ")) {
+                reported.put(line.substring(3), null);
+            } else if (line.startsWith("error ")) {
+                int colon = line.lastIndexOf(": ");
+                if (colon > 6) {
+                    reported.put(line.substring(6, colon), line.substring(colon + 2));
+                }
+            }
+        }
+        for (MountChange c : changes) {
+            String key = c.toString();
+            if (!reported.containsKey(key)) {
+                failed.put(c, whole != null ? whole : "tether-mounts did not report it");
+            } else if (reported.get(key) != null) {
+                failed.put(c, reported.get(key));
+            }
+        }
+        return failed;
+    }
+}
