@@ -170,8 +170,16 @@ class EnforcementIT {
         assertThat(Files.readString(project.resolve("notes.txt"))).isEqualTo("notes\n");
         assertThat(Files.readString(project.resolve("src/README"))).isEqualTo("read me\n");
         assertThat(project.resolve("bin/escape")).exists();
-        // What src/ holds was copied there by mv (reading notes.txt is permitted), never moved.
         assertThat(events).content().doesNotContain("EnforcementGap");
+        // The audit trail answers "was it allowed": the kernel monitor recorded each attempt's EROFS.
+        List<JsonNode> unlinks = new ArrayList<>();
+        for (String line : Files.readAllLines(events)) {
+            JsonNode n = JSON.readTree(line);
+            if (n.path("action").asText().equals("FileUnlink") && n.path("resource").asText().endsWith("/notes.txt")) {
+                unlinks.add(n);
+            }
+        }
+        assertThat(unlinks).hasSizeGreaterThanOrEqualTo(2).allSatisfy(n -> assertThat(n.path("errno").asInt()).isEqualTo(30));
     }
 
     @Test

@@ -278,7 +278,7 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         SessionPolicy p = policy.get();
         ProjectWriteLayout layout = writeLayout(p);
-        ProjectWriteShield.Outcome outcome = s.apply(layout);
+        ProjectWriteShield.Outcome outcome = gate.changeMounts(() -> s.apply(layout));
         List<String> gaps = new java.util.ArrayList<>();
         if (!outcome.failed().isEmpty()) {
             gaps.add("the project's mounts could not follow the policy (" + outcome.failed().entrySet().stream()

@@ -86,6 +86,11 @@ public final class FanotifyGate implements AutoCloseable {
     private final AtomicLong cachedMarks = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final Object markLock = new Object();
+    /**
+     * Counts changes to the sandbox's mounts ({@link #changeMounts}); written under markLock. A
+     * judgment that found its file on a read-only mount may only cache it under the count it saw.
+     */
+    private volatile long mountEpoch;
     private volatile boolean running = true;
     // Written by the gate's thread only; read (racily, as statistics) by stats().
     private volatile long execEvents;
@@ -182,6 +187,23 @@ public final class FanotifyGate implements AutoCloseable {
     public void policyChanged() {
         synchronized (markLock) {
             forgetApprovals();
+        }
+    }
+
+    /**
+     * Runs a change to the sandbox's mounts, then forgets every cached allow, all under the mark
+     * lock: a read cached because its file's mount was read-only must not outlive that mount's
+     * becoming writable, and a judgment that saw the mount before the change cannot add its mark
+     * after it (it finds the epoch moved on).
+     */
+    public <T> T changeMounts(java.util.function.Supplier<T> change) {
+        synchronized (markLock) {
+            try {
+                return change.get();
+            } finally {
+                mountEpoch++;
+                forgetApprovals();
+            }
         }
     }
 
@@ -378,12 +400,13 @@ public final class FanotifyGate implements AutoCloseable {
             denials.incrementAndGet();
             return false;
         }
+        long epoch = mountEpoch;
         if (j.verdict() == Verdict.ALLOW && st != null && st.cacheable()
                 && (memo.otherModeAllowed() || !write && memo.mayBeOnReadOnlyMount() && onReadOnlyMount(fd, memo))) {
             // Every open of this file the sandbox can make is allowed (both modes, or reads on a
             // read-only mount, where a write open fails before it reaches us): the kernel skips it.
             synchronized (markLock) {
-                if (policy.get() == current) {
+                if (policy.get() == current && mountEpoch == epoch) {
                     libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORED_MASK
                             | LibC.FAN_MARK_IGNORED_SURV_MODIFY, LibC.FAN_OPEN_PERM, fd, null);
                     cachedMarks.incrementAndGet();
@@ -466,9 +489,10 @@ public final class FanotifyGate implements AutoCloseable {
      */
     private boolean cacheProgram(int fd, String path, Stat st, FileKey image, Optional<FileKey> loader,
                                  SessionPolicy current, ExecGuard guard, FileAccessJudge.ArgvTable table) {
+        long epoch = mountEpoch;
         long mask = LibC.FAN_OPEN_EXEC_PERM | (opensAllCacheable(fd, path, st.key(), current) ? LibC.FAN_OPEN_PERM : 0);
         synchronized (markLock) {
-            if (policy.get() != current) {
+            if (policy.get() != current || mountEpoch != epoch) {
                 return false;
             }
             // Before the mark: a skipped exec must find it.
@@ -507,10 +531,11 @@ public final class FanotifyGate implements AutoCloseable {
         }
         // Its exec events are skipped under every name it has (the exec guard stands behind any of
         // them); its opens only under the rules for cached files (one name, every open allowed).
+        long epoch = mountEpoch;
         long mask = LibC.FAN_OPEN_EXEC_PERM
                 | (st.cacheable() && opensAllCacheable(fd, path, st.key(), judgedUnder) ? LibC.FAN_OPEN_PERM : 0);
         synchronized (markLock) {
-            if (policy.get() != judgedUnder) {
+            if (policy.get() != judgedUnder || mountEpoch != epoch) {
                 return;
             }
             // Surviving changes to its content: its exec only ever runs as a cached program's
