@@ -211,6 +211,9 @@ public final class SandboxSession {
                      record.store(), err);
              // Closes before the cgroup and enforcement: a guard attach still running when the session fails is waited for.
              ConcurrentSteps preparing = new ConcurrentSteps("tether-prepare-" + sessionId)) {
+            if (enforcement != null) {
+                log.explainWith(enforcement::explainReadOnlyRefusal);
+            }
             timings.mark("lock, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)

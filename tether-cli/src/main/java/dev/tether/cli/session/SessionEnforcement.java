@@ -312,6 +312,50 @@ public final class SessionEnforcement implements AutoCloseable {
         }
     }
 
+    /** File operations a read-only mount refuses, as the kernel monitor records them. */
+    private static final java.util.Set<dev.tether.events.EventKind> WRITES_BY_PATH = java.util.EnumSet.of(
+            dev.tether.events.EventKind.FILE_OPEN_READ_WRITE, dev.tether.events.EventKind.FILE_UNLINK,
+            dev.tether.events.EventKind.FILE_RENAME, dev.tether.events.EventKind.FILE_LINK,
+            dev.tether.events.EventKind.FILE_MKDIR, dev.tether.events.EventKind.FILE_RMDIR,
+            dev.tether.events.EventKind.FILE_SYMLINK, dev.tether.events.EventKind.FILE_CHMOD,
+            dev.tether.events.EventKind.FILE_CHOWN);
+    private static final int EROFS = 30;
+
+    /**
+     * A kernel record of a file operation in the project that failed with EROFS while the project
+     * is mounted read-only for the policy: with the policy's judgment of writing that path, so the
+     * audit trail says it was denied and by what (the gate never saw it: the kernel refused it
+     * first). A refusal the policy did not ask for (a read-only volume, tether's own files, a path
+     * the policy lets be written) stays as the kernel recorded it; so does every other record.
+     */
+    public Event explainReadOnlyRefusal(Event e) {
+        if (e.errno() == null || e.errno() != EROFS || e.resource() == null || !WRITES_BY_PATH.contains(e.kind())) {
+            return e;
+        }
+        ProjectWriteShield s = shield;
+        SessionPolicy p = policy.get();
+        if (s == null || !s.readOnly() || p.mode() != Mode.ENFORCE || !inProject(e.resource())) {
+            return e;
+        }
+        dev.tether.policy.Decision d = judge.openByPolicy(p, e.resource(), true);
+        if (d.allowed()) {
+            return e;
+        }
+        return e.toBuilder().decision(dev.tether.events.Verdict.DENY,
+                d.determining().stream().map(dev.tether.policy.PolicyRef::id).toList(),
+                "refused by the project's read-only mount (tether mounts it so where no permit can allow a write): "
+                        + d.reason()).build();
+    }
+
+    private boolean inProject(String path) {
+        for (String name : aliases.of(projectDir.toAbsolutePath().normalize().toString())) {
+            if (path.startsWith(name + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean covers(String dir, String path) {
         return dir.equals("/") || path.equals(dir) || path.startsWith(dir + "/");
     }

@@ -65,6 +65,7 @@ public final class SessionEventOutput implements AutoCloseable {
     private final List<Event> denials = new ArrayList<>();
     private long moreDenials;
     private long kernelLossReported;
+    private volatile java.util.function.UnaryOperator<Event> explainer = java.util.function.UnaryOperator.identity();
 
     private SessionEventOutput(EventBus bus, String sessionId, String principal, List<String> command, Path eventsFile,
                                PrintWriter console) {
@@ -104,9 +105,17 @@ public final class SessionEventOutput implements AutoCloseable {
         return new SessionEventOutput(bus, sessionId, principal, command, eventsFile, console);
     }
 
-    /** A kernel record, on the consumer thread: mapped and published. */
+    /**
+     * What the session knows about a kernel record that the record alone does not say (see
+     * {@link SessionEnforcement#explainReadOnlyRefusal}); applied on the consumer thread.
+     */
+    public void explainWith(java.util.function.UnaryOperator<Event> explainer) {
+        this.explainer = explainer;
+    }
+
+    /** A kernel record, on the consumer thread: mapped, explained and published. */
     public void accept(KernelEvent kernelEvent) {
-        Event e = mapper.map(kernelEvent);
+        Event e = explainer.apply(mapper.map(kernelEvent));
         if (e.detail() instanceof LossDetail l && KernelEventMapper.LOSS_MALFORMED.equals(l.source())) {
             malformed.incrementAndGet();
         }
