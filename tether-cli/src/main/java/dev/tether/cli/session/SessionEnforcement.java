@@ -17,7 +17,9 @@ import dev.tether.kernel.enforce.PathAliases;
 import dev.tether.kernel.enforce.ProtectedFiles;
 import dev.tether.kernel.enforce.ProjectWriteLayout;
 import dev.tether.kernel.enforce.ProjectWriteShield;
+import dev.tether.kernel.mount.MountChange;
 import dev.tether.kernel.mount.MountNamespaceHelper;
+import dev.tether.kernel.mount.SandboxMountEditor;
 import dev.tether.kernel.enforce.SessionPolicy;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.Landlock;
@@ -498,14 +500,39 @@ public final class SessionEnforcement implements AutoCloseable {
     /** The start hook: watch the sandbox's mounts, then start answering. */
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
-            shield = new ProjectWriteShield(new MountNamespaceHelper(
-                    MountNamespaceHelper.install(dev.tether.sandbox.SessionFiles.dir(sessionId).resolve("tether-mounts")),
-                    sandboxPid, gate.mountMarkSpec()), aliases.of(projectDir.toAbsolutePath().normalize().toString()));
+            shield = new ProjectWriteShield(mountEditor(sandboxPid),
+                    aliases.of(projectDir.toAbsolutePath().normalize().toString()));
             followPolicyWithMounts();
             gate.markSandboxMounts(sandboxPid);
             gate.start();
             if (execGuard != null) {
                 execGuard.arm(cgroupId);
+            }
+        };
+    }
+
+    /**
+     * The sandbox's mounts, changed through the tether-mounts helper, installed on first use (a
+     * policy that lets the whole project be written never needs it).
+     */
+    private SandboxMountEditor mountEditor(long sandboxPid) {
+        return new SandboxMountEditor() {
+            private MountNamespaceHelper helper;
+
+            @Override
+            public java.util.Map<MountChange, String> apply(List<MountChange> changes) {
+                try {
+                    if (helper == null) {
+                        helper = new MountNamespaceHelper(MountNamespaceHelper.install(
+                                dev.tether.sandbox.SessionFiles.dir(sessionId).resolve("tether-mounts")),
+                                sandboxPid, gate.mountMarkSpec());
+                    }
+                    return helper.apply(changes);
+                } catch (RuntimeException e) {
+                    java.util.Map<MountChange, String> failed = new java.util.LinkedHashMap<>();
+                    changes.forEach(c -> failed.put(c, e.getMessage()));
+                    return failed;
+                }
             }
         };
     }
