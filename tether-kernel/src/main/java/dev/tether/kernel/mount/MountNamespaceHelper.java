@@ -1,13 +1,9 @@
 package dev.tether.kernel.mount;
 
+import dev.tether.kernel.BundledProgram;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,21 +24,9 @@ public record MountNamespaceHelper(Path program, long sandboxPid, String fanotif
     private static final String RESOURCE = "/bpf/tether-mounts";
     private static final long TIMEOUT_SECONDS = 10;
 
-    /** Writes the helper to {@code target} (mode 0755, replacing what is there) and returns it. */
+    /** Writes the helper to {@code target} (mode 0700: only tether runs it) and returns it. */
     public static Path install(Path target) {
-        try (InputStream in = MountNamespaceHelper.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("the tether-mounts helper is missing from tether's jar (" + RESOURCE
-                        + "); rebuild tether (the build compiles it with cc -static from tether-kernel/src/main/bpf)");
-            }
-            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot install the tether-mounts helper at " + target, e);
-        }
+        return new BundledProgram(RESOURCE).install(target, "rwx------");
     }
 
     @Override
