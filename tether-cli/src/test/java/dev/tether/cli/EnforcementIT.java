@@ -150,9 +150,12 @@ class EnforcementIT {
         assertThat(decisions("FileOpenReadWrite", "deny")).filteredOn(n -> n.path("resource").asText().endsWith("notes.txt"))
                 .singleElement().satisfies(n -> {
                     assertThat(n.path("errno").asInt()).isEqualTo(30);
-                    assertThat(n.path("reason").asText()).startsWith("refused by the project's read-only mount")
+                    assertThat(n.path("reason").asText()).startsWith("refused by a read-only mount tether made for the policy")
                             .contains("no permit");
                 });
+        // src/README is protected by a forbid's read-only mount: the audit names that forbid.
+        assertThat(decisions("FileOpenReadWrite", "deny")).filteredOn(n -> n.path("resource").asText().endsWith("src/README"))
+                .isNotEmpty().allSatisfy(n -> assertThat(n.path("reason").asText()).contains("readme-read-only"));
     }
 
     @Test

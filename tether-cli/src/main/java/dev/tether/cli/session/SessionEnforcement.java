@@ -82,6 +82,8 @@ public final class SessionEnforcement implements AutoCloseable {
     private final java.util.concurrent.ExecutorService rescans;
     /** Paths tether mounts read-only in the project whatever the policy (set with the plan's mounts). */
     private volatile List<Path> keptReadOnly = List.of();
+    /** Of those, tether's own (its policy directory, config, CA, installation): not the policy's doing. */
+    private volatile List<Path> ownReadOnly = List.of();
     /** The project's mounts made read-only where the policy permits no write; null until the sandbox runs. */
     private volatile ProjectWriteShield shield;
     /** What the last path-operation warning said (said again only when it changes). */
@@ -324,19 +326,19 @@ public final class SessionEnforcement implements AutoCloseable {
     private static final int EROFS = 30;
 
     /**
-     * A kernel record of a file operation in the project that failed with EROFS while the project
-     * is mounted read-only for the policy: with the policy's judgment of writing that path, so the
-     * audit trail says it was denied and by what (the gate never saw it: the kernel refused it
-     * first). A refusal the policy did not ask for (a read-only volume, tether's own files, a path
-     * the policy lets be written) stays as the kernel recorded it; so does every other record.
+     * A kernel record of a file operation in the project that failed with EROFS in enforce mode:
+     * with the policy's judgment of writing that path, so the audit trail says it was denied and
+     * by what (the gate never saw it: the read-only mount tether made for the policy, the
+     * project's or a forbidden file's, refused it first). A refusal the policy did not ask for (a
+     * read-only volume, tether's own files, a path the policy lets be written) stays as the kernel
+     * recorded it; so does every other record.
      */
     public Event explainReadOnlyRefusal(Event e) {
         if (e.errno() == null || e.errno() != EROFS || e.resource() == null || !WRITES_BY_PATH.contains(e.kind())) {
             return e;
         }
-        ProjectWriteShield s = shield;
         SessionPolicy p = policy.get();
-        if (s == null || !s.readOnly() || p.mode() != Mode.ENFORCE || !inProject(e.resource())) {
+        if (shield == null || p.mode() != Mode.ENFORCE || !inProject(e.resource()) || tethersOwn(e.resource())) {
             return e;
         }
         dev.tether.policy.Decision d = judge.openByPolicy(p, e.resource(), true);
@@ -345,8 +347,20 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         return e.toBuilder().decision(dev.tether.events.Verdict.DENY,
                 d.determining().stream().map(dev.tether.policy.PolicyRef::id).toList(),
-                "refused by the project's read-only mount (tether mounts it so where no permit can allow a write): "
-                        + d.reason()).build();
+                "refused by a read-only mount tether made for the policy (the kernel refused it before the gate was"
+                        + " asked): " + d.reason()).build();
+    }
+
+    /** Whether a path (by either name of the project) lies in what tether keeps read-only for itself. */
+    private boolean tethersOwn(String path) {
+        String project = projectDir.toAbsolutePath().normalize().toString();
+        for (String name : aliases.of(project)) {
+            if (path.equals(name) || path.startsWith(name + "/")) {
+                Path host = Path.of(project + path.substring(name.length()));
+                return ownReadOnly.stream().anyMatch(host::startsWith);
+            }
+        }
+        return false;
     }
 
     private boolean inProject(String path) {
@@ -356,10 +370,6 @@ public final class SessionEnforcement implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private static boolean covers(String dir, String path) {
-        return dir.equals("/") || path.equals(dir) || path.startsWith(dir + "/");
     }
 
     /**
@@ -424,6 +434,7 @@ public final class SessionEnforcement implements AutoCloseable {
             paths.add(policyDir.equals(project) ? policyFile : policyDir);
         }
         paths.addAll(OwnFiles.ofThisProcess().readOnlyPaths(project, err));
+        ownReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         paths.addAll(readOnlyPaths());
         keptReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         return OwnFiles.atProjectNames(project, paths);

@@ -43,24 +43,30 @@ public record MountNamespaceHelper(Path program, long sandboxPid, String fanotif
             command.add(c.kind().operation());
             command.add(c.path());
         }
-        String output;
+        String output = "";
         String whole;
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // Read while it runs (a long report would fill the pipe and stall it), bounded in time.
+            java.util.concurrent.CompletableFuture<String> report = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "";
+                }
+            }, Thread::startVirtualThread);
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 whole = "tether-mounts did not finish in " + TIMEOUT_SECONDS + " s";
             } else {
+                output = report.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 whole = p.exitValue() == 2 ? output.strip() : null;
             }
-        } catch (IOException e) {
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             whole = "cannot run " + program + ": " + e.getMessage();
-            output = "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             whole = "interrupted";
-            output = "";
         }
         // Every change not reported "ok" failed: a helper that died half way applied only those it said.
         Map<String, String> reported = new LinkedHashMap<>();
