@@ -15,28 +15,34 @@ OPENS=20000 EXECS="${EXECS:-300}" CONNECTS=5000
 work="$(mktemp -d /var/tmp/tether-enforcement-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/opbench" "$ROOT/bench/enforcement/opbench.c"
-mkdir -p "$work/rw"
+mkdir -p "$work/rw" "$work/w"
 echo cached > "$work/rw/cached.txt"
-echo uncached > "$work/read-only.txt"
-# judged-true: /bin/true under a name an argv rule reaches, so every exec of it is judged in user
+echo uncached > "$work/w/read-only.txt"
+echo shielded > "$work/read-only.txt"
+# w/judged-true: /bin/true under a name an argv rule reaches, so every exec of it is judged in user
 # space (the exec guard's per-exec approval); /bin/true itself is approved once by identity.
-cp /bin/true "$work/judged-true"
+cp /bin/true "$work/w/judged-true"
 # ro/judged-true: the same, in a directory the sandbox sees read-only (-v ...:ro), as /usr/bin/git
 # is in the built-in sandbox: every open of it is allowed there, so after its first exec neither
 # its exec nor the open half of it reaches the gate (the kernel decides the argv rule).
 mkdir -p "$work/ro"
 cp /bin/true "$work/ro/judged-true"
-# read-only.txt may be read, not written, on a writable mount: every open is decided in user
-# space. rw/cached.txt may be read and written: after its first open the kernel skips it.
+# w/read-only.txt may be read, not written, on a writable mount (w/ may be written but for an
+# exception, so tether keeps its mount writable): every open is decided in user space.
+# rw/cached.txt may be read and written: after its first open the kernel skips it. read-only.txt
+# may be read, not written, where no permit reaches: tether mounts that part of the project
+# read-only, so after its first open the kernel skips it too.
 cat > "$work/policy.cedar" <<POLICY
 permit (principal, action == Action::"FileOpenReadOnly", resource)
 when { resource in [Dir::"/usr/", Dir::"/etc/", Dir::"/dev/", Dir::"/proc/", Dir::"$work/"] };
 permit (principal, action in [Action::"FileOpenReadOnly", Action::"FileOpenReadWrite"], resource)
 when { resource in [Dir::"$work/rw/", Dir::"/dev/null", Dir::"/tmp/"] };
+permit (principal, action == Action::"FileOpenReadWrite", resource)
+when { resource in Dir::"$work/w/" } unless { resource in [File::"$work/w/read-only.txt", File::"$work/w/judged-true"] };
 permit (principal, action == Action::"ProcessExec", resource)
 when { resource in [Dir::"/usr/bin/", Dir::"/bin/", Dir::"$work/"] };
 permit (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.1");
-forbid (principal, action == Action::"ProcessExec", resource == File::"$work/judged-true")
+forbid (principal, action == Action::"ProcessExec", resource == File::"$work/w/judged-true")
 when { context.argv.contains("--never-given") };
 forbid (principal, action == Action::"ProcessExec", resource == File::"$work/ro/judged-true")
 when { context.argv.contains("--never-given") };
@@ -60,16 +66,17 @@ run() { # label, tether args..., -- opbench args
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A r
-OPS="${OPS:-open-uncached open-cached exec exec-judged exec-judged-ro connect}"
+OPS="${OPS:-open-uncached open-cached open-ro-part exec exec-judged exec-judged-ro connect}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for op in $OPS; do
     cur_op=$op
     case $op in
-      open-uncached) args=(open "$work/read-only.txt" $OPENS) ;;
+      open-uncached) args=(open "$work/w/read-only.txt" $OPENS) ;;
+      open-ro-part) args=(open "$work/read-only.txt" $OPENS) ;;
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
       exec) args=(exec $EXECS) ;;
-      exec-judged) args=(exec "$work/judged-true" $EXECS) ;;
+      exec-judged) args=(exec "$work/w/judged-true" $EXECS) ;;
       exec-judged-ro) args=(exec "$work/ro/judged-true" $EXECS) ;;
       connect) args=(connect $CONNECTS) ;;
     esac
@@ -85,7 +92,7 @@ done
 # notes the time; the sandbox notes when its first read succeeds.
 reload_ms=()
 reload_runs=5
-[[ "$OPS" == "open-uncached open-cached exec exec-judged exec-judged-ro connect" ]] || reload_runs=0
+[[ "$OPS" == "open-uncached open-cached open-ro-part exec exec-judged exec-judged-ro connect" ]] || reload_runs=0
 for i in $(seq 1 $reload_runs); do
   echo secret > "$work/flip.txt"
   cp "$work/policy.cedar" "$work/reload.cedar"

@@ -155,6 +155,55 @@ class ControlPlaneSandboxIT {
         return JSON.readTree(r.body());
     }
 
+    private JsonNode setMode(URI openUri, String session, String mode) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/sessions/" + session + "/mode"))
+                .header("Authorization", "Bearer " + RunningTether.token(openUri))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"mode\":\"" + mode + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private static void await(Path p) throws InterruptedException {
+        long deadline = System.nanoTime() + SESSION.toNanos();
+        while (!Files.exists(p)) {
+            assertThat(System.nanoTime()).as("waiting for " + p).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void switchingTheModeLiveMovesTheProjectsReadOnlyMounts() throws Exception {
+        // Only w/ may be written: the rest of the project is mounted read-only, so rm is refused by
+        // the kernel. Permissive mode (switched through the API) leaves the project writable; back
+        // in enforce mode it is read-only again: the same sandbox throughout.
+        Files.writeString(policy, """
+                permit (principal, action in [Action::"ProcessExec", Action::"FileOpenReadOnly"], resource);
+                permit (principal, action == Action::"FileOpenReadWrite", resource)
+                when { resource in [Dir::"/workspace/w/", Dir::"/dev/"] };
+                """); // not /tmp/: the project (a @TempDir) lies there
+        Path w = Files.createDirectory(project.resolve("w"));
+        Files.writeString(project.resolve("notes.txt"), "n\n");
+        Files.writeString(project.resolve("other.txt"), "o\n");
+        run("cd /workspace; rm notes.txt 2>/dev/null; echo $? > w/r1; until [ -e w/go ]; do sleep 0.1; done;"
+                + " rm notes.txt; echo $? > w/r2; until [ -e w/go2 ]; do sleep 0.1; done; rm other.txt 2>/dev/null; echo $? > w/r3");
+        String session = sessionId();
+        URI url = tether.awaitControlUi();
+        await(w.resolve("r1"));
+        assertThat(setMode(url, session, "permissive").path("mode").asText()).isEqualToIgnoringCase("permissive");
+        touch(w.resolve("go"));
+        await(w.resolve("r2"));
+        setMode(url, session, "enforce");
+        touch(w.resolve("go2"));
+        await(w.resolve("r3"));
+        assertThat(Files.readString(w.resolve("r1")).strip()).as("enforce: rm refused").isEqualTo("1");
+        assertThat(Files.readString(w.resolve("r2")).strip()).as("permissive: rm let through").isEqualTo("0");
+        assertThat(Files.readString(w.resolve("r3")).strip()).as("enforce again: rm refused").isEqualTo("1");
+        assertThat(project.resolve("notes.txt")).doesNotExist();
+        assertThat(project.resolve("other.txt")).exists();
+    }
+
     @Test
     void aRealSandboxRunShowsItsEventsLive() throws Exception {
         // The command waits for the browser: everything it does after 'go' can only reach the page live.
