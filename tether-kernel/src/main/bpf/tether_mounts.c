@@ -15,6 +15,8 @@
  *     rw        make it writable again
  *     bind-rw   attach a writable copy of the tree at PATH (with the mounts below it, their flags
  *               kept) over PATH; refused (EBUSY) when PATH is already the root of a mount
+ *     bind-ro   attach a read-only copy of the tree at PATH over PATH (a file or a directory a
+ *               forbid protects); refused (EBUSY) when PATH is already the root of a mount
  *     detach    make the mount at PATH read-only, then detach it (what it covered shows again;
  *               a process that still holds a directory in it keeps a read-only mount)
  *
@@ -83,9 +85,9 @@ static int mount_root(int fd) {
     return (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
-static int bind_writable(int target, int fanfd, uint64_t mask) {
+static int bind_copy(int target, int writable, int fanfd, uint64_t mask) {
     /* A mount already there is someone else's (a read-only mount of tether's own files, a volume):
-     * a writable copy of it would undo what it is for. */
+     * a writable copy of it would undo what it is for; a read-only one is already there. */
     int root = mount_root(target);
     if (root != 0) {
         if (root == 1) {
@@ -97,11 +99,13 @@ static int bind_writable(int target, int fanfd, uint64_t mask) {
     if (tree < 0) {
         return -1;
     }
-    /* Only the top of the copy becomes writable: mounts below it (read-only ones included) keep
-     * their flags. Private, so nothing propagates back to the host's mounts. */
-    struct mount_attr attr = {.attr_clr = MOUNT_ATTR_RDONLY};
+    /* A writable copy: only its top becomes writable, mounts below it (read-only ones included)
+     * keep their flags. A read-only copy: read-only throughout. Private either way, so nothing
+     * propagates back to the host's mounts. */
+    struct mount_attr attr = writable ? (struct mount_attr){.attr_clr = MOUNT_ATTR_RDONLY}
+                                      : (struct mount_attr){.attr_set = MOUNT_ATTR_RDONLY};
     struct mount_attr private = {.propagation = MS_PRIVATE};
-    if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0
+    if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | (writable ? 0 : AT_RECURSIVE), &attr) < 0
         || sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &private) < 0) {
         int e = errno;
         close(tree);
@@ -226,7 +230,9 @@ int main(int argc, char **argv) {
             } else if (strcmp(op, "rw") == 0) {
                 rc = set_attr(target, 0, MOUNT_ATTR_RDONLY);
             } else if (strcmp(op, "bind-rw") == 0) {
-                rc = bind_writable(target, fanfd, mask);
+                rc = bind_copy(target, 1, fanfd, mask);
+            } else if (strcmp(op, "bind-ro") == 0) {
+                rc = bind_copy(target, 0, fanfd, mask);
             } else if (strcmp(op, "detach") == 0) {
                 rc = detach(target);
             } else {

@@ -226,6 +226,39 @@ class EnforcementIT {
     }
 
     @Test
+    void aFileAReloadForbidsWritingIsMountedReadOnlyAtOnce() throws Exception {
+        // src/ may be written, so src/plan.txt can be deleted; a reload that forbids writing it
+        // mounts it read-only in the running sandbox (rm refused), and a reload that drops the
+        // forbid releases it (rm goes through): no new session needed either way.
+        Files.writeString(project.resolve("src/plan.txt"), "plan\n");
+        Files.writeString(project.resolve("src/plan2.txt"), "plan\n");
+        Path policyFile = project.resolve(".tether/policy.cedar");
+        Process tether = TetherProcess.start(project, project.resolve("run"), "run", "--engine", "builtin",
+                "--events", events.toString(), "--policy", policyFile.toString(), "--", "sh", "-c",
+                "echo ready > src/r0; while [ ! -e src/go ]; do sleep 0.05; done;"
+                        + " rm src/plan.txt 2>/dev/null; echo forbidden=$? > src/r1; while [ ! -e src/go2 ]; do sleep 0.05; done;"
+                        + " rm src/plan.txt; echo released=$? > src/r2; rm src/plan2.txt; echo never-forbidden=$? > src/r3");
+        try {
+            await(() -> Files.exists(project.resolve("src/r0")));
+            Files.writeString(policyFile, POLICY + "@id(\"keep-plan\")\nforbid (principal, action == Action::\"FileOpenReadWrite\","
+                    + " resource == File::\"/workspace/src/plan.txt\");\n");
+            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 2)"));
+            Files.writeString(project.resolve("src/go"), "");
+            await(() -> Files.exists(project.resolve("src/r1")));
+            Files.writeString(policyFile, POLICY);
+            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 3)"));
+            Files.writeString(project.resolve("src/go2"), "");
+            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            tether.destroyForcibly();
+        }
+        assertThat(Files.readString(project.resolve("src/r1")).strip()).isEqualTo("forbidden=1");
+        assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("released=0");
+        assertThat(Files.readString(project.resolve("src/r3")).strip()).isEqualTo("never-forbidden=0");
+        assertThat(Files.readString(project.resolve("run.err"))).doesNotContain("WARNING");
+    }
+
+    @Test
     void aDirectoryKeptWritableToCreateAPermittedPathIsReportedAsAGap() throws Exception {
         // bin/out/ may be written but does not exist: bin/ must stay writable to create it, so
         // deleting bin/escape-static is not refused. Not hidden: stderr and the audit trail say so.

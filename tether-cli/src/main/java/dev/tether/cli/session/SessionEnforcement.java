@@ -84,6 +84,8 @@ public final class SessionEnforcement implements AutoCloseable {
     private volatile List<Path> keptReadOnly = List.of();
     /** Of those, tether's own (its policy directory, config, CA, installation): not the policy's doing. */
     private volatile List<Path> ownReadOnly = List.of();
+    /** Of those, what the forbids protected at start (the shield takes them over). */
+    private volatile List<Path> mountedForForbids = List.of();
     /** The project's mounts made read-only where the policy permits no write; null until the sandbox runs. */
     private volatile ProjectWriteShield shield;
     /** What the last path-operation warning said (said again only when it changes). */
@@ -259,13 +261,22 @@ public final class SessionEnforcement implements AutoCloseable {
      */
     private ProjectWriteLayout writeLayout(SessionPolicy p) {
         Path project = projectDir.toAbsolutePath().normalize();
-        if (p.mode() != Mode.ENFORCE || keptReadOnly.contains(project)) {
+        if (p.mode() != Mode.ENFORCE) {
             return ProjectWriteLayout.writable();
         }
-        List<Path> kept = new java.util.ArrayList<>(keptReadOnly);
+        List<Path> kept = new java.util.ArrayList<>(ownReadOnly);
         kept.addAll(p.forbidden().readOnlyPaths());
         return ProjectWriteLayout.derive(p.snapshot().permitBounds(p.principal()).writes(), project,
-                aliases.of(project.toString()), kept);
+                aliases.of(project.toString()), kept).guarding(guards(p.forbidden().readOnlyPaths()), project);
+    }
+
+    /**
+     * What a forbid protects from writes, less what tether keeps read-only for itself anyway
+     * (those mounts are never the shield's to detach).
+     */
+    private List<Path> guards(List<Path> forbidden) {
+        return forbidden.stream().map(f -> f.toAbsolutePath().normalize())
+                .filter(f -> ownReadOnly.stream().noneMatch(f::startsWith)).toList();
     }
 
     /**
@@ -435,8 +446,10 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         paths.addAll(OwnFiles.ofThisProcess().readOnlyPaths(project, err));
         ownReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
-        paths.addAll(readOnlyPaths());
+        List<Path> forbidden = readOnlyPaths();
+        paths.addAll(forbidden);
         keptReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        mountedForForbids = guards(forbidden);
         return OwnFiles.atProjectNames(project, paths);
     }
 
@@ -511,9 +524,13 @@ public final class SessionEnforcement implements AutoCloseable {
     /** The start hook: watch the sandbox's mounts, then start answering. */
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
-            shield = new ProjectWriteShield(mountEditor(sandboxPid),
-                    aliases.of(projectDir.toAbsolutePath().normalize().toString()));
-            followPolicyWithMounts();
+            Path project = projectDir.toAbsolutePath().normalize();
+            if (!keptReadOnly.contains(project)) { // else read-only as a whole already: nothing to shield
+                // What the engine mounted read-only at start for the forbids is the shield's from here.
+                List<String> guardedAtStart = ProjectWriteLayout.writable().guarding(mountedForForbids, project).guarded();
+                shield = new ProjectWriteShield(mountEditor(sandboxPid), aliases.of(project.toString()), guardedAtStart);
+                followPolicyWithMounts();
+            }
             gate.markSandboxMounts(sandboxPid);
             gate.start();
             if (execGuard != null) {
@@ -627,12 +644,6 @@ public final class SessionEnforcement implements AutoCloseable {
                 recordPolicyEvent(dev.tether.events.EventKind.POLICY_RELOAD, applied.current().generation(),
                         applied.current().statements().size(), List.of());
                 reportBeyondFloor(applied.current());
-                List<Path> newReadOnly = scanned.readOnlyPaths().stream()
-                        .filter(p -> !before.forbidden().readOnlyPaths().contains(p)).toList();
-                if (!newReadOnly.isEmpty() && before.mode() == Mode.ENFORCE) {
-                    err.println("tether: newly write-forbidden paths are enforced on open now; their read-only mount"
-                            + " (which also stops rename/link into them) applies from the next session: " + newReadOnly);
-                }
             }
             case PolicyHolder.Kept kept -> {
                 err.println("tether: the edited policy has errors; the previous one stays in force:\n"
@@ -663,6 +674,7 @@ public final class SessionEnforcement implements AutoCloseable {
                     if (now.snapshot() == snapshot && !kernelLayersClosed) {
                         policy.set(now.withSnapshot(snapshot, fresh));
                         gate.policyChanged();
+                        followPolicyWithMounts(); // what the scan newly finds forbidden is mounted read-only
                     }
                 }
             });

@@ -26,16 +26,33 @@ import java.util.TreeSet;
  * @param islands what stays writable inside a read-only project (empty when {@code wholeWritable})
  * @param exposed islands (or {@code ""} for the project's top) kept writable only so a permitted
  *     path can be created in them
+ * @param guarded files and directories a forbid protects from writes, each mounted read-only
+ *     wherever it lies (inside an island too), so deleting, renaming or linking them is refused
  */
-public record ProjectWriteLayout(boolean wholeWritable, List<String> islands, List<String> exposed) {
+public record ProjectWriteLayout(boolean wholeWritable, List<String> islands, List<String> exposed, List<String> guarded) {
     public ProjectWriteLayout {
         islands = List.copyOf(islands);
         exposed = List.copyOf(exposed);
+        guarded = List.copyOf(guarded);
+    }
+
+    public ProjectWriteLayout(boolean wholeWritable, List<String> islands, List<String> exposed) {
+        this(wholeWritable, islands, exposed, List.of());
     }
 
     /** The project left as it is. */
     public static ProjectWriteLayout writable() {
         return new ProjectWriteLayout(true, List.of(), List.of());
+    }
+
+    /**
+     * This layout with {@code paths} (host paths in the project, e.g. what a forbid protects from
+     * writes) mounted read-only where they lie; paths outside the project are left out.
+     */
+    public ProjectWriteLayout guarding(List<java.nio.file.Path> paths, java.nio.file.Path project) {
+        List<String> rel = paths.stream().filter(p -> p.startsWith(project) && !p.equals(project))
+                .map(p -> project.relativize(p).toString()).filter(r -> r.indexOf('\n') < 0).distinct().sorted().toList();
+        return new ProjectWriteLayout(wholeWritable, islands, exposed, rel);
     }
 
     /**

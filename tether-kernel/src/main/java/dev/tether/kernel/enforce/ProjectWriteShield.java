@@ -13,7 +13,9 @@ import java.util.TreeSet;
  * project mounts (at each of its names) flipped read-only, writable copies attached over the
  * islands. A change is made in the order that never leaves a write possible that neither the old
  * nor the new layout allows: islands that go are made read-only and detached, the project is
- * made read-only, and only then are new islands attached or the project made writable. A process
+ * made read-only, what a forbid protects is mounted read-only, and only then are new islands
+ * attached (copying those read-only mounts with them), the project made writable, or read-only
+ * mounts of what a forbid no longer protects detached. A process
  * holding a directory of a detached island keeps it read-only (it may be refused more than the
  * policy says until it leaves it, never less).
  */
@@ -22,13 +24,21 @@ public final class ProjectWriteShield {
     private final List<String> names;
     private boolean readOnly;
     private final TreeSet<String> islands = new TreeSet<>();
+    private final TreeSet<String> guarded = new TreeSet<>();
 
     /**
      * @param names the project's mount points in the sandbox (each the root of a mount)
+     * @param guardedAtStart project-relative paths the engine already mounted read-only at every
+     *     name because a forbid protects them
      */
-    public ProjectWriteShield(SandboxMountEditor editor, List<String> names) {
+    public ProjectWriteShield(SandboxMountEditor editor, List<String> names, List<String> guardedAtStart) {
         this.editor = editor;
         this.names = List.copyOf(names);
+        this.guarded.addAll(guardedAtStart);
+    }
+
+    public ProjectWriteShield(SandboxMountEditor editor, List<String> names) {
+        this(editor, names, List.of());
     }
 
     /** What one {@link #apply} did. */
@@ -51,6 +61,12 @@ public final class ProjectWriteShield {
         if (!readOnly && !layout.wholeWritable()) {
             atEveryName(MountChange.Kind.READ_ONLY, "", changes);
         }
+        TreeSet<String> guards = new TreeSet<>(layout.guarded());
+        for (String added : guards) {
+            if (!guarded.contains(added)) {
+                atEveryName(MountChange.Kind.BIND_READ_ONLY, added, changes);
+            }
+        }
         for (String added : wanted) {
             if (!islands.contains(added)) {
                 atEveryName(MountChange.Kind.BIND_WRITABLE, added, changes);
@@ -58,6 +74,11 @@ public final class ProjectWriteShield {
         }
         if (readOnly && layout.wholeWritable()) {
             atEveryName(MountChange.Kind.WRITABLE, "", changes);
+        }
+        for (String gone : guarded) {
+            if (!guards.contains(gone)) {
+                atEveryName(MountChange.Kind.DETACH, gone, changes);
+            }
         }
         Map<MountChange, String> failed = changes.isEmpty() ? Map.of() : editor.apply(changes);
         List<MountChange> applied = new ArrayList<>();
@@ -77,7 +98,13 @@ public final class ProjectWriteShield {
                 case READ_ONLY -> readOnly = true;
                 case WRITABLE -> readOnly = false;
                 case BIND_WRITABLE -> islands.add(rel);
-                case DETACH -> islands.remove(rel);
+                case BIND_READ_ONLY -> guarded.add(rel);
+                case DETACH -> {
+                    // A path is an island or a guard, never both (what a forbid protects is no island).
+                    if (!islands.remove(rel)) {
+                        guarded.remove(rel);
+                    }
+                }
             }
         }
         return new Outcome(applied, failed);
@@ -86,6 +113,11 @@ public final class ProjectWriteShield {
     /** True while the project's mounts are read-only (islands aside). */
     public synchronized boolean readOnly() {
         return readOnly;
+    }
+
+    /** What a forbid protects, mounted read-only now. */
+    public synchronized List<String> guarded() {
+        return List.copyOf(guarded);
     }
 
     /** The islands attached now. */

@@ -24,6 +24,8 @@ public record MountChange(Kind kind, String path) {
         WRITABLE("rw"),
         /** A writable copy of the tree at the path (mounts below it keep their flags) is attached over it. */
         BIND_WRITABLE("bind-rw"),
+        /** A read-only copy of the tree at the path is attached over it. */
+        BIND_READ_ONLY("bind-ro"),
         /** The mount at the path is made read-only, then detached. */
         DETACH("detach");
 

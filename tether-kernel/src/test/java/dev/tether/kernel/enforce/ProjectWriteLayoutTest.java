@@ -83,6 +83,14 @@ class ProjectWriteLayoutTest {
     }
 
     @Test
+    void guardingKeepsProjectPathsOnly() {
+        var l = layout(writes("resource in Dir::\"/workspace/src/\"")).guarding(List.of(project.resolve("src/main/App.java"),
+                project, Path.of("/etc/passwd"), project.resolve("docs")), project);
+        assertThat(l.guarded()).containsExactly("docs", "src/main/App.java");
+        assertThat(l.islands()).containsExactly("src");
+    }
+
+    @Test
     void whatTetherKeepsReadOnlyIsNeverAnIsland() {
         var l = layout(writes("resource in Dir::\"/workspace/.tether/\" || resource in Dir::\"/workspace/src/\""),
                 project.resolve(".tether"));

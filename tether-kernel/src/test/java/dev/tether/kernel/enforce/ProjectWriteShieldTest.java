@@ -78,6 +78,25 @@ class ProjectWriteShieldTest {
     }
 
     @Test
+    void whatAForbidProtectsIsMountedReadOnlyBeforeIslandsAndReleasedLast() {
+        ProjectWriteShield withStartGuard = new ProjectWriteShield(recorder, List.of("/p", "/workspace"), List.of("secrets"));
+        withStartGuard.apply(new ProjectWriteLayout(false, List.of("src"), List.of(), List.of("secrets", "src/README")));
+        // secrets/ was mounted by the engine at start: only the new guard is made, before the island
+        // that copies it.
+        assertThat(made).extracting(MountChange::toString).containsExactly(
+                "ro /p", "ro /workspace", "bind-ro /p/src/README", "bind-ro /workspace/src/README",
+                "bind-rw /p/src", "bind-rw /workspace/src");
+        made.clear();
+        // Permissive: everything writable; guards go after the project is writable (never a moment
+        // with less protection than the new layout's).
+        withStartGuard.apply(ProjectWriteLayout.writable());
+        assertThat(made).extracting(MountChange::toString).containsExactly(
+                "detach /p/src", "detach /workspace/src", "rw /p", "rw /workspace",
+                "detach /p/secrets", "detach /workspace/secrets", "detach /p/src/README", "detach /workspace/src/README");
+        assertThat(withStartGuard.guarded()).isEmpty();
+    }
+
+    @Test
     void aFailedChangeIsReportedAndNotTakenAsMade() {
         failing = Set.of("bind-rw /p/src", "bind-rw /workspace/src");
         var outcome = shield.apply(islands("src"));

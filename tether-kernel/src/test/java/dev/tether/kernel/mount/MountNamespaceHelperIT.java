@@ -101,6 +101,19 @@ class MountNamespaceHelperIT {
     }
 
     @Test
+    void aReadOnlyCopyOfOneFileCannotBeWrittenDeletedOrRenamedUntilDetached() throws Exception {
+        String p = project.toString();
+        assertThat(helper.apply(List.of(new MountChange(MountChange.Kind.BIND_READ_ONLY, p + "/src/App.java")))).isEmpty();
+        String out = inSandbox("echo x >> \"$0/src/App.java\"; echo write=$?; rm \"$0/src/App.java\"; echo rm=$?;"
+                + " mv \"$0/src/App.java\" \"$0/src/B.java\"; echo mv=$?; echo new > \"$0/src/C.java\"; echo create=$?;"
+                + " cat \"$0/src/App.java\" > /dev/null; echo read=$?");
+        assertThat(out).contains("write=2", "rm=1", "mv=1", "create=0", "read=0", "busy");
+        assertThat(fanotifySawAnOpen()).as("the copy was marked before it was attached").isTrue();
+        assertThat(helper.apply(List.of(new MountChange(MountChange.Kind.DETACH, p + "/src/App.java")))).isEmpty();
+        assertThat(inSandbox("rm \"$0/src/App.java\"; echo rm=$?")).contains("rm=0");
+    }
+
+    @Test
     void refusesLinksMountRootsAndPathsThatAreNotThere() {
         String p = project.toString();
         Map<MountChange, String> failed = helper.apply(List.of(
