@@ -67,8 +67,15 @@ public final class ProjectWriteShield {
                 atEveryName(MountChange.Kind.BIND_READ_ONLY, added, changes);
             }
         }
+        TreeSet<String> released = new TreeSet<>();
         for (String added : wanted) {
             if (!islands.contains(added)) {
+                if (guarded.contains(added) && !guards.contains(added)) {
+                    // No longer protected and now permitted: its read-only mount goes first, or the
+                    // island would find a mount root there and be refused.
+                    atEveryName(MountChange.Kind.DETACH, added, changes);
+                    released.add(added);
+                }
                 atEveryName(MountChange.Kind.BIND_WRITABLE, added, changes);
             }
         }
@@ -76,7 +83,7 @@ public final class ProjectWriteShield {
             atEveryName(MountChange.Kind.WRITABLE, "", changes);
         }
         for (String gone : guarded) {
-            if (!guards.contains(gone)) {
+            if (!guards.contains(gone) && !released.contains(gone)) {
                 atEveryName(MountChange.Kind.DETACH, gone, changes);
             }
         }

@@ -97,6 +97,17 @@ class ProjectWriteShieldTest {
     }
 
     @Test
+    void aDirectoryNoLongerProtectedButNowPermittedLosesItsReadOnlyMountBeforeBecomingAnIsland() {
+        ProjectWriteShield shield = new ProjectWriteShield(recorder, List.of("/p"), List.of("gen"));
+        shield.apply(new ProjectWriteLayout(false, List.of("src"), List.of(), List.of("gen")));
+        made.clear();
+        shield.apply(new ProjectWriteLayout(false, List.of("gen", "src"), List.of(), List.of()));
+        assertThat(made).extracting(MountChange::toString).containsExactly("detach /p/gen", "bind-rw /p/gen");
+        assertThat(shield.islands()).containsExactly("gen", "src");
+        assertThat(shield.guarded()).isEmpty();
+    }
+
+    @Test
     void aFailedChangeIsReportedAndNotTakenAsMade() {
         failing = Set.of("bind-rw /p/src", "bind-rw /workspace/src");
         var outcome = shield.apply(islands("src"));
