@@ -198,31 +198,40 @@ class EnforcementIT {
     void theReadOnlyMountsFollowAHotReload() throws Exception {
         // The same sandbox: notes.txt cannot be deleted; a reload permits writing the whole
         // project and it can; a reload back, and bin/escape-static cannot be deleted any more.
-        Path policyFile = project.resolve(".tether/policy.cedar");
-        Process tether = TetherProcess.start(project, project.resolve("run"), "run", "--engine", "builtin",
-                "--events", events.toString(), "--policy", policyFile.toString(), "--", "sh", "-c",
-                "rm notes.txt 2>/dev/null; echo before=$? > src/r1; while [ ! -e src/go ]; do sleep 0.05; done;"
-                        + " rm notes.txt; echo widened=$? > src/r2; while [ ! -e src/go2 ]; do sleep 0.05; done;"
-                        + " rm bin/escape-static; echo narrowed=$? > src/r3");
-        try {
-            await(() -> Files.exists(project.resolve("src/r1")));
-            Files.writeString(policyFile, POLICY + "permit (principal, action == Action::\"FileOpenReadWrite\", resource)"
-                    + " when { resource in Dir::\"/workspace/\" };\n");
-            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 2)"));
-            Files.writeString(project.resolve("src/go"), "");
-            await(() -> Files.exists(project.resolve("src/r2")));
-            Files.writeString(policyFile, POLICY);
-            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 3)"));
-            Files.writeString(project.resolve("src/go2"), "");
-            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        } finally {
-            tether.destroyForcibly();
-        }
+        sessionThroughReloads("rm notes.txt 2>/dev/null; echo before=$? > src/r1; touch src/step1;"
+                        + " while [ ! -e src/go1 ]; do sleep 0.05; done; rm notes.txt; echo widened=$? > src/r2; touch src/step2;"
+                        + " while [ ! -e src/go2 ]; do sleep 0.05; done; rm bin/escape-static; echo narrowed=$? > src/r3",
+                POLICY + "permit (principal, action == Action::\"FileOpenReadWrite\", resource)"
+                        + " when { resource in Dir::\"/workspace/\" };\n",
+                POLICY);
         assertThat(Files.readString(project.resolve("src/r1")).strip()).isEqualTo("before=1");
         assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("widened=0");
         assertThat(Files.readString(project.resolve("src/r3")).strip()).isEqualTo("narrowed=1");
         assertThat(project.resolve("notes.txt")).doesNotExist();
         assertThat(project.resolve("bin/escape-static")).exists();
+    }
+
+    /**
+     * Runs {@code script} in a session whose policy file then changes once per policy given: when
+     * the script has created src/stepN (N from 1), the N-th policy is written and, once the
+     * session says it is in force, src/goN is created for the script to go on.
+     */
+    private void sessionThroughReloads(String script, String... policies) throws Exception {
+        Path policyFile = project.resolve(".tether/policy.cedar");
+        Process tether = TetherProcess.start(project, project.resolve("run"), "run", "--engine", "builtin",
+                "--events", events.toString(), "--policy", policyFile.toString(), "--", "sh", "-c", script);
+        try {
+            for (int i = 0; i < policies.length; i++) {
+                int step = i + 1;
+                await(() -> Files.exists(project.resolve("src/step" + step)));
+                Files.writeString(policyFile, policies[i]);
+                await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation " + (step + 1) + ")"));
+                Files.writeString(project.resolve("src/go" + step), "");
+            }
+            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            tether.destroyForcibly();
+        }
     }
 
     @Test
@@ -232,26 +241,13 @@ class EnforcementIT {
         // forbid releases it (rm goes through): no new session needed either way.
         Files.writeString(project.resolve("src/plan.txt"), "plan\n");
         Files.writeString(project.resolve("src/plan2.txt"), "plan\n");
-        Path policyFile = project.resolve(".tether/policy.cedar");
-        Process tether = TetherProcess.start(project, project.resolve("run"), "run", "--engine", "builtin",
-                "--events", events.toString(), "--policy", policyFile.toString(), "--", "sh", "-c",
-                "echo ready > src/r0; while [ ! -e src/go ]; do sleep 0.05; done;"
-                        + " rm src/plan.txt 2>/dev/null; echo forbidden=$? > src/r1; while [ ! -e src/go2 ]; do sleep 0.05; done;"
-                        + " rm src/plan.txt; echo released=$? > src/r2; rm src/plan2.txt; echo never-forbidden=$? > src/r3");
-        try {
-            await(() -> Files.exists(project.resolve("src/r0")));
-            Files.writeString(policyFile, POLICY + "@id(\"keep-plan\")\nforbid (principal, action == Action::\"FileOpenReadWrite\","
-                    + " resource == File::\"/workspace/src/plan.txt\");\n");
-            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 2)"));
-            Files.writeString(project.resolve("src/go"), "");
-            await(() -> Files.exists(project.resolve("src/r1")));
-            Files.writeString(policyFile, POLICY);
-            await(() -> Files.readString(project.resolve("run.err")).contains("policy reloaded (generation 3)"));
-            Files.writeString(project.resolve("src/go2"), "");
-            assertThat(tether.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        } finally {
-            tether.destroyForcibly();
-        }
+        sessionThroughReloads("touch src/step1; while [ ! -e src/go1 ]; do sleep 0.05; done;"
+                        + " rm src/plan.txt 2>/dev/null; echo forbidden=$? > src/r1; touch src/step2;"
+                        + " while [ ! -e src/go2 ]; do sleep 0.05; done;"
+                        + " rm src/plan.txt; echo released=$? > src/r2; rm src/plan2.txt; echo never-forbidden=$? > src/r3",
+                POLICY + "@id(\"keep-plan\")\nforbid (principal, action == Action::\"FileOpenReadWrite\","
+                        + " resource == File::\"/workspace/src/plan.txt\");\n",
+                POLICY);
         assertThat(Files.readString(project.resolve("src/r1")).strip()).isEqualTo("forbidden=1");
         assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("released=0");
         assertThat(Files.readString(project.resolve("src/r3")).strip()).isEqualTo("never-forbidden=0");
