@@ -255,6 +255,20 @@ class EnforcementIT {
     }
 
     @Test
+    void aWritableVolumeThePolicyDoesNotLetBeWrittenIsReportedAsAGap() throws Exception {
+        // Only the project's mounts follow the policy: a writable -v volume the policy does not
+        // let be written as a whole is said at start; read-only, or permitted, it is not.
+        Path volume = Files.createDirectories(project.getParent().resolve(project.getFileName() + "-volume"));
+        var writable = sandbox("echo started", "-v", volume + ":/data");
+        assertThat(writable.stderr()).contains("tether: WARNING: deleting, renaming, linking or truncating by path")
+                .contains("writable volume [/data]");
+        var readOnly = sandbox("echo started", "-v", volume + ":/data:ro");
+        assertThat(readOnly.stderr()).doesNotContain("writable volume");
+        var scratch = sandbox("echo started", "-v", volume + ":/tmp/sandbox-scratch"); // POLICY permits writing it all
+        assertThat(scratch.stderr()).doesNotContain("writable volume");
+    }
+
+    @Test
     void aDirectoryKeptWritableToCreateAPermittedPathIsReportedAsAGap() throws Exception {
         // bin/out/ may be written but does not exist: bin/ must stay writable to create it, so
         // deleting bin/escape-static is not refused. Not hidden: stderr and the audit trail say so.

@@ -325,6 +325,7 @@ public final class SandboxSession {
     private PreparedSandbox prepare(String sessionId, SessionEnforcement enforcement) {
         SandboxPlan plan = plans.apply(sessionId);
         if (enforcement != null) {
+            enforcement.reportUnshieldedVolumes(plan.mounts());
             plan = enforcement.locked(plan.withMounts(enforcement.readOnlyMounts(plan.projectDir())));
         } else { // no policy: tether's own files are still out of the sandbox's reach
             plan = plan.withMounts(OwnFiles.atProjectNames(plan.projectDir(),

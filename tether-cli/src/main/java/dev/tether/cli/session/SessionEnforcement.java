@@ -316,14 +316,48 @@ public final class SessionEnforcement implements AutoCloseable {
         if (warning.isEmpty() || landlockAbi != 0) {
             return; // under --lock, Landlock refuses those operations where the floor allows no write
         }
+        reportGap(dev.tether.events.EventLayer.FANOTIFY, "mounts", "FileOpenReadWrite", warning);
+    }
+
+    /**
+     * Writable volumes besides the project (-v DIR:DIR, agent config directories) are not
+     * shielded: deleting, renaming, linking or truncating by path there is not refused where the
+     * policy permits no write. Said at start (enforce mode, no --lock) for each one the policy does
+     * not let be written as a whole, on stderr and as an {@code EnforcementGap} event.
+     */
+    public void reportUnshieldedVolumes(List<BindMount> mounts) {
+        SessionPolicy p = policy.get();
+        if (p.mode() != Mode.ENFORCE || landlockAbi != 0) {
+            return;
+        }
+        Path project = projectDir.toAbsolutePath().normalize();
+        List<String> writes = p.snapshot().permitBounds(p.principal()).writes().stream()
+                .filter(dev.tether.policy.PermitBounds.PermittedPath::hierarchy).map(w -> w.path()).toList();
+        List<String> unshielded = mounts.stream()
+                .filter(m -> !m.readOnly() && !m.host().toAbsolutePath().normalize().startsWith(project))
+                .map(BindMount::target)
+                .filter(t -> writes.stream().noneMatch(w -> w.equals("/") || t.equals(w) || t.startsWith(w + "/")))
+                .distinct().toList();
+        if (unshielded.isEmpty()) {
+            return;
+        }
+        String warning = "deleting, renaming, linking or truncating by path (which opens nothing, so the file gate does"
+                + " not judge it) is not refused in the writable volume" + (unshielded.size() > 1 ? "s " : " ") + unshielded
+                + ", which the policy does not let be written as a whole (only the project's mounts follow the policy;"
+                + " mount it :ro, or use --lock)";
+        reportGap(dev.tether.events.EventLayer.FANOTIFY, "mounts", "FileOpenReadWrite", warning);
+    }
+
+    /** A gap in enforcement, said loudly: on stderr and in the audit trail as an {@code EnforcementGap} event. */
+    private void reportGap(dev.tether.events.EventLayer layer, String mechanism, String actions, String warning) {
         err.println("tether: WARNING: " + warning);
         try {
             sink.accept(Event.builder(dev.tether.events.EventKind.ENFORCEMENT_GAP).timeNs(Event.nowNs()).session(sessionId)
-                    .principal(p.principal().agent()).layer(dev.tether.events.EventLayer.FANOTIFY)
-                    .detail(new dev.tether.events.GapDetail("mounts", "FileOpenReadWrite", warning).withinLimits())
+                    .principal(policy.get().principal().agent()).layer(layer)
+                    .detail(new dev.tether.events.GapDetail(mechanism, actions, warning).withinLimits())
                     .build());
         } catch (RuntimeException e) {
-            err.println("tether: cannot record the path-operation gap event: " + e.getMessage());
+            err.println("tether: cannot record the enforcement gap event: " + e.getMessage());
         }
     }
 
@@ -398,16 +432,7 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         String reason = "policy generation " + next.generation() + " permits more than the --lock floor set at session"
                 + " start; Landlock still denies (EACCES): " + String.join("; ", beyond);
-        err.println("tether: WARNING: " + reason);
-        try {
-            sink.accept(Event.builder(dev.tether.events.EventKind.ENFORCEMENT_GAP).timeNs(Event.nowNs()).session(sessionId)
-                    .principal(policy.get().principal().agent()).layer(dev.tether.events.EventLayer.LANDLOCK)
-                    .detail(new dev.tether.events.GapDetail("landlock", "FileOpen/ProcessExec/NetworkConnect", reason)
-                            .withinLimits())
-                    .build());
-        } catch (RuntimeException e) {
-            err.println("tether: cannot record the --lock gap event: " + e.getMessage());
-        }
+        reportGap(dev.tether.events.EventLayer.LANDLOCK, "landlock", "FileOpen/ProcessExec/NetworkConnect", reason);
     }
 
     /**
