@@ -26,7 +26,6 @@ unshare --mount --propagation private sh -c 'mount --bind "$0" "$0" && echo $$ >
 ns=$!
 until [[ -s "$work/ns.pid" ]]; do sleep 0.01; done
 pid="$(cat "$work/ns.pid")"
-cp /usr/bin/true "$work/true" 2>/dev/null || true
 base=() help=()
 for i in $(seq 1 "$RUNS"); do
   t0=$(now); "$helper" --pid "$pid" ro "$work/p" bind-rw "$work/p/src" >/dev/null

@@ -80,8 +80,8 @@ public final class SessionEnforcement implements AutoCloseable {
     private List<Integer> floorPorts = List.of();
     /** Project scans after reloads that carried the previous one over (one at a time, in order). */
     private final java.util.concurrent.ExecutorService rescans;
-    /** Paths tether mounts read-only in the project whatever the policy (set with the plan's mounts). */
-    private volatile List<Path> keptReadOnly = List.of();
+    /** Whether tether mounts the whole project read-only at start (its installation, a forbid): nothing to shield. */
+    private volatile boolean projectReadOnlyAtStart;
     /** Of those, tether's own (its policy directory, config, CA, installation): not the policy's doing. */
     private volatile List<Path> ownReadOnly = List.of();
     /** Of those, what the forbids protected at start (the shield takes them over). */
@@ -293,7 +293,7 @@ public final class SessionEnforcement implements AutoCloseable {
         }
         SessionPolicy p = policy.get();
         ProjectWriteLayout layout = writeLayout(p);
-        ProjectWriteShield.Outcome outcome = gate.changeMounts(() -> s.apply(layout));
+        ProjectWriteShield.Outcome outcome = s.apply(layout);
         List<String> gaps = new java.util.ArrayList<>();
         if (!outcome.failed().isEmpty()) {
             gaps.add("the project's mounts could not follow the policy (" + outcome.failed().entrySet().stream()
@@ -473,7 +473,8 @@ public final class SessionEnforcement implements AutoCloseable {
         ownReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         List<Path> forbidden = readOnlyPaths();
         paths.addAll(forbidden);
-        keptReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        Path projectNormal = project.toAbsolutePath().normalize();
+        projectReadOnlyAtStart = paths.stream().anyMatch(p -> p.toAbsolutePath().normalize().equals(projectNormal));
         mountedForForbids = guards(forbidden);
         return OwnFiles.atProjectNames(project, paths);
     }
@@ -550,7 +551,7 @@ public final class SessionEnforcement implements AutoCloseable {
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
             Path project = projectDir.toAbsolutePath().normalize();
-            if (!keptReadOnly.contains(project)) { // else read-only as a whole already: nothing to shield
+            if (!projectReadOnlyAtStart) {
                 // What the engine mounted read-only at start for the forbids is the shield's from here.
                 List<String> guardedAtStart = ProjectWriteLayout.writable().guarding(mountedForForbids, project).guarded();
                 shield = new ProjectWriteShield(mountEditor(sandboxPid), aliases.of(project.toString()), guardedAtStart);
@@ -580,7 +581,9 @@ public final class SessionEnforcement implements AutoCloseable {
                                 dev.tether.sandbox.SessionFiles.dir(sessionId).resolve("tether-mounts")),
                                 sandboxPid, gate.mountMarkSpec());
                     }
-                    return helper.apply(changes);
+                    // Under the gate's mark lock, which then forgets what it cached: called only
+                    // when something changes, so a reload that keeps the layout flushes once.
+                    return gate.changeMounts(() -> helper.apply(changes));
                 } catch (RuntimeException e) {
                     java.util.Map<MountChange, String> failed = new java.util.LinkedHashMap<>();
                     changes.forEach(c -> failed.put(c, e.getMessage()));

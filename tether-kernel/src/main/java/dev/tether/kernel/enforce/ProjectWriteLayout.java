@@ -49,7 +49,7 @@ public record ProjectWriteLayout(boolean wholeWritable, List<String> islands, Li
      * This layout with {@code paths} (host paths in the project, e.g. what a forbid protects from
      * writes) mounted read-only where they lie; paths outside the project are left out.
      */
-    public ProjectWriteLayout guarding(List<java.nio.file.Path> paths, java.nio.file.Path project) {
+    public ProjectWriteLayout guarding(List<Path> paths, Path project) {
         List<String> rel = paths.stream().filter(p -> p.startsWith(project) && !p.equals(project))
                 .map(p -> project.relativize(p).toString()).filter(r -> r.indexOf('\n') < 0).distinct().sorted().toList();
         return new ProjectWriteLayout(wholeWritable, islands, exposed, rel);
