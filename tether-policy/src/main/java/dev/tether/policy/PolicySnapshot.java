@@ -23,6 +23,17 @@ public interface PolicySnapshot {
     }
 
     /**
+     * Whether every request of {@code action} (a file action) for a path directly inside
+     * {@code dir} gets the same decision, from the same statements, whatever the file's name: no
+     * statement that can concern the principal tells two children of {@code dir} apart. The
+     * kernel layer then judges one child and lets the kernel skip the rest. Sound: a snapshot that
+     * cannot tell says false.
+     */
+    default boolean childrenDecidedAlike(Principal principal, Action action, String dir) {
+        return false;
+    }
+
+    /**
      * The string literals this exec's decision asks {@code context.argv} about, when asking
      * whether argv[1..] holds them is all deciding it does with the arguments (whatever else they
      * hold, the decision is the same as for an argv holding just those of them it holds), and

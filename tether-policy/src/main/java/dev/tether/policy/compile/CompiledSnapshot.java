@@ -239,6 +239,21 @@ public final class CompiledSnapshot implements PolicySnapshot {
         return decision(matches, request.action(), what);
     }
 
+    /** Every statement compiled for the action is {@link ChildrenAlike} for {@code dir}. */
+    @Override
+    public boolean childrenDecidedAlike(Principal principal, Action action, String dir) {
+        String d = PathNames.normalise(dir);
+        if (d == null || (action != Action.FILE_OPEN_READ_ONLY && action != Action.FILE_OPEN_READ_WRITE)) {
+            return false;
+        }
+        for (Candidate c : view(principal).table(action).all()) {
+            if (!ChildrenAlike.of(c.cond(), d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Evaluates the exec as {@link #decide} does and reports whether any condition read the
      * arguments. Exact, not a guess from the policy text: a condition that short-circuits before
