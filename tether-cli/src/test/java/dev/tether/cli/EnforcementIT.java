@@ -408,6 +408,76 @@ class EnforcementIT {
         assertThat(Integer.parseInt(counts.group(2)) + Integer.parseInt(counts.group(3))).isPositive();
     }
 
+    /** out/ and logs/ writable, one file in logs/ forbidden by name (it does not exist: the scan finds no forbidden inode). */
+    static final String DIRECTORIES_POLICY = """
+            permit (principal, action == Action::"FileOpenReadOnly", resource)
+            when { resource in [Dir::"/usr/", Dir::"/etc/", Dir::"/dev/", Dir::"/proc/", Dir::"/workspace/"] };
+            permit (principal, action == Action::"FileOpenReadWrite", resource)
+            when { resource in [Dir::"/dev/", Dir::"/workspace/out/", Dir::"/workspace/logs/", Dir::"/workspace/src/"] };
+            @id("keep-audit-log")
+            forbid (principal, action == Action::"FileOpenReadWrite", resource == File::"/workspace/logs/audit.log");
+            permit (principal, action == Action::"ProcessExec", resource)
+            when { resource in [Dir::"/usr/bin/", Dir::"/bin/"] };
+            """;
+
+    private void useDirectoriesPolicy(String policy) throws IOException {
+        Files.writeString(project.resolve(".tether/policy.cedar"), policy);
+        Files.createDirectories(project.resolve("out"));
+        Files.createDirectories(project.resolve("logs"));
+    }
+
+    /** The gate's counts from a {@code TETHER_TIMINGS} run's stderr: open events answered, directories cached. */
+    private static long[] gateCounts(String stderr) {
+        var m = java.util.regex.Pattern.compile("(\\d+) open events .*; (\\d+) files and (\\d+) directories whose opens the kernel skips")
+                .matcher(stderr);
+        assertThat(m.find()).as("the gate's timing line in: " + stderr).isTrue();
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(3))};
+    }
+
+    @Test
+    void filesCreatedInADirectoryWhereEveryOpenIsAllowedCostOneJudgmentAndANamedForbidStillHolds() throws Exception {
+        useDirectoriesPolicy(DIRECTORIES_POLICY);
+        var r = sandbox(Map.of("TETHER_TIMINGS", "1"), "for i in $(seq 1 200); do echo $i > out/f$i; echo $i > logs/l$i; done;"
+                + " (echo tampered > logs/audit.log) 2>/dev/null && echo audit-written || echo audit-refused;"
+                + " mkdir out/deeper && echo d > out/deeper/x && echo deeper-ok");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("audit-refused", "deeper-ok").doesNotContain("audit-written");
+        // fanotify asks after O_CREAT made the file: a refused create leaves it empty (docs/enforcement.md).
+        assertThat(project.resolve("logs/audit.log")).isEmptyFile();
+        assertThat(Files.readString(project.resolve("out/f200"))).isEqualTo("200\n");
+        long[] gate = gateCounts(r.stderr());
+        // out/ holds no name a statement tells apart: after its first file the kernel skips the
+        // rest. logs/ has one, so each of its 200 creates is judged (and audit.log refused).
+        assertThat(gate[1]).as("directories cached").isPositive();
+        assertThat(gate[0]).as("open events answered (400 creates, 200 of them in out/)").isBetween(200L, 300L);
+        assertThat(decisions("FileOpenReadWrite", "deny")).filteredOn(n -> n.path("resource").asText().endsWith("logs/audit.log"))
+                .isNotEmpty().allSatisfy(n -> assertThat(n.path("policies").toString()).contains("keep-audit-log"));
+    }
+
+    @Test
+    void aReloadForbiddingANameInACachedDirectoryHoldsAtOnce() throws Exception {
+        useDirectoriesPolicy(DIRECTORIES_POLICY);
+        sessionThroughReloads("for i in $(seq 1 50); do echo $i > out/f$i; done; touch src/step1;"
+                        + " while [ ! -e src/go1 ]; do sleep 0.05; done;"
+                        + " (echo late > out/late.txt) 2>/dev/null; echo late=$? > src/r1; echo more > out/f51; echo more=$? > src/r2",
+                DIRECTORIES_POLICY + "@id(\"no-late\")\nforbid (principal, action == Action::\"FileOpenReadWrite\","
+                        + " resource == File::\"/workspace/out/late.txt\");\n");
+        assertThat(Files.readString(project.resolve("src/r1")).strip()).isNotEqualTo("late=0");
+        assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("more=0");
+        assertThat(project.resolve("out/late.txt")).isEmptyFile();
+    }
+
+    @Test
+    void aDirectoryHoldingAHardLinkToThePolicyFileIsNeverCached() throws Exception {
+        useDirectoriesPolicy(DIRECTORIES_POLICY);
+        Files.createLink(project.resolve("out/p.cedar"), project.resolve(".tether/policy.cedar"));
+        var r = sandbox(Map.of("TETHER_TIMINGS", "1"), "for i in $(seq 1 50); do echo $i > out/f$i; done;"
+                + " (echo 'permit (principal, action, resource);' >> out/p.cedar) 2>/dev/null || echo link-refused");
+        assertThat(r.stdout()).contains("link-refused");
+        assertThat(Files.readString(project.resolve(".tether/policy.cedar"))).isEqualTo(DIRECTORIES_POLICY);
+        assertThat(gateCounts(r.stderr())[1]).as("directories cached").isZero();
+    }
+
     @Test
     void thePolicyFileCannotBeChangedFromInside() throws Exception {
         var r = sandbox("echo 'permit (principal, action, resource);' >> .tether/policy.cedar; "

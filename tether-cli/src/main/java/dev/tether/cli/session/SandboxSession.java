@@ -258,10 +258,11 @@ public final class SandboxSession {
                     var g = enforcement.gateStats();
                     timings.note(String.format(java.util.Locale.ROOT, "file gate: %d exec events, %.1f µs each deciding in tether"
                             + " (event taken to answer ready); %d open events (%d the open half of an exec), %.1f µs each;"
-                            + " %d syscalls read from the kernel map, the rest from /proc; %d programs approved by identity (any argv, or decided in the kernel by their argv literals)",
+                            + " %d syscalls read from the kernel map, the rest from /proc; %d programs approved by identity (any argv, or decided in the kernel by their argv literals);"
+                            + " %d files and %d directories whose opens the kernel skips",
                             g.execEvents(), g.execEvents() == 0 ? 0.0 : g.execNanos() / 1e3 / g.execEvents(),
                             g.openEvents(), g.execOpenHalves(), g.openEvents() == 0 ? 0.0 : g.openNanos() / 1e3 / g.openEvents(),
-                            g.syscallsFromKernelMap(), g.cachedPrograms()));
+                            g.syscallsFromKernelMap(), g.cachedPrograms(), g.cachedFiles(), g.cachedDirectories()));
                 }
             } catch (CommandNotFoundException e) {
                 sandbox.close();

@@ -84,6 +84,19 @@ public final class FanotifyGate implements AutoCloseable {
     private final AtomicLong denials = new AtomicLong();
     private final AtomicLong outOfScope = new AtomicLong();
     private final AtomicLong cachedMarks = new AtomicLong();
+    private final AtomicLong cachedDirectories = new AtomicLong();
+    /** Directories whose children were judged for an ignore mark, and under which policy and mounts (gate thread only). */
+    private final Map<String, DirectoryTry> directoriesTried = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, DirectoryTry> e) {
+            return size() > 4096;
+        }
+    };
+    /** False once the kernel refused a directory ignore mark (FAN_MARK_IGNORE is Linux 6.0+). */
+    private volatile boolean directoryMarks = true;
+    /** The sandbox's first process, whose root the directories are opened through; 0 until its mounts are marked. */
+    private volatile long sandboxPid;
+    private final MemorySegment dirStatBuf = Arena.ofAuto().allocate(LibC.STATX_SIZE, 8);
     private final AtomicLong failures = new AtomicLong();
     private final Object markLock = new Object();
     /**
@@ -136,6 +149,7 @@ public final class FanotifyGate implements AutoCloseable {
      * @return the mount points marked
      */
     public List<String> markSandboxMounts(long sandboxPid) throws IOException {
+        this.sandboxPid = sandboxPid;
         MountTable mounts = MountTable.parse(Files.readString(Path.of("/proc", Long.toString(sandboxPid), "mountinfo")));
         List<String> marked = new ArrayList<>();
         for (MountTable.Mount m : mounts.mounts()) {
@@ -230,14 +244,16 @@ public final class FanotifyGate implements AutoCloseable {
      * @param syscallsFromKernelMap events whose syscall came from the exec guard's map (the rest read /proc)
      * @param cachedPrograms programs approved by identity (ignore mark and exec guard image), for any
      *                       argv or decided by the exec guard from an argv table
+     * @param cachedDirectories directories whose files' opens the kernel skips (every open there allowed)
      */
     public record Stats(long decisions, long denials, long outOfScope, long cachedFiles, long failures,
                         long execEvents, long execNanos, long openEvents, long openNanos, long execOpenHalves,
-                        long syscallsFromKernelMap, long cachedPrograms) {}
+                        long syscallsFromKernelMap, long cachedPrograms, long cachedDirectories) {}
 
     public Stats stats() {
         return new Stats(decisions.get(), denials.get(), outOfScope.get(), cachedMarks.get(), failures.get(),
-                execEvents, execNanos, openEvents, openNanos, execOpenHalves, syscallsFromKernelMap, cachedPrograms);
+                execEvents, execNanos, openEvents, openNanos, execOpenHalves, syscallsFromKernelMap, cachedPrograms,
+                cachedDirectories.get());
     }
 
     private void loop() {
@@ -413,7 +429,74 @@ public final class FanotifyGate implements AutoCloseable {
                 }
             }
         }
+        if (j.verdict() == Verdict.ALLOW && memo.otherModeAllowed() && st != null && st.cacheable() && directoryMarks) {
+            markDirectoryOf(path, st, current, epoch);
+        }
         return true;
+    }
+
+    /** A directory judged for an ignore mark on its children under this policy and mount count. */
+    private record DirectoryTry(SessionPolicy policy, long epoch) {}
+
+    /**
+     * Lets the kernel skip the open events of every file directly inside the directory of
+     * {@code path} (an ignore mark with FAN_EVENT_ON_CHILD on the directory: new files too, so
+     * creating many files in one directory costs one round trip, not one each), when one judgment
+     * stands for all of them: the policy allows every open, read or write, of any name there
+     * ({@link FileAccessJudge#opensInsideAllowed}); the scan found no forbidden inode in the
+     * project (a hard link to one could be made in the directory); no file of tether's own
+     * protection can be in it. Tried once per directory per policy and mount change; the mark
+     * goes with the others on every change ({@link #forgetApprovals}).
+     *
+     * <p>The directory is opened through the sandbox's root without following a final link and
+     * checked to hold the judged file, which has one name only: so it is the directory the
+     * judgment was about, whatever the sandbox renamed meanwhile. Only the file's own events are
+     * skipped: a subdirectory's files are judged (and may earn a mark of their own), execs are
+     * judged as before.
+     */
+    private void markDirectoryOf(String path, Stat st, SessionPolicy judgedUnder, long epoch) {
+        int slash = path.lastIndexOf('/');
+        long pid = sandboxPid;
+        if (slash < 0 || pid <= 0) {
+            return;
+        }
+        String dir = slash == 0 ? "/" : path.substring(0, slash);
+        DirectoryTry was = directoriesTried.put(dir, new DirectoryTry(judgedUnder, epoch));
+        if (was != null && was.policy() == judgedUnder && was.epoch() == epoch) {
+            return;
+        }
+        ForbiddenInodes forbidden = judgedUnder.forbidden();
+        if (!forbidden.denyRead().isEmpty() || !forbidden.denyWrite().isEmpty() || forbidden.truncated()
+                || !judge.opensInsideAllowed(judgedUnder, dir)) {
+            return;
+        }
+        int dirFd;
+        try {
+            dirFd = libc.open("/proc/" + pid + "/root" + (dir.equals("/") ? "/" : dir),
+                    LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_NOFOLLOW);
+        } catch (NativeCallException e) {
+            return; // gone or replaced by a link since: no mark
+        }
+        try {
+            if (libc.statxAt(dirFd, path.substring(slash + 1), dirStatBuf) != 0 || !Stat.of(dirStatBuf).key().equals(st.key())
+                    || libc.statx(dirFd, dirStatBuf) != 0 || judge.mayHoldProtectedFile(Stat.of(dirStatBuf).key())) {
+                return;
+            }
+            synchronized (markLock) {
+                if (policy.get() != judgedUnder || mountEpoch != epoch) {
+                    return;
+                }
+                libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORE | LibC.FAN_MARK_IGNORED_SURV_MODIFY,
+                        LibC.FAN_OPEN_PERM | LibC.FAN_EVENT_ON_CHILD, dirFd, "."); // (an O_PATH descriptor itself is refused: EBADF)
+                cachedDirectories.incrementAndGet();
+            }
+        } catch (NativeCallException e) {
+            if (e.errno() == Errno.EINVAL) {
+                directoryMarks = false; // a kernel before 6.0: files are still cached one by one
+            }
+        } finally {
+            libc.close(dirFd);
+        }
     }
 
     private boolean isExec(long nr) {
@@ -798,9 +881,11 @@ public final class FanotifyGate implements AutoCloseable {
     record Stat(FileKey key, boolean regular, int links, long mntId) {
         /** statx of the open file {@code fd} into {@code buf} ({@link LibC#STATX_SIZE}); null when it fails. */
         static Stat read(LibC libc, int fd, MemorySegment buf) {
-            if (libc.statx(fd, buf) != 0) {
-                return null;
-            }
+            return libc.statx(fd, buf) != 0 ? null : of(buf);
+        }
+
+        /** What a statx buffer filled by the kernel says. */
+        static Stat of(MemorySegment buf) {
             long ino = buf.get(ValueLayout.JAVA_LONG, 32);
             int nlink = buf.get(ValueLayout.JAVA_INT, 16);
             int mode = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, 28));

@@ -78,6 +78,33 @@ public final class FileAccessJudge {
         return judge(policy, path, p -> new ExecRequest(who, p, argv));
     }
 
+    /** A name no policy gives a file: stands for "any file" inside a directory whose children are all decided alike. */
+    private static final String ANY_CHILD = ".tether-any-file";
+
+    /**
+     * Whether the policy allows every open, for reading and for writing, of any file directly
+     * inside {@code dir}, whatever its name, under every name the directory has: then one
+     * judgment stands for all of them and the kernel may skip the rest. Tether's own protections
+     * and the scan's forbidden inodes are by identity, not name: the caller checks those.
+     */
+    public boolean opensInsideAllowed(SessionPolicy policy, String dir) {
+        Principal who = policy.principal();
+        for (String name : aliases.of(dir)) {
+            if (!policy.snapshot().childrenDecidedAlike(who, Action.FILE_OPEN_READ_ONLY, name)
+                    || !policy.snapshot().childrenDecidedAlike(who, Action.FILE_OPEN_READ_WRITE, name)) {
+                return false;
+            }
+        }
+        String any = (dir.equals("/") ? "" : dir) + "/" + ANY_CHILD;
+        return judge(policy, any, p -> new FileRequest(who, Action.FILE_OPEN_READ_ONLY, p)).verdict() == Verdict.ALLOW
+                && judge(policy, any, p -> new FileRequest(who, Action.FILE_OPEN_READ_WRITE, p)).verdict() == Verdict.ALLOW;
+    }
+
+    /** Whether a file of tether's own protection may be among the entries of the directory {@code dir}. */
+    public boolean mayHoldProtectedFile(FileKey dir) {
+        return protectedFiles.mayHold(dir);
+    }
+
     /**
      * Whether every exec of this file is decided the same whatever its argv, under every name the
      * file is judged by: then an allowed exec of it can be approved once by file identity (the

@@ -24,6 +24,9 @@ public final class ProtectedFiles {
     private volatile Set<FileKey> noWrite = Set.of();
     private volatile Set<FileKey> noOpen = Set.of();
     private volatile java.util.Map<FileKey, String> trustedPrograms = java.util.Map.of();
+    /** The directories holding a protected file, and whether one of those files has another name too. */
+    private volatile Set<FileKey> holders = Set.of();
+    private volatile boolean linkedElsewhere;
 
     public ProtectedFiles protectFromWrites(Path p) {
         noWritePaths.add(p);
@@ -65,6 +68,29 @@ public final class ProtectedFiles {
         trustedPrograms = java.util.Map.copyOf(trusted);
         noWrite = noWritePaths.stream().map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
         noOpen = noOpenPaths.stream().map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
+        List<Path> all = new ArrayList<>(noWritePaths);
+        all.addAll(noOpenPaths);
+        holders = all.stream().map(p -> p.toAbsolutePath().getParent()).filter(java.util.Objects::nonNull)
+                .map(ProtectedFiles::key).flatMap(Optional::stream).collect(Collectors.toUnmodifiableSet());
+        linkedElsewhere = all.stream().anyMatch(ProtectedFiles::hasSeveralNames);
+    }
+
+    /**
+     * Whether the directory {@code dir} may hold a protected file under some name: it is the
+     * directory of one, or a protected file has more than one name (a hard link could be
+     * anywhere). Links made later cannot reach a directory of the sandbox's: the protected files
+     * it sees are on read-only mounts of their own, and a link across mounts fails (EXDEV).
+     */
+    public boolean mayHold(FileKey dir) {
+        return linkedElsewhere || holders.contains(dir);
+    }
+
+    private static boolean hasSeveralNames(Path p) {
+        try {
+            return Files.exists(p) && ((Number) Files.getAttribute(p, "unix:nlink")).intValue() > 1;
+        } catch (IOException | UnsupportedOperationException e) {
+            return true; // cannot tell: assume the worst
+        }
     }
 
     /** Null when allowed; otherwise why not. */

@@ -20,6 +20,7 @@ public final class LibC {
     public static final int O_DIRECTORY = 0x10000;
     public static final int O_CLOEXEC = 0x80000;
     public static final int O_PATH = 0x200000;
+    public static final int O_NOFOLLOW = 0x20000;
 
     public static final long SYS_LANDLOCK_CREATE_RULESET = 444;
 
@@ -188,6 +189,23 @@ public final class LibC {
         }
     }
 
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    /**
+     * statx(2) of {@code name} in the directory {@code dirFd}, not following a symbolic link, into
+     * {@code buf} (layout as {@link #statx}); returns 0 or -errno.
+     */
+    public int statxAt(int dirFd, String name, MemorySegment buf) {
+        try {
+            ThreadScratch t = scratch.get();
+            int rc = (int) statx.invokeExact(t.callState, dirFd, t.cString(name), AT_SYMLINK_NOFOLLOW,
+                    STATX_BASIC_STATS | STATX_MNT_ID, buf);
+            return rc < 0 ? -t.errno() : 0;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
     /** readlink(2) of {@code path} into {@code buf}; returns the length (not NUL-terminated) or -errno. */
     public long readlink(String path, MemorySegment buf) {
         try {
@@ -290,6 +308,8 @@ public final class LibC {
     public static final int FAN_MARK_IGNORED_MASK = 0x20;
     public static final int FAN_MARK_IGNORED_SURV_MODIFY = 0x40;
     public static final int FAN_MARK_FLUSH = 0x80;
+    /** Since Linux 6.0: an ignore mask that honours FAN_EVENT_ON_CHILD (events on a directory's children). */
+    public static final int FAN_MARK_IGNORE = 0x400;
     public static final int FAN_ALLOW = 0x01;
     public static final int FAN_DENY = 0x02;
     public static final int FAN_NOFD = -1;
