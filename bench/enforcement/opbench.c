@@ -3,6 +3,8 @@
  * sandbox: prints "<op> n=<N> p50=<ns> p90=<ns> p99=<ns>".
  *
  *   opbench open PATH N           open(O_RDONLY) + close
+ *   opbench create DIR N          open(DIR/bench-create-I, O_WRONLY|O_CREAT|O_EXCL) + close, a new file
+ *                                 each time (all removed afterwards, untimed)
  *   opbench exec [PROGRAM] N      fork + execve(PROGRAM, default /bin/true) + wait
  *   opbench connect N             TCP connect to a listener it starts on 127.0.0.1, then close
  */
@@ -55,6 +57,24 @@ int main(int argc, char **argv)
 			t[i] = now() - s;
 		}
 		report("open+close", t, n);
+	} else if (!strcmp(argv[1], "create")) {
+		char path[4096];
+		for (int i = 0; i < n; i++) {
+			snprintf(path, sizeof path, "%s/bench-create-%d", argv[2], i);
+			long long s = now();
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			if (fd < 0) {
+				perror("create");
+				return 1;
+			}
+			close(fd);
+			t[i] = now() - s;
+		}
+		for (int i = 0; i < n; i++) {
+			snprintf(path, sizeof path, "%s/bench-create-%d", argv[2], i);
+			unlink(path);
+		}
+		report("create+close", t, n);
 	} else if (!strcmp(argv[1], "exec")) {
 		const char *program = argc > 3 ? argv[2] : "/bin/true";
 		for (int i = 0; i < n; i++) {

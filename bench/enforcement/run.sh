@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Added cost of tether's enforcement per open+close, exec and connect, measured against the same
+# Added cost of tether's enforcement per open+close, file create, exec and connect, measured against the same
 # program run outside any sandbox and inside a monitor-only session, in one invocation, plus how
 # long a policy reload takes to be in force inside a running sandbox. Prints a Markdown table.
 #
@@ -9,13 +9,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 ROUNDS="${1:-3}"
-OPENS=20000 EXECS="${EXECS:-300}" CONNECTS=5000
+OPENS=20000 EXECS="${EXECS:-300}" CONNECTS=5000 CREATES=5000
 [[ $EUID -eq 0 ]] || { echo "run as root (the sandbox and its enforcement need it)" >&2; exit 1; }
 
 work="$(mktemp -d /var/tmp/tether-enforcement-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/opbench" "$ROOT/bench/enforcement/opbench.c"
-mkdir -p "$work/rw" "$work/w"
+mkdir -p "$work/rw/new" "$work/w"
 echo cached > "$work/rw/cached.txt"
 echo uncached > "$work/w/read-only.txt"
 echo shielded > "$work/read-only.txt"
@@ -27,6 +27,9 @@ cp /bin/true "$work/w/judged-true"
 # its exec nor the open half of it reaches the gate (the kernel decides the argv rule).
 mkdir -p "$work/ro"
 cp /bin/true "$work/ro/judged-true"
+# create: new files in rw/new/, where every open of any name is allowed, so after the first one
+# the kernel skips the directory's events; create-judged: new files in w/, whose children a
+# statement tells apart (w/read-only.txt), so each create is a round trip to the gate.
 # w/read-only.txt may be read, not written, on a writable mount (w/ may be written but for an
 # exception, so tether keeps its mount writable): every open is decided in user space.
 # rw/cached.txt may be read and written: after its first open the kernel skips it. read-only.txt
@@ -66,7 +69,8 @@ run() { # label, tether args..., -- opbench args
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A r
-OPS="${OPS:-open-uncached open-cached open-ro-part exec exec-judged exec-judged-ro connect}"
+ALL_OPS="open-uncached open-cached open-ro-part create create-judged exec exec-judged exec-judged-ro connect"
+OPS="${OPS:-$ALL_OPS}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for op in $OPS; do
@@ -75,6 +79,8 @@ for round in $(seq 1 "$ROUNDS"); do
       open-uncached) args=(open "$work/w/read-only.txt" $OPENS) ;;
       open-ro-part) args=(open "$work/read-only.txt" $OPENS) ;;
       open-cached) args=(open "$work/rw/cached.txt" $OPENS) ;;
+      create) args=(create "$work/rw/new" $CREATES) ;;
+      create-judged) args=(create "$work/w" $CREATES) ;;
       exec) args=(exec $EXECS) ;;
       exec-judged) args=(exec "$work/w/judged-true" $EXECS) ;;
       exec-judged-ro) args=(exec "$work/ro/judged-true" $EXECS) ;;
@@ -92,7 +98,7 @@ done
 # notes the time; the sandbox notes when its first read succeeds.
 reload_ms=()
 reload_runs=5
-[[ "$OPS" == "open-uncached open-cached open-ro-part exec exec-judged exec-judged-ro connect" ]] || reload_runs=0
+[[ "$OPS" == "$ALL_OPS" ]] || reload_runs=0
 for i in $(seq 1 $reload_runs); do
   echo secret > "$work/flip.txt"
   cp "$work/policy.cedar" "$work/reload.cedar"
