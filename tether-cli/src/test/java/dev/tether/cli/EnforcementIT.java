@@ -468,6 +468,39 @@ class EnforcementIT {
     }
 
     @Test
+    void forbiddenFilesOnReadOnlyMountsCanBeNeitherMovedNorLinkedAndDirectoriesAreStillCached() throws Exception {
+        useDirectoriesPolicy(DIRECTORIES_POLICY
+                + "forbid (principal, action in [Action::\"FileOpenReadOnly\", Action::\"FileOpenReadWrite\"], resource)"
+                + " when { resource in Dir::\"/workspace/secrets/\" || resource == File::\"/workspace/.env\" };\n");
+        Files.writeString(project.resolve(".env"), "TOKEN=top\n");
+        var r = sandbox(Map.of("TETHER_TIMINGS", "1"), "for i in $(seq 1 100); do echo $i > out/f$i; done;"
+                + " mv secrets/key out/k 2>/dev/null || echo mv-refused; ln secrets/key out/k2 2>/dev/null || echo ln-refused;"
+                + " ln .env out/e 2>/dev/null || echo env-ln-refused; rm -f .env 2>/dev/null || echo env-rm-refused;"
+                + " mv .env out/e2 2>/dev/null || echo env-mv-refused; cat out/* 2>/dev/null | grep -c top");
+        assertThat(r.stdout()).contains("mv-refused", "ln-refused", "env-ln-refused", "env-rm-refused", "env-mv-refused")
+                .doesNotContain("top secret", "TOKEN");
+        assertThat(project.resolve("secrets/key")).hasContent("top secret");
+        assertThat(project.resolve(".env")).hasContent("TOKEN=top");
+        // Every forbidden file has one name, on a read-only mount: out/ is cached all the same.
+        assertThat(gateCounts(r.stderr())[1]).as("directories cached").isPositive();
+    }
+
+    @Test
+    void aForbiddenFileALinkCouldTakeElsewhereKeepsEveryDirectoryJudgedFileByFile() throws Exception {
+        // Reading out/old.txt is forbidden, writing it is not: nothing mounts it read-only, so a
+        // hard link can give it a name in out/inner/ (same mount), whose children no statement
+        // tells apart; the gate must then judge out/inner/ file by file.
+        useDirectoriesPolicy(DIRECTORIES_POLICY + "forbid (principal, action == Action::\"FileOpenReadOnly\","
+                + " resource == File::\"/workspace/out/old.txt\");\n");
+        Files.createDirectories(project.resolve("out/inner"));
+        Files.writeString(project.resolve("out/old.txt"), "old secret\n");
+        var r = sandbox(Map.of("TETHER_TIMINGS", "1"), "for i in $(seq 1 50); do echo $i > out/inner/f$i; done;"
+                + " ln out/old.txt out/inner/x && (cat out/inner/x 2>/dev/null || echo cat-refused)");
+        assertThat(r.stdout()).contains("cat-refused").doesNotContain("old secret");
+        assertThat(gateCounts(r.stderr())[1]).as("directories cached").isZero();
+    }
+
+    @Test
     void aDirectoryHoldingAHardLinkToThePolicyFileIsNeverCached() throws Exception {
         useDirectoriesPolicy(DIRECTORIES_POLICY);
         Files.createLink(project.resolve("out/p.cedar"), project.resolve(".tether/policy.cedar"));

@@ -280,6 +280,17 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     /**
+     * Before the policy or mode changes: until the mounts follow the new one, its forbidden files
+     * are not known to be on read-only mounts (the gate caches no directory meanwhile). A project
+     * mounted read-only as a whole holds them read-only whatever the policy.
+     */
+    private void unsealForbiddenFiles() {
+        if (!projectReadOnlyAtStart) {
+            gate.forbiddenFilesSealed(false);
+        }
+    }
+
+    /**
      * Puts the project's mounts in line with the policy in force ({@link ProjectWriteShield}):
      * deleting, renaming, linking and truncating by path open nothing, so the gate never judges
      * them; on a read-only mount the kernel refuses them. What cannot be done that way (a mount
@@ -294,6 +305,8 @@ public final class SessionEnforcement implements AutoCloseable {
         SessionPolicy p = policy.get();
         ProjectWriteLayout layout = writeLayout(p);
         ProjectWriteShield.Outcome outcome = s.apply(layout);
+        // Enforcing with every mount in place: the forbidden files' read-only paths are mounted.
+        gate.forbiddenFilesSealed(p.mode() == Mode.ENFORCE && outcome.failed().isEmpty());
         List<String> gaps = new java.util.ArrayList<>();
         if (!outcome.failed().isEmpty()) {
             gaps.add("the project's mounts could not follow the policy (" + outcome.failed().entrySet().stream()
@@ -551,7 +564,9 @@ public final class SessionEnforcement implements AutoCloseable {
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
             Path project = projectDir.toAbsolutePath().normalize();
-            if (!projectReadOnlyAtStart) {
+            if (projectReadOnlyAtStart) {
+                gate.forbiddenFilesSealed(true);
+            } else {
                 // What the engine mounted read-only at start for the forbids is the shield's from here.
                 List<String> guardedAtStart = ProjectWriteLayout.writable().guarding(mountedForForbids, project).guarded();
                 shield = new ProjectWriteShield(mountEditor(sandboxPid), aliases.of(project.toString()), guardedAtStart);
@@ -607,6 +622,7 @@ public final class SessionEnforcement implements AutoCloseable {
      * forgets its cached allows, the proxy reads the new mode on its next decision.
      */
     public synchronized void setMode(Mode mode) {
+        unsealForbiddenFiles();
         SessionPolicy next = policy.updateAndGet(p -> p.withMode(mode));
         if (guard != null) {
             guard.apply(next.snapshot().networkRules(next.principal()), next.snapshot().generation(), mode, networkOptions);
@@ -648,6 +664,7 @@ public final class SessionEnforcement implements AutoCloseable {
                     return;
                 }
                 long guardNs = System.nanoTime();
+                unsealForbiddenFiles();
                 policy.set(before.withSnapshot(applied.current(), scanned));
                 SessionDns d = dns;
                 if (d != null) {
@@ -700,6 +717,7 @@ public final class SessionEnforcement implements AutoCloseable {
                 synchronized (this) {
                     SessionPolicy now = policy.get();
                     if (now.snapshot() == snapshot && !kernelLayersClosed) {
+                        unsealForbiddenFiles();
                         policy.set(now.withSnapshot(snapshot, fresh));
                         gate.policyChanged();
                         followPolicyWithMounts(); // what the scan newly finds forbidden is mounted read-only

@@ -92,6 +92,11 @@ public final class FanotifyGate implements AutoCloseable {
             return size() > 4096;
         }
     };
+    /**
+     * Whether the project's forbidden files are on read-only mounts now (see
+     * {@link #forbiddenFilesSealed}); read under markLock before a directory mark is added.
+     */
+    private volatile boolean forbiddenSealed;
     /** False once the kernel refused a directory ignore mark (FAN_MARK_IGNORE is Linux 6.0+). */
     private volatile boolean directoryMarks = true;
     /** The sandbox's first process, whose root the directories are opened through; 0 until its mounts are marked. */
@@ -178,6 +183,17 @@ public final class FanotifyGate implements AutoCloseable {
      */
     public String mountMarkSpec() {
         return ProcessHandle.current().pid() + ":" + fanFd + ":" + MOUNT_EVENTS;
+    }
+
+    /**
+     * Says whether the read-only paths of the policy in force ({@link ForbiddenInodes#readOnlyPaths})
+     * are mounted read-only in the sandbox right now. While they are, a forbidden file confined to
+     * them ({@link ForbiddenInodes#confined}) can be neither renamed nor linked into another
+     * directory, so directories may be cached as a whole although the project holds forbidden
+     * files. Say false before the policy or mode changes and true once the mounts follow it.
+     */
+    public void forbiddenFilesSealed(boolean sealed) {
+        forbiddenSealed = sealed;
     }
 
     /** From now on every approved exec is also recorded for the kernel-side check at exec time. */
@@ -443,8 +459,9 @@ public final class FanotifyGate implements AutoCloseable {
      * {@code path} (an ignore mark with FAN_EVENT_ON_CHILD on the directory: new files too, so
      * creating many files in one directory costs one round trip, not one each), when one judgment
      * stands for all of them: the policy allows every open, read or write, of any name there
-     * ({@link FileAccessJudge#opensInsideAllowed}); the scan found no forbidden inode in the
-     * project (a hard link to one could be made in the directory); no file of tether's own
+     * ({@link FileAccessJudge#opensInsideAllowed}); no forbidden inode of the project can be given
+     * a name there (the scan found none, or each has one name on a read-only mount: see
+     * {@link #forbiddenFilesSealed}; else a rename or hard link could bring one in); no file of tether's own
      * protection can be in it. Tried once per directory per policy and mount change; the mark
      * goes with the others on every change ({@link #forgetApprovals}).
      *
@@ -466,8 +483,8 @@ public final class FanotifyGate implements AutoCloseable {
             return;
         }
         ForbiddenInodes forbidden = judgedUnder.forbidden();
-        if (!forbidden.denyRead().isEmpty() || !forbidden.denyWrite().isEmpty() || forbidden.truncated()
-                || !judge.opensInsideAllowed(judgedUnder, dir)) {
+        boolean needsSeal = !forbidden.isEmpty();
+        if (forbidden.truncated() || needsSeal && !forbidden.confined() || !judge.opensInsideAllowed(judgedUnder, dir)) {
             return;
         }
         int dirFd;
@@ -483,7 +500,7 @@ public final class FanotifyGate implements AutoCloseable {
                 return;
             }
             synchronized (markLock) {
-                if (policy.get() != judgedUnder || mountEpoch != epoch) {
+                if (policy.get() != judgedUnder || mountEpoch != epoch || needsSeal && !forbiddenSealed) {
                     return;
                 }
                 libc.fanotifyMark(fanFd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_IGNORE | LibC.FAN_MARK_IGNORED_SURV_MODIFY,

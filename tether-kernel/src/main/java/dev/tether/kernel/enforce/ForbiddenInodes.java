@@ -25,15 +25,18 @@ import java.util.Set;
  * otherwise be read under a permitted name; the project is scanned when a policy takes effect and
  * every file a forbid denies is remembered by device and inode. Files whose writes are forbidden
  * and directories in which creating files is forbidden are also listed so the sandbox can mount
- * them read-only, which stops rename and link into them as well.
+ * them read-only, which stops rename and link into them as well, and unlink, rename and link of them.
  *
  * @param denyRead inode → the decision that forbids reading it
  * @param denyWrite inode → the decision that forbids writing it
  * @param readOnlyPaths host paths (files and directories) whose writes a forbid denies
  * @param truncated true when the project had more entries than scanned (named in a gap event)
+ * @param confined every forbidden inode has one name, at or below one of {@code readOnlyPaths}:
+ *                 once those are mounted read-only, no forbidden file can be renamed or linked
+ *                 anywhere else (true when there is none)
  */
 public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Decision> denyWrite,
-                              List<Path> readOnlyPaths, boolean truncated, int scanned) {
+                              List<Path> readOnlyPaths, boolean truncated, int scanned, boolean confined) {
     public static final int DEFAULT_LIMIT = 200_000;
     private static final String PROBE = ".tether-new-file-probe";
 
@@ -44,7 +47,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
     }
 
     public static ForbiddenInodes none() {
-        return new ForbiddenInodes(Map.of(), Map.of(), List.of(), false, 0);
+        return new ForbiddenInodes(Map.of(), Map.of(), List.of(), false, 0, true);
     }
 
     /** The decision forbidding this open of {@code key}, or null. */
@@ -67,6 +70,8 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         Map<FileKey, Decision> denyRead = new HashMap<>();
         Map<FileKey, Decision> denyWrite = new HashMap<>();
         List<Path> readOnly = new ArrayList<>();
+        List<Path> forbiddenNames = new ArrayList<>();
+        boolean[] severalNames = {false};
         int[] seen = {0};
         boolean[] cut = {false};
         Files.walkFileTree(project, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
@@ -104,9 +109,13 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                 }
                 if (write != null) {
                     denyWrite.put(key, write);
-                    if (read == null) {
-                        readOnly.add(file);
-                    }
+                    // Read-only even when reading it is forbidden too (every open of it is refused
+                    // anyway): then it can be neither deleted nor renamed or linked elsewhere.
+                    readOnly.add(file);
+                }
+                if (read != null || write != null) {
+                    forbiddenNames.add(file);
+                    severalNames[0] |= linkCount(file) != 1;
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -120,7 +129,22 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         List<Path> outermost = readOnly.stream()
                 .filter(p -> readOnly.stream().noneMatch(q -> !q.equals(p) && p.startsWith(q)))
                 .toList();
-        return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit));
+        boolean confined = !severalNames[0]
+                && forbiddenNames.stream().allMatch(f -> outermost.stream().anyMatch(f::startsWith));
+        return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit), confined);
+    }
+
+    /** Whether no forbidden inode was found. */
+    public boolean isEmpty() {
+        return denyRead.isEmpty() && denyWrite.isEmpty();
+    }
+
+    private static int linkCount(Path file) {
+        try {
+            return ((Number) Files.getAttribute(file, "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (IOException | RuntimeException e) {
+            return -1; // cannot tell: counted as more than one name
+        }
     }
 
     /**
@@ -178,7 +202,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
             }
             write.put(e.getKey(), d);
         }
-        return Optional.of(new ForbiddenInodes(read, write, readOnlyPaths, truncated, scanned));
+        return Optional.of(new ForbiddenInodes(read, write, readOnlyPaths, truncated, scanned, confined));
     }
 
     private static boolean sameMeaning(ParsedPolicy a, ParsedPolicy b) {

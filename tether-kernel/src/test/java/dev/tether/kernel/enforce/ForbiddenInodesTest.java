@@ -74,6 +74,31 @@ class ForbiddenInodesTest {
     }
 
     @Test
+    void forbiddenFilesAreConfinedWhenEachHasOneNameUnderAReadOnlyPath() throws Exception {
+        Files.createDirectories(project.resolve("locked"));
+        Files.writeString(project.resolve("locked/file"), "l");
+        Files.writeString(project.resolve("secret"), "s");
+        Files.writeString(project.resolve("readme"), "r");
+        // Forbidden to read and to write: mounted read-only itself, like the directory where creating is forbidden.
+        ForbiddenInodes both = scan(compile(permitAll() + forbidSecret()
+                + "forbid (principal, action == Action::\"FileOpenReadWrite\", resource == File::\"" + project + "/secret\");\n"));
+        assertThat(both.readOnlyPaths()).containsExactlyInAnyOrder(project.resolve("locked"), project.resolve("secret"));
+        assertThat(both.confined()).isTrue();
+        // Forbidden to read only: nothing makes it read-only, so a rename or link could take it anywhere.
+        ForbiddenInodes readOnly = scan(compile(permitAll() + forbidSecret()));
+        assertThat(readOnly.readOnlyPaths()).containsExactly(project.resolve("locked"));
+        assertThat(readOnly.confined()).isFalse();
+        // A second name (a hard link made before the session) anywhere: not confined.
+        Files.createLink(project.resolve("locked-alias"), project.resolve("locked/file"));
+        ForbiddenInodes linked = scan(compile(permitAll()
+                + "forbid (principal, action == Action::\"FileOpenReadWrite\", resource in Dir::\"" + project + "/locked/\");\n"));
+        assertThat(linked.isEmpty()).isFalse();
+        assertThat(linked.confined()).isFalse();
+        assertThat(ForbiddenInodes.none().confined()).isTrue();
+        assertThat(ForbiddenInodes.none().isEmpty()).isTrue();
+    }
+
+    @Test
     void aPolicyWithoutForbidsFindsNothingToScanFor() throws Exception {
         tree();
         PolicySnapshot permits = compile(permitAll());
