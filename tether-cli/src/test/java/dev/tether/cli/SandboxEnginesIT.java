@@ -271,6 +271,34 @@ class SandboxEnginesIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"podman", "docker", "builtin"})
+    void aHardLinkMadeInTheSandboxToAForbiddenFileOutsideTheProjectIsRefused(String engine) throws Exception {
+        // A container's root file system is one writable mount: /etc/shadow can be hard-linked
+        // into /tmp and read under that permitted name unless the gate knows its inode. (The
+        // built-in sandbox sees the host's /etc on a mount of its own: the link fails, EXDEV.)
+        Path policy = project.resolve("policy.cedar");
+        Files.writeString(policy, """
+                permit (principal, action, resource);
+                @id("no-shadow")
+                forbid (principal, action in [Action::"FileOpenReadOnly", Action::"FileOpenReadWrite"], resource == File::"/etc/shadow");
+                """);
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(engine(engine).stream().map(a -> a.equals("permissive") ? "enforce" : a).toList());
+        args.addAll(List.of("--policy", policy.toString(), "--events", project.resolve("events.jsonl").toString(), "--",
+                "sh", "-c", "if ln /etc/shadow /tmp/s 2>/dev/null; then echo linked; cat /tmp/s 2>/dev/null && echo LEAKED-THROUGH-LINK;"
+                        + " else echo not-linked; fi; cat /etc/shadow 2>/dev/null && echo LEAKED-DIRECT; echo done"));
+        var r = TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
+        assertThat(r.stdout()).as(r.stderr()).contains("done").doesNotContain("LEAKED", "root:");
+        if (!engine.equals("builtin")) {
+            // The link itself works in a container: what refused the read is the inode check.
+            assertThat(r.stdout()).contains("linked").doesNotContain("not-linked");
+            assertThat(Files.readString(project.resolve("events.jsonl")))
+                    .containsPattern("\"resource\":\"/tmp/s\"[^\\n]*\"decision\":\"deny\"[^\\n]*no-shadow");
+        }
+        assertNothingLeft(session(r.stderr()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"podman", "docker", "builtin"})
     void twoSandboxesAtOnceHaveTheirOwnPrincipalsAddressesAndDecisions(String engine) throws Exception {
         Path a = Files.createDirectory(project.resolve("a"));
         Path b = Files.createDirectory(project.resolve("b"));

@@ -74,6 +74,17 @@ public interface PolicySnapshot {
      */
     PermitBounds permitBounds(Principal principal);
 
+    /**
+     * Where a forbid on reading or writing a file ({@code FileOpenReadOnly},
+     * {@code FileOpenReadWrite}) can match for {@code principal}: every path such a forbid can deny
+     * lies in (or equals) one of these. A forbid without a path constraint reaches {@code /}.
+     * The kernel layer records the files found there by identity, so a hard link under a
+     * permitted name is refused too.
+     */
+    default List<PermitBounds.PermittedPath> forbiddenFileReach(Principal principal) {
+        return List.of(new PermitBounds.PermittedPath("/", true, new PolicyRef("(unknown)", "(unknown)", 0, 0)));
+    }
+
     /** Every statement of the policy, in file order. */
     List<PolicyRef> statements();
 

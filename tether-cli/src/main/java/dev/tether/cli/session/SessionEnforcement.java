@@ -88,6 +88,8 @@ public final class SessionEnforcement implements AutoCloseable {
     private volatile List<Path> mountedForForbids = List.of();
     /** The project's mounts made read-only where the policy permits no write; null until the sandbox runs. */
     private volatile ProjectWriteShield shield;
+    /** The sandbox's first process once it runs (its root is where paths outside the project are found); 0 before. */
+    private volatile long sandboxPid;
     /** What the last path-operation warning said (said again only when it changes). */
     private String pathOperationWarning = "";
     /** {@code TETHER_TIMINGS}: print where each reload's time went. */
@@ -127,6 +129,27 @@ public final class SessionEnforcement implements AutoCloseable {
                     + "); they are protected by name only");
             return ForbiddenInodes.none();
         }
+    }
+
+    /**
+     * The project scan, and once the sandbox runs, what forbids deny outside the project as the
+     * sandbox sees it ({@link ForbiddenInodes#scanOutside}): both by identity.
+     */
+    private ForbiddenInodes scanForbidden(SessionPolicy p) {
+        ForbiddenInodes project = scan(projectDir, judge, p, err);
+        long pid = sandboxPid;
+        return pid <= 0 ? project : project.withOutside(scanOutside(p, pid));
+    }
+
+    private ForbiddenInodes scanOutside(SessionPolicy p, long pid) {
+        ForbiddenInodes outside = ForbiddenInodes.scanOutside((int) pid, aliases.of(projectDir.toAbsolutePath().normalize().toString()),
+                judge, p, libc, ForbiddenInodes.OUTSIDE_LIMIT);
+        if (outside.truncated()) {
+            err.println("tether: the paths the policy's forbids reach outside the project hold more than "
+                    + ForbiddenInodes.OUTSIDE_LIMIT + " entries; files beyond them are protected by name only"
+                    + " (a hard link could reach them under a permitted name)");
+        }
+        return outside;
     }
 
     /**
@@ -563,6 +586,12 @@ public final class SessionEnforcement implements AutoCloseable {
     /** The start hook: watch the sandbox's mounts, then start answering. */
     public SandboxEngine.StartHook beforeCommand() {
         return sandboxPid -> {
+            this.sandboxPid = sandboxPid;
+            synchronized (this) {
+                // Outside the project, what a forbid denies is found in the sandbox's own tree: now it exists.
+                SessionPolicy p = policy.get();
+                policy.set(p.withSnapshot(p.snapshot(), p.forbidden().withOutside(scanOutside(p, sandboxPid))));
+            }
             Path project = projectDir.toAbsolutePath().normalize();
             if (projectReadOnlyAtStart) {
                 gate.forbiddenFilesSealed(true);
@@ -649,7 +678,7 @@ public final class SessionEnforcement implements AutoCloseable {
                         ? Optional.of(ForbiddenInodes.none())
                         : before.forbidden().carriedOver(before.snapshot(), applied.current());
                 ForbiddenInodes scanned = carried.orElseGet(() ->
-                        scan(projectDir, judge, before.withSnapshot(applied.current(), before.forbidden()), err));
+                        scanForbidden(before.withSnapshot(applied.current(), before.forbidden())));
                 long scannedNs = System.nanoTime();
                 try {
                     if (guard != null) {
@@ -713,7 +742,7 @@ public final class SessionEnforcement implements AutoCloseable {
                 if (p.snapshot() != snapshot) {
                     return;
                 }
-                ForbiddenInodes fresh = scan(projectDir, judge, p, err);
+                ForbiddenInodes fresh = scanForbidden(p);
                 synchronized (this) {
                     SessionPolicy now = policy.get();
                     if (now.snapshot() == snapshot && !kernelLayersClosed) {

@@ -1,5 +1,6 @@
 package dev.tether.kernel.enforce;
 
+import dev.tether.kernel.ffm.LibC;
 import dev.tether.policy.Decision;
 import dev.tether.policy.PolicyRef;
 import dev.tether.policy.PolicySnapshot;
@@ -132,6 +133,133 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         boolean confined = !severalNames[0]
                 && forbiddenNames.stream().allMatch(f -> outermost.stream().anyMatch(f::startsWith));
         return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit), confined);
+    }
+
+    /** Entries walked outside the project at most (beyond, files are protected by name only). */
+    public static final int OUTSIDE_LIMIT = 20_000;
+    /** Pseudo file systems: the gate never judges opens there, so they are not walked. */
+    private static final List<String> PSEUDO = List.of("/proc", "/sys", "/dev");
+
+    /**
+     * The files forbids deny outside the project, as the running sandbox sees them (through
+     * {@code /proc/PID/root}), by device and inode. A container's own root file system is one
+     * writable mount, so a hard link made there ({@code ln /etc/shadow /tmp/s}) would otherwise
+     * reach a forbidden file under a permitted name. Walks what
+     * {@link PolicySnapshot#forbiddenFileReach} names, skipping the project (scanned on its own),
+     * pseudo file systems and symbolic links; at most {@code limit} entries ({@code truncated}
+     * beyond). {@code readOnlyPaths} stays empty: tether mounts nothing here. Confined when each
+     * forbidden file found has one name, on a read-only mount (no link of it can be made).
+     *
+     * @param projectNames the project's paths in the sandbox (its own path, {@code /workspace})
+     */
+    public static ForbiddenInodes scanOutside(int sandboxPid, List<String> projectNames, FileAccessJudge judge,
+                                              SessionPolicy policy, LibC libc, int limit) {
+        Map<FileKey, Decision> denyRead = new HashMap<>();
+        Map<FileKey, Decision> denyWrite = new HashMap<>();
+        Path root = Path.of("/proc", Integer.toString(sandboxPid), "root");
+        int[] seen = {0};
+        boolean[] cut = {false};
+        boolean[] confined = {true};
+        List<String> skipped = new ArrayList<>(projectNames);
+        skipped.addAll(PSEUDO);
+        for (var reach : policy.snapshot().forbiddenFileReach(policy.principal())) {
+            if (cut[0] || under(reach.path(), skipped)) {
+                continue;
+            }
+            Optional<Path> start = SandboxPaths.resolve(sandboxPid, reach.path());
+            if (start.isEmpty()) {
+                continue; // not there (yet): protected by name
+            }
+            // /proc/PID/root itself is a (magic) link, which the walk would not follow: enter it.
+            Path from = start.get().equals(root) ? root.resolve(".") : start.get();
+            try {
+                Files.walkFileTree(from, Set.of(), reach.hierarchy() ? Integer.MAX_VALUE : 0, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        if (++seen[0] > limit) {
+                            cut[0] = true;
+                            return FileVisitResult.TERMINATE;
+                        }
+                        return under(inSandbox(root, dir), skipped) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        if (++seen[0] > limit) {
+                            cut[0] = true;
+                            return FileVisitResult.TERMINATE;
+                        }
+                        if (!attrs.isRegularFile()) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        String path = inSandbox(root, file);
+                        Decision read = forbidden(judge.openByPolicy(policy, path, false));
+                        Decision write = forbidden(judge.openByPolicy(policy, path, true));
+                        if (read == null && write == null) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        FileKey key = ProtectedFiles.key(file).orElse(null);
+                        if (key == null) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        if (read != null) {
+                            denyRead.put(key, read);
+                        }
+                        if (write != null) {
+                            denyWrite.put(key, write);
+                        }
+                        confined[0] &= linkCount(file) == 1 && onReadOnlyMount(file, libc);
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+            } catch (IOException e) {
+                cut[0] = true; // cannot tell what is there: counted as not seen whole
+            }
+        }
+        return new ForbiddenInodes(denyRead, denyWrite, List.of(), cut[0], Math.min(seen[0], limit), confined[0]);
+    }
+
+    /** This scan of the project together with what {@link #scanOutside} found outside it. */
+    public ForbiddenInodes withOutside(ForbiddenInodes outside) {
+        Map<FileKey, Decision> read = new HashMap<>(outside.denyRead);
+        read.putAll(denyRead);
+        Map<FileKey, Decision> write = new HashMap<>(outside.denyWrite);
+        write.putAll(denyWrite);
+        return new ForbiddenInodes(read, write, readOnlyPaths, truncated || outside.truncated, scanned + outside.scanned,
+                confined && outside.confined);
+    }
+
+    /** {@code file} (under {@code root}, the sandbox's root seen from the host) as the sandbox names it. */
+    private static String inSandbox(Path root, Path file) {
+        return "/" + root.relativize(file.normalize());
+    }
+
+    private static boolean under(String path, List<String> tops) {
+        for (String top : tops) {
+            if (path.equals(top) || path.startsWith(top.endsWith("/") ? top : top + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean onReadOnlyMount(Path file, LibC libc) {
+        int fd;
+        try {
+            fd = libc.open(file.toString(), LibC.O_PATH);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        try {
+            return libc.onReadOnlyMount(fd);
+        } finally {
+            libc.close(fd);
+        }
     }
 
     /** Whether no forbidden inode was found. */

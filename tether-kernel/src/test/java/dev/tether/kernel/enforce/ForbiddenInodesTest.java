@@ -9,6 +9,7 @@ import dev.tether.policy.PolicySnapshot;
 import dev.tether.policy.Principal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,6 +97,49 @@ class ForbiddenInodesTest {
         assertThat(linked.confined()).isFalse();
         assertThat(ForbiddenInodes.none().confined()).isTrue();
         assertThat(ForbiddenInodes.none().isEmpty()).isTrue();
+    }
+
+    @Test
+    void outsideTheProjectWhatForbidsReachIsFoundInTheSandboxsTree(@TempDir Path outside) throws Exception {
+        // This process stands for the sandbox: its /proc/PID/root is the host's root.
+        Files.createDirectories(outside.resolve("keys/deeper"));
+        Files.writeString(outside.resolve("keys/a"), "a");
+        Files.writeString(outside.resolve("keys/deeper/b"), "b");
+        Files.writeString(outside.resolve("shadow"), "s");
+        Files.writeString(outside.resolve("fine"), "f");
+        tree();
+        SessionPolicy policy = new SessionPolicy(compile(permitAll() + forbidSecret()
+                + "forbid (principal, action == Action::\"FileOpenReadOnly\", resource in Dir::\"" + outside + "/keys/\");\n"
+                + "forbid (principal, action == Action::\"FileOpenReadWrite\", resource == File::\"" + outside + "/shadow\");\n"),
+                new Principal("sh", "s1"), Mode.ENFORCE);
+        FileAccessJudge judge = new FileAccessJudge(PathAliases.project(project.toString()), new ProtectedFiles());
+        int self = (int) ProcessHandle.current().pid();
+        var libc = dev.tether.kernel.ffm.LibC.load();
+        ForbiddenInodes found = ForbiddenInodes.scanOutside(self, List.of(project.toString(), "/workspace"), judge, policy, libc,
+                ForbiddenInodes.OUTSIDE_LIMIT);
+        assertThat(found.denyRead().keySet()).containsExactlyInAnyOrder(key(outside.resolve("keys/a")), key(outside.resolve("keys/deeper/b")));
+        assertThat(found.denyWrite().keySet()).containsExactly(key(outside.resolve("shadow")));
+        assertThat(found.truncated()).isFalse();
+        assertThat(found.readOnlyPaths()).isEmpty();
+        // On a writable mount, so a link of it can be made: not confined.
+        assertThat(found.confined()).isFalse();
+        // The project is its own scan's: its forbidden secret is not walked here.
+        assertThat(found.denyRead()).doesNotContainKey(key(project.resolve("secret")));
+        ForbiddenInodes both = scan(policy.snapshot()).withOutside(found);
+        assertThat(both.denyRead()).containsKeys(key(project.resolve("secret")), key(outside.resolve("keys/a")));
+        assertThat(both.confined()).isFalse();
+        // A limit below what the reach holds: said, so the files beyond are known to be protected by name only.
+        assertThat(ForbiddenInodes.scanOutside(self, List.of(project.toString()), judge, policy, libc, 2).truncated()).isTrue();
+        // A forbid without a path constraint reaches the whole tree, from its root.
+        SessionPolicy everywhere = new SessionPolicy(compile(permitAll() + "forbid (principal, action == Action::\"FileOpenReadWrite\","
+                + " resource) unless { resource in Dir::\"/tmp/\" };\n"), new Principal("sh", "s1"), Mode.ENFORCE);
+        ForbiddenInodes wide = ForbiddenInodes.scanOutside(self, List.of(project.toString()), judge, everywhere, libc, 50);
+        assertThat(wide.truncated()).isTrue();
+        assertThat(wide.denyWrite()).isNotEmpty();
+    }
+
+    private static FileKey key(Path p) {
+        return ProtectedFiles.key(p).orElseThrow();
     }
 
     @Test

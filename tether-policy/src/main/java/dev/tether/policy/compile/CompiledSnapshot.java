@@ -380,6 +380,11 @@ public final class CompiledSnapshot implements PolicySnapshot {
     }
 
     @Override
+    public List<dev.tether.policy.PermitBounds.PermittedPath> forbiddenFileReach(Principal principal) {
+        return PermitBoundsBuilder.forbiddenFileReach(view(principal));
+    }
+
+    @Override
     public dev.tether.policy.PermitBounds permitBounds(Principal principal) {
         return PermitBoundsBuilder.build(view(principal));
     }

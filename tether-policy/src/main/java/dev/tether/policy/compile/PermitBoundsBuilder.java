@@ -41,12 +41,25 @@ final class PermitBoundsBuilder {
         return new PermitBounds(reads, writes, execs, any, any ? List.of() : ranges(ports));
     }
 
+    /** Where the forbids on reading or writing a file can match: their path anchors, as for permits. */
+    static List<PermittedPath> forbiddenFileReach(PrincipalView view) {
+        // Per action: a statement compiles to a different condition for each (the action is folded in).
+        Set<PermittedPath> out = new LinkedHashSet<>(reach(statements(view.table(Action.FILE_OPEN_READ_ONLY).all(), false)));
+        out.addAll(reach(statements(view.table(Action.FILE_OPEN_READ_WRITE).all(), false)));
+        return List.copyOf(out);
+    }
+
     /** The permits among {@code candidates}, each once (a table files a candidate under every anchor), in file order. */
     private static List<Candidate> permits(List<Candidate> candidates) {
+        return statements(candidates, true);
+    }
+
+    /** The permits (or forbids) among {@code candidates}, each once, in file order. */
+    private static List<Candidate> statements(List<Candidate> candidates, boolean permit) {
         Map<CompiledPolicy, Candidate> unique = new IdentityHashMap<>();
         List<Candidate> out = new ArrayList<>();
         for (Candidate c : candidates) {
-            if (c.policy().permit() && unique.putIfAbsent(c.policy(), c) == null) {
+            if (c.policy().permit() == permit && unique.putIfAbsent(c.policy(), c) == null) {
                 out.add(c);
             }
         }
@@ -55,8 +68,13 @@ final class PermitBoundsBuilder {
     }
 
     private static List<PermittedPath> paths(List<Candidate> candidates) {
+        return reach(permits(candidates));
+    }
+
+    /** The path anchors of {@code statements}; one without anchors reaches {@code /}. */
+    private static List<PermittedPath> reach(List<Candidate> statements) {
         Set<PermittedPath> out = new LinkedHashSet<>();
-        for (Candidate c : permits(candidates)) {
+        for (Candidate c : statements) {
             List<Cond> anchors = Anchors.of(c.cond());
             if (anchors == null) {
                 out.add(new PermittedPath("/", true, c.policy().ref()));

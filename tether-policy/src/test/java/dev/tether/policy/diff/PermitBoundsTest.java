@@ -81,6 +81,52 @@ class PermitBoundsTest {
     }
 
     @Test
+    void everyFileRequestAForbidDeniesOfRandomPoliciesLiesInsideTheForbiddenReach() {
+        long base = Long.getLong("tether.diff.seed", System.nanoTime());
+        List<String> failures = new ArrayList<>();
+        long forbidden = 0;
+        for (RandomPolicies.LoadedSet set : RandomPolicies.loadedSets(base, 400)) {
+            if (failures.size() >= 3) {
+                break;
+            }
+            RandomPolicies gen = set.gen();
+            PolicySnapshot snap = set.snapshot();
+            for (int k = 0; k < 300; k++) {
+                if (!(gen.request() instanceof FileRequest f) || f.action() == Action.FILE_OPEN) {
+                    continue;
+                }
+                Decision d = snap.decide(f);
+                if (d.allowed() || d.determining().isEmpty()) {
+                    continue; // allowed, or Cedar's default deny: no forbid matched
+                }
+                forbidden++;
+                List<PermittedPath> reach = snap.forbiddenFileReach(f.principal());
+                if (!covers(reach, f.path())) {
+                    failures.add("seed " + set.seed() + ": " + f + " denied (" + d.reason() + ") outside " + reach + "\n" + set.text());
+                    break;
+                }
+            }
+        }
+        assertThat(failures).as("base seed %d", base).isEmpty();
+        assertThat(forbidden).as("requests a forbid denied").isGreaterThan(200);
+    }
+
+    @Test
+    void theForbiddenReachIsWhereForbidsOnFilesCanMatch() {
+        PolicySnapshot s = load("""
+                permit (principal, action in [Action::"FileOpenReadOnly", Action::"FileOpenReadWrite"], resource in Dir::"/");
+                @id("no-ssh") forbid (principal, action == Action::"FileOpenReadOnly", resource in Dir::"/root/.ssh/");
+                @id("no-shadow") forbid (principal, action in [Action::"FileOpenReadOnly", Action::"FileOpenReadWrite"], resource)
+                when { (action == Action::"FileOpenReadOnly" && resource == File::"/etc/shadow")
+                       || (action == Action::"FileOpenReadWrite" && resource == File::"/etc/passwd") };
+                forbid (principal, action == Action::"ProcessExec", resource in Dir::"/sbin/");
+                """);
+        assertThat(s.forbiddenFileReach(WHO)).extracting(PermittedPath::path, PermittedPath::hierarchy)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("/root/.ssh", true),
+                        org.assertj.core.groups.Tuple.tuple("/etc/shadow", false), org.assertj.core.groups.Tuple.tuple("/etc/passwd", false));
+    }
+
+    @Test
     void directoriesFilesAndUnboundedPermitsPerAction() {
         PermitBounds b = load("""
                 permit (principal, action == Action::"FileOpenReadOnly", resource)
