@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -284,9 +285,12 @@ class SandboxEnginesIT {
         List<String> args = new ArrayList<>(List.of("run"));
         args.addAll(engine(engine).stream().map(a -> a.equals("permissive") ? "enforce" : a).toList());
         args.addAll(List.of("--policy", policy.toString(), "--events", project.resolve("events.jsonl").toString(), "--",
-                "sh", "-c", "if ln /etc/shadow /tmp/s 2>/dev/null; then echo linked; cat /tmp/s 2>/dev/null && echo LEAKED-THROUGH-LINK;"
+                // Files created in /tmp and in the project first: a directory the gate let the
+                // kernel skip would let the link's read through unjudged.
+                "sh", "-c", "mkdir -p /workspace/out; for i in $(seq 1 30); do echo $i > /tmp/f$i; echo $i > /workspace/out/f$i; done;"
+                        + " if ln /etc/shadow /tmp/s 2>/dev/null; then echo linked; cat /tmp/s 2>/dev/null && echo LEAKED-THROUGH-LINK;"
                         + " else echo not-linked; fi; cat /etc/shadow 2>/dev/null && echo LEAKED-DIRECT; echo done"));
-        var r = TetherProcess.run(project, Duration.ofMinutes(2), args.toArray(String[]::new));
+        var r = TetherProcess.run(project, Map.of("TETHER_TIMINGS", "1"), List.of(), Duration.ofMinutes(2), args.toArray(String[]::new));
         assertThat(r.stdout()).as(r.stderr()).contains("done").doesNotContain("LEAKED", "root:");
         if (!engine.equals("builtin")) {
             // The link itself works in a container: what refused the read is the inode check.
@@ -294,6 +298,10 @@ class SandboxEnginesIT {
             assertThat(Files.readString(project.resolve("events.jsonl")))
                     .containsPattern("\"resource\":\"/tmp/s\"[^\\n]*\"decision\":\"deny\"[^\\n]*no-shadow");
         }
+        // The project's own mount holds no forbidden file: its out/ is still skipped after one judgment.
+        var cached = java.util.regex.Pattern.compile("(\\d+) directories whose opens the kernel skips").matcher(r.stderr());
+        assertThat(cached.find()).as(r.stderr()).isTrue();
+        assertThat(Long.parseLong(cached.group(1))).as("directories cached").isPositive();
         assertNothingLeft(session(r.stderr()));
     }
 

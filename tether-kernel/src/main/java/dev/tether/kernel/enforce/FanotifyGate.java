@@ -499,6 +499,12 @@ public final class FanotifyGate implements AutoCloseable {
                     || libc.statx(dirFd, dirStatBuf) != 0 || judge.mayHoldProtectedFile(Stat.of(dirStatBuf).key())) {
                 return;
             }
+            // A forbidden file outside the project that lies writable on this directory's mount
+            // could be renamed or linked into it (across mounts that fails: EXDEV).
+            long mount = Stat.of(dirStatBuf).mntId();
+            if (!forbidden.writableMounts().isEmpty() && (mount < 0 || forbidden.writableMounts().contains(mount))) {
+                return;
+            }
             synchronized (markLock) {
                 if (policy.get() != judgedUnder || mountEpoch != epoch || needsSeal && !forbiddenSealed) {
                     return;

@@ -32,12 +32,17 @@ import java.util.Set;
  * @param denyWrite inode → the decision that forbids writing it
  * @param readOnlyPaths host paths (files and directories) whose writes a forbid denies
  * @param truncated true when the project had more entries than scanned (named in a gap event)
- * @param confined every forbidden inode has one name, at or below one of {@code readOnlyPaths}:
- *                 once those are mounted read-only, no forbidden file can be renamed or linked
- *                 anywhere else (true when there is none)
+ * @param confined every forbidden inode has one name; in the project it lies at or below one of
+ *                 {@code readOnlyPaths} (once those are mounted read-only, no forbidden file there
+ *                 can be renamed or linked anywhere else); outside it, on a read-only mount or on
+ *                 one of {@code writableMounts} (true when there is none)
+ * @param writableMounts the sandbox mounts (mount ids) on which a forbidden file outside the
+ *                 project lies writable: a rename or link can give it another name on the same
+ *                 mount, never on another (EXDEV)
  */
 public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Decision> denyWrite,
-                              List<Path> readOnlyPaths, boolean truncated, int scanned, boolean confined) {
+                              List<Path> readOnlyPaths, boolean truncated, int scanned, boolean confined,
+                              Set<Long> writableMounts) {
     public static final int DEFAULT_LIMIT = 200_000;
     private static final String PROBE = ".tether-new-file-probe";
 
@@ -45,10 +50,11 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         denyRead = Map.copyOf(denyRead);
         denyWrite = Map.copyOf(denyWrite);
         readOnlyPaths = List.copyOf(readOnlyPaths);
+        writableMounts = Set.copyOf(writableMounts);
     }
 
     public static ForbiddenInodes none() {
-        return new ForbiddenInodes(Map.of(), Map.of(), List.of(), false, 0, true);
+        return new ForbiddenInodes(Map.of(), Map.of(), List.of(), false, 0, true, Set.of());
     }
 
     /** The decision forbidding this open of {@code key}, or null. */
@@ -132,7 +138,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                 .toList();
         boolean confined = !severalNames[0]
                 && forbiddenNames.stream().allMatch(f -> outermost.stream().anyMatch(f::startsWith));
-        return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit), confined);
+        return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit), confined, Set.of());
     }
 
     /** Entries walked outside the project at most (beyond, files are protected by name only). */
@@ -160,6 +166,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         int[] seen = {0};
         boolean[] cut = {false};
         boolean[] confined = {true};
+        Set<Long> writableMounts = new java.util.HashSet<>();
         List<String> skipped = new ArrayList<>(projectNames);
         skipped.addAll(PSEUDO);
         for (var reach : policy.snapshot().forbiddenFileReach(policy.principal())) {
@@ -208,7 +215,13 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                         if (write != null) {
                             denyWrite.put(key, write);
                         }
-                        confined[0] &= linkCount(file) == 1 && onReadOnlyMount(file, libc);
+                        confined[0] &= linkCount(file) == 1;
+                        long mount = writableMountOf(file, libc);
+                        if (mount == UNKNOWN_MOUNT) {
+                            confined[0] = false;
+                        } else if (mount != READ_ONLY) {
+                            writableMounts.add(mount);
+                        }
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -221,7 +234,8 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                 cut[0] = true; // cannot tell what is there: counted as not seen whole
             }
         }
-        return new ForbiddenInodes(denyRead, denyWrite, List.of(), cut[0], Math.min(seen[0], limit), confined[0]);
+        return new ForbiddenInodes(denyRead, denyWrite, List.of(), cut[0], Math.min(seen[0], limit), confined[0],
+                writableMounts);
     }
 
     /** This scan of the project together with what {@link #scanOutside} found outside it. */
@@ -231,7 +245,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         Map<FileKey, Decision> write = new HashMap<>(outside.denyWrite);
         write.putAll(denyWrite);
         return new ForbiddenInodes(read, write, readOnlyPaths, truncated || outside.truncated, scanned + outside.scanned,
-                confined && outside.confined);
+                confined && outside.confined, outside.writableMounts);
     }
 
     /** {@code file} (under {@code root}, the sandbox's root seen from the host) as the sandbox names it. */
@@ -248,15 +262,27 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         return false;
     }
 
-    private static boolean onReadOnlyMount(Path file, LibC libc) {
+    private static final long READ_ONLY = -1;
+    private static final long UNKNOWN_MOUNT = -2;
+
+    /** The mount id of {@code file}'s mount when it is writable, {@link #READ_ONLY}, or {@link #UNKNOWN_MOUNT}. */
+    private static long writableMountOf(Path file, LibC libc) {
         int fd;
         try {
             fd = libc.open(file.toString(), LibC.O_PATH);
         } catch (RuntimeException e) {
-            return false;
+            return UNKNOWN_MOUNT;
         }
-        try {
-            return libc.onReadOnlyMount(fd);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            if (libc.onReadOnlyMount(fd)) {
+                return READ_ONLY;
+            }
+            java.lang.foreign.MemorySegment buf = arena.allocate(LibC.STATX_SIZE, 8);
+            if (libc.statx(fd, buf) != 0) {
+                return UNKNOWN_MOUNT;
+            }
+            long mount = FanotifyGate.Stat.of(buf).mntId();
+            return mount < 0 ? UNKNOWN_MOUNT : mount;
         } finally {
             libc.close(fd);
         }
@@ -330,7 +356,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
             }
             write.put(e.getKey(), d);
         }
-        return Optional.of(new ForbiddenInodes(read, write, readOnlyPaths, truncated, scanned, confined));
+        return Optional.of(new ForbiddenInodes(read, write, readOnlyPaths, truncated, scanned, confined, writableMounts));
     }
 
     private static boolean sameMeaning(ParsedPolicy a, ParsedPolicy b) {

@@ -121,13 +121,15 @@ class ForbiddenInodesTest {
         assertThat(found.denyWrite().keySet()).containsExactly(key(outside.resolve("shadow")));
         assertThat(found.truncated()).isFalse();
         assertThat(found.readOnlyPaths()).isEmpty();
-        // On a writable mount, so a link of it can be made: not confined.
-        assertThat(found.confined()).isFalse();
+        // One name each, on a writable mount: a link of them can be made on that mount only.
+        assertThat(found.confined()).isTrue();
+        assertThat(found.writableMounts()).hasSize(1);
         // The project is its own scan's: its forbidden secret is not walked here.
         assertThat(found.denyRead()).doesNotContainKey(key(project.resolve("secret")));
         ForbiddenInodes both = scan(policy.snapshot()).withOutside(found);
         assertThat(both.denyRead()).containsKeys(key(project.resolve("secret")), key(outside.resolve("keys/a")));
-        assertThat(both.confined()).isFalse();
+        assertThat(both.confined()).as("the project's secret has a second name").isFalse();
+        assertThat(both.writableMounts()).isEqualTo(found.writableMounts());
         // A limit below what the reach holds: said, so the files beyond are known to be protected by name only.
         assertThat(ForbiddenInodes.scanOutside(self, List.of(project.toString()), judge, policy, libc, 2).truncated()).isTrue();
         // A forbid without a path constraint reaches the whole tree, from its root.
