@@ -31,7 +31,8 @@ import java.util.Set;
  * @param denyRead inode → the decision that forbids reading it
  * @param denyWrite inode → the decision that forbids writing it
  * @param readOnlyPaths host paths (files and directories) whose writes a forbid denies
- * @param truncated true when the project had more entries than scanned (named in a gap event)
+ * @param truncated true when the project, or what forbids reach outside it, had more entries than
+ *                  scanned (said on stderr; files beyond are protected by name only)
  * @param confined every forbidden inode has one name; in the project it lies at or below one of
  *                 {@code readOnlyPaths} (once those are mounted read-only, no forbidden file there
  *                 can be renamed or linked anywhere else); outside it, on a read-only mount or on
@@ -154,7 +155,8 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
      * {@link PolicySnapshot#forbiddenFileReach} names, skipping the project (scanned on its own),
      * pseudo file systems and symbolic links; at most {@code limit} entries ({@code truncated}
      * beyond). {@code readOnlyPaths} stays empty: tether mounts nothing here. Confined when each
-     * forbidden file found has one name, on a read-only mount (no link of it can be made).
+     * forbidden file found has one name; those on writable mounts name their mount in
+     * {@code writableMounts} (a link of them can only be made there).
      *
      * @param projectNames the project's paths in the sandbox (its own path, {@code /workspace})
      */
@@ -244,8 +246,10 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         read.putAll(denyRead);
         Map<FileKey, Decision> write = new HashMap<>(outside.denyWrite);
         write.putAll(denyWrite);
+        Set<Long> mounts = new java.util.HashSet<>(writableMounts);
+        mounts.addAll(outside.writableMounts);
         return new ForbiddenInodes(read, write, readOnlyPaths, truncated || outside.truncated, scanned + outside.scanned,
-                confined && outside.confined, outside.writableMounts);
+                confined && outside.confined, mounts);
     }
 
     /** {@code file} (under {@code root}, the sandbox's root seen from the host) as the sandbox names it. */
