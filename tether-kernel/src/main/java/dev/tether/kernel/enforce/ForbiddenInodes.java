@@ -80,13 +80,11 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         List<Path> readOnly = new ArrayList<>();
         List<Path> forbiddenNames = new ArrayList<>();
         boolean[] severalNames = {false};
-        int[] seen = {0};
-        boolean[] cut = {false};
+        WalkBudget budget = new WalkBudget(limit);
         Files.walkFileTree(project, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (++seen[0] > limit) {
-                    cut[0] = true;
+                if (budget.spent()) {
                     return FileVisitResult.TERMINATE;
                 }
                 Decision create = forbidden(judge.openByPolicy(policy, dir.resolve(PROBE).toString(), true));
@@ -98,8 +96,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (++seen[0] > limit) {
-                    cut[0] = true;
+                if (budget.spent()) {
                     return FileVisitResult.TERMINATE;
                 }
                 if (!attrs.isRegularFile()) {
@@ -139,7 +136,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                 .toList();
         boolean confined = !severalNames[0]
                 && forbiddenNames.stream().allMatch(f -> outermost.stream().anyMatch(f::startsWith));
-        return new ForbiddenInodes(denyRead, denyWrite, outermost, cut[0], Math.min(seen[0], limit), confined, Set.of());
+        return new ForbiddenInodes(denyRead, denyWrite, outermost, budget.cut, budget.seen(), confined, Set.of());
     }
 
     /** Entries walked outside the project at most (beyond, files are protected by name only). */
@@ -165,14 +162,13 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         Map<FileKey, Decision> denyRead = new HashMap<>();
         Map<FileKey, Decision> denyWrite = new HashMap<>();
         Path root = Path.of("/proc", Integer.toString(sandboxPid), "root");
-        int[] seen = {0};
-        boolean[] cut = {false};
+        WalkBudget budget = new WalkBudget(limit);
         boolean[] confined = {true};
         Set<Long> writableMounts = new java.util.HashSet<>();
         List<String> skipped = new ArrayList<>(projectNames);
         skipped.addAll(PSEUDO);
         for (var reach : policy.snapshot().forbiddenFileReach(policy.principal())) {
-            if (cut[0] || under(reach.path(), skipped)) {
+            if (budget.cut || under(reach.path(), skipped)) {
                 continue;
             }
             Optional<Path> start = SandboxPaths.resolve(sandboxPid, reach.path());
@@ -185,8 +181,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                 Files.walkFileTree(from, Set.of(), reach.hierarchy() ? Integer.MAX_VALUE : 0, new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                        if (++seen[0] > limit) {
-                            cut[0] = true;
+                        if (budget.spent()) {
                             return FileVisitResult.TERMINATE;
                         }
                         return under(inSandbox(root, dir), skipped) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
@@ -194,8 +189,7 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
 
                     @Override
                     public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                        if (++seen[0] > limit) {
-                            cut[0] = true;
+                        if (budget.spent()) {
                             return FileVisitResult.TERMINATE;
                         }
                         if (!attrs.isRegularFile()) {
@@ -233,10 +227,10 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                     }
                 });
             } catch (IOException e) {
-                cut[0] = true; // cannot tell what is there: counted as not seen whole
+                budget.cut = true; // cannot tell what is there: counted as not seen whole
             }
         }
-        return new ForbiddenInodes(denyRead, denyWrite, List.of(), cut[0], Math.min(seen[0], limit), confined[0],
+        return new ForbiddenInodes(denyRead, denyWrite, List.of(), budget.cut, budget.seen(), confined[0],
                 writableMounts);
     }
 
@@ -289,6 +283,29 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
             return mount < 0 ? UNKNOWN_MOUNT : mount;
         } finally {
             libc.close(fd);
+        }
+    }
+
+    /** How many entries a walk may still visit, and whether it ran out. */
+    private static final class WalkBudget {
+        private final int limit;
+        private int seen;
+        boolean cut;
+
+        WalkBudget(int limit) {
+            this.limit = limit;
+        }
+
+        /** Counts one entry; true when it is one too many (the walk stops there). */
+        boolean spent() {
+            if (++seen > limit) {
+                cut = true;
+            }
+            return cut;
+        }
+
+        int seen() {
+            return Math.min(seen, limit);
         }
     }
 

@@ -17,6 +17,8 @@ import dev.tether.policy.Request;
 import dev.tether.policy.model.PathNames;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,71 +46,68 @@ class PermitBoundsTest {
         return false;
     }
 
-    @Test
-    void everyAllowedRequestOfRandomPoliciesLiesInsideTheBounds() {
-        long base = Long.getLong("tether.diff.seed", System.nanoTime());
+    /** What a check over random requests found: how many it checked and what was wrong (at most 3). */
+    private record Checked(long count, List<String> failures) {}
+
+    /**
+     * Decides 300 random requests for each of 400 random policy sets (the differential test's
+     * generator) and gives those {@code selected} takes to {@code wrong}, which says what is
+     * wrong with one, or null.
+     */
+    private static Checked onRandomRequests(long base, BiPredicate<Request, Decision> selected,
+                                            BiFunction<PolicySnapshot, Request, String> wrong) {
         List<String> failures = new ArrayList<>();
-        long allowed = 0;
+        long count = 0;
         for (RandomPolicies.LoadedSet set : RandomPolicies.loadedSets(base, 400)) {
             if (failures.size() >= 3) {
                 break;
             }
-            RandomPolicies gen = set.gen();
-            PolicySnapshot snap = set.snapshot();
             for (int k = 0; k < 300; k++) {
-                Request req = gen.request();
-                Decision d = snap.decide(req);
-                if (!d.allowed()) {
+                Request req = set.gen().request();
+                Decision d = set.snapshot().decide(req);
+                if (!selected.test(req, d)) {
                     continue;
                 }
-                PermitBounds b = snap.permitBounds(req.principal());
-                boolean inside = switch (req) {
-                    case FileRequest f when f.action() == Action.FILE_OPEN_READ_ONLY -> covers(b.reads(), f.path());
-                    case FileRequest f when f.action() == Action.FILE_OPEN_READ_WRITE -> covers(b.writes(), f.path());
-                    case ExecRequest x -> covers(b.execs(), x.path());
-                    case NetworkRequest n -> b.anyPort() || b.ports().stream().anyMatch(r -> n.port() >= r.from() && n.port() <= r.to());
-                    default -> true; // FileOpen (the gate never asks it) and MCP: no floor
-                };
-                allowed++;
-                if (!inside) {
-                    failures.add("seed " + set.seed() + ": " + req + " allowed (" + d.reason() + ") outside " + b + "\n" + set.text());
+                count++;
+                String problem = wrong.apply(set.snapshot(), req);
+                if (problem != null) {
+                    failures.add("seed " + set.seed() + ": " + req + " (" + d.reason() + ") " + problem + "\n" + set.text());
                     break;
                 }
             }
         }
-        assertThat(failures).as("base seed %d", base).isEmpty();
-        assertThat(allowed).as("allowed requests checked").isGreaterThan(1000);
+        return new Checked(count, failures);
+    }
+
+    @Test
+    void everyAllowedRequestOfRandomPoliciesLiesInsideTheBounds() {
+        long base = Long.getLong("tether.diff.seed", System.nanoTime());
+        Checked c = onRandomRequests(base, (req, d) -> d.allowed(), (snap, req) -> {
+            PermitBounds b = snap.permitBounds(req.principal());
+            boolean inside = switch (req) {
+                case FileRequest f when f.action() == Action.FILE_OPEN_READ_ONLY -> covers(b.reads(), f.path());
+                case FileRequest f when f.action() == Action.FILE_OPEN_READ_WRITE -> covers(b.writes(), f.path());
+                case ExecRequest x -> covers(b.execs(), x.path());
+                case NetworkRequest n -> b.anyPort() || b.ports().stream().anyMatch(r -> n.port() >= r.from() && n.port() <= r.to());
+                default -> true; // FileOpen (the gate never asks it) and MCP: no floor
+            };
+            return inside ? null : "allowed outside " + b;
+        });
+        assertThat(c.failures()).as("base seed %d", base).isEmpty();
+        assertThat(c.count()).as("allowed requests checked").isGreaterThan(1000);
     }
 
     @Test
     void everyFileRequestAForbidDeniesOfRandomPoliciesLiesInsideTheForbiddenReach() {
         long base = Long.getLong("tether.diff.seed", System.nanoTime());
-        List<String> failures = new ArrayList<>();
-        long forbidden = 0;
-        for (RandomPolicies.LoadedSet set : RandomPolicies.loadedSets(base, 400)) {
-            if (failures.size() >= 3) {
-                break;
-            }
-            RandomPolicies gen = set.gen();
-            PolicySnapshot snap = set.snapshot();
-            for (int k = 0; k < 300; k++) {
-                if (!(gen.request() instanceof FileRequest f) || f.action() == Action.FILE_OPEN) {
-                    continue;
-                }
-                Decision d = snap.decide(f);
-                if (d.allowed() || d.determining().isEmpty()) {
-                    continue; // allowed, or Cedar's default deny: no forbid matched
-                }
-                forbidden++;
-                List<PermittedPath> reach = snap.forbiddenFileReach(f.principal());
-                if (!covers(reach, f.path())) {
-                    failures.add("seed " + set.seed() + ": " + f + " denied (" + d.reason() + ") outside " + reach + "\n" + set.text());
-                    break;
-                }
-            }
-        }
-        assertThat(failures).as("base seed %d", base).isEmpty();
-        assertThat(forbidden).as("requests a forbid denied").isGreaterThan(200);
+        // Denied with determining statements: a forbid matched (Cedar's default deny has none).
+        Checked c = onRandomRequests(base, (req, d) -> req instanceof FileRequest f && f.action() != Action.FILE_OPEN
+                && !d.allowed() && !d.determining().isEmpty(), (snap, req) -> {
+            List<PermittedPath> reach = snap.forbiddenFileReach(req.principal());
+            return covers(reach, ((FileRequest) req).path()) ? null : "denied outside " + reach;
+        });
+        assertThat(c.failures()).as("base seed %d", base).isEmpty();
+        assertThat(c.count()).as("requests a forbid denied").isGreaterThan(200);
     }
 
     @Test
