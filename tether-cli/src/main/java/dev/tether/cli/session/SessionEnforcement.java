@@ -15,11 +15,6 @@ import dev.tether.kernel.enforce.FileAccessJudge;
 import dev.tether.kernel.enforce.ForbiddenInodes;
 import dev.tether.kernel.enforce.PathAliases;
 import dev.tether.kernel.enforce.ProtectedFiles;
-import dev.tether.kernel.enforce.ProjectWriteLayout;
-import dev.tether.kernel.enforce.ProjectWriteShield;
-import dev.tether.kernel.mount.MountChange;
-import dev.tether.kernel.mount.MountNamespaceHelper;
-import dev.tether.kernel.mount.SandboxMountEditor;
 import dev.tether.kernel.enforce.SessionPolicy;
 import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.ffm.Landlock;
@@ -80,18 +75,10 @@ public final class SessionEnforcement implements AutoCloseable {
     private List<Integer> floorPorts = List.of();
     /** Project scans after reloads that carried the previous one over (one at a time, in order). */
     private final java.util.concurrent.ExecutorService rescans;
-    /** Whether tether mounts the whole project read-only at start (its installation, a forbid): nothing to shield. */
-    private volatile boolean projectReadOnlyAtStart;
-    /** Of those, tether's own (its policy directory, config, CA, installation): not the policy's doing. */
-    private volatile List<Path> ownReadOnly = List.of();
-    /** Of those, what the forbids protected at start (the shield takes them over). */
-    private volatile List<Path> mountedForForbids = List.of();
-    /** The project's mounts made read-only where the policy permits no write; null until the sandbox runs. */
-    private volatile ProjectWriteShield shield;
+    /** The project's mounts: read-only for tether's own files and the forbids, then following the policy. */
+    private final SessionMounts mounts;
     /** The sandbox's first process once it runs (its root is where paths outside the project are found); 0 before. */
     private volatile long sandboxPid;
-    /** What the last path-operation warning said (said again only when it changes). */
-    private String pathOperationWarning = "";
     /** {@code TETHER_TIMINGS}: print where each reload's time went. */
     private final boolean timings = System.getenv("TETHER_TIMINGS") != null;
 
@@ -112,6 +99,9 @@ public final class SessionEnforcement implements AutoCloseable {
         this.judge = judge;
         this.projectDir = projectDir;
         this.err = err;
+        this.mounts = new SessionMounts(policy::get, gate, judge, aliases, projectDir, holder.policyFile(), sessionId,
+                landlockAbi != 0, err, warning -> reportGap(dev.tether.events.EventLayer.FANOTIFY, "mounts",
+                        "FileOpenReadWrite", warning));
         this.rescans = java.util.concurrent.Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("tether-rescan-" + sessionId).factory());
     }
@@ -278,110 +268,11 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     /**
-     * The layout of the project's mounts the session's policy asks for: read-only except where a
-     * permit can allow a write (enforce mode only; the project left writable when tether already
-     * mounts it read-only as a whole).
+     * Says at start which writable volumes besides the project are not shielded ({@link
+     * SessionMounts#reportUnshieldedVolumes}).
      */
-    private ProjectWriteLayout writeLayout(SessionPolicy p) {
-        Path project = projectDir.toAbsolutePath().normalize();
-        if (p.mode() != Mode.ENFORCE) {
-            return ProjectWriteLayout.writable();
-        }
-        List<Path> kept = new java.util.ArrayList<>(ownReadOnly);
-        kept.addAll(p.forbidden().readOnlyPaths());
-        return ProjectWriteLayout.derive(p.snapshot().permitBounds(p.principal()).writes(), project,
-                aliases.of(project.toString()), kept).guarding(guards(p.forbidden().readOnlyPaths()), project);
-    }
-
-    /**
-     * What a forbid protects from writes, less what tether keeps read-only for itself anyway
-     * (those mounts are never the shield's to detach).
-     */
-    private List<Path> guards(List<Path> forbidden) {
-        return forbidden.stream().map(f -> f.toAbsolutePath().normalize())
-                .filter(f -> ownReadOnly.stream().noneMatch(f::startsWith)).toList();
-    }
-
-    /**
-     * Before the policy or mode changes: until the mounts follow the new one, its forbidden files
-     * are not known to be on read-only mounts (the gate caches no directory meanwhile). A project
-     * mounted read-only as a whole holds them read-only whatever the policy.
-     */
-    private void unsealForbiddenFiles() {
-        if (!projectReadOnlyAtStart) {
-            gate.forbiddenFilesSealed(false);
-        }
-    }
-
-    /**
-     * Puts the project's mounts in line with the policy in force ({@link ProjectWriteShield}):
-     * deleting, renaming, linking and truncating by path open nothing, so the gate never judges
-     * them; on a read-only mount the kernel refuses them. What cannot be done that way (a mount
-     * change that failed, a directory kept writable so a permitted path can be created in it) is
-     * said on stderr and as an {@code EnforcementGap} event, each time it changes.
-     */
-    private synchronized void followPolicyWithMounts() {
-        ProjectWriteShield s = shield;
-        if (s == null) {
-            return;
-        }
-        SessionPolicy p = policy.get();
-        ProjectWriteLayout layout = writeLayout(p);
-        ProjectWriteShield.Outcome outcome = s.apply(layout);
-        // Enforcing with every mount in place: the forbidden files' read-only paths are mounted.
-        gate.forbiddenFilesSealed(p.mode() == Mode.ENFORCE && outcome.failed().isEmpty());
-        List<String> gaps = new java.util.ArrayList<>();
-        if (!outcome.failed().isEmpty()) {
-            gaps.add("the project's mounts could not follow the policy (" + outcome.failed().entrySet().stream()
-                    .map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining("; "))
-                    + "), so a write the policy does not permit can be made there by deleting, renaming, linking or"
-                    + " truncating a file by path (those open nothing: the file gate does not judge them)");
-        }
-        if (!layout.exposed().isEmpty()) {
-            gaps.add("deleting, renaming, linking or truncating by path (which opens nothing, so the file gate does not"
-                    + " judge it) is not refused in " + layout.exposed().stream()
-                    .map(rel -> rel.isEmpty() ? "the project's top directory" : rel + "/").toList()
-                    + ": kept writable so that paths the policy lets be written, which do not exist yet, can be"
-                    + " created there; the rest of the project is mounted read-only where no permit reaches");
-        }
-        String warning = String.join("; ", gaps);
-        if (warning.equals(pathOperationWarning)) {
-            return;
-        }
-        pathOperationWarning = warning;
-        if (warning.isEmpty() || landlockAbi != 0) {
-            return; // under --lock, Landlock refuses those operations where the floor allows no write
-        }
-        reportGap(dev.tether.events.EventLayer.FANOTIFY, "mounts", "FileOpenReadWrite", warning);
-    }
-
-    /**
-     * Writable volumes besides the project (-v DIR:DIR, agent config directories) are not
-     * shielded: deleting, renaming, linking or truncating by path there is not refused where the
-     * policy permits no write. Said at start (enforce mode, no --lock) for each one the policy does
-     * not let be written as a whole, on stderr and as an {@code EnforcementGap} event.
-     */
-    public void reportUnshieldedVolumes(List<BindMount> mounts) {
-        SessionPolicy p = policy.get();
-        if (p.mode() != Mode.ENFORCE || landlockAbi != 0) {
-            return;
-        }
-        Path project = projectDir.toAbsolutePath().normalize();
-        List<String> writes = p.snapshot().permitBounds(p.principal()).writes().stream()
-                .filter(dev.tether.policy.PermitBounds.PermittedPath::hierarchy).map(w -> w.path()).toList();
-        List<String> unshielded = mounts.stream()
-                .filter(m -> !m.readOnly() && !m.host().toAbsolutePath().normalize().startsWith(project))
-                .map(BindMount::target)
-                .filter(t -> writes.stream().noneMatch(w -> w.equals("/") || t.equals(w) || t.startsWith(w + "/")))
-                .distinct().toList();
-        if (unshielded.isEmpty()) {
-            return;
-        }
-        String warning = "deleting, renaming, linking or truncating by path (which opens nothing, so the file gate does"
-                + " not judge it) is not refused in the writable volume" + (unshielded.size() > 1 ? "s " : " ") + unshielded
-                + ", which the policy does not let be written as a whole (only the project's mounts follow the policy;"
-                + " mount it :ro, or use --lock)";
-        reportGap(dev.tether.events.EventLayer.FANOTIFY, "mounts", "FileOpenReadWrite", warning);
+    public void reportUnshieldedVolumes(List<BindMount> volumes) {
+        mounts.reportUnshieldedVolumes(volumes);
     }
 
     /** A gap in enforcement, said loudly: on stderr and in the audit trail as an {@code EnforcementGap} event. */
@@ -397,60 +288,9 @@ public final class SessionEnforcement implements AutoCloseable {
         }
     }
 
-    /** File operations a read-only mount refuses, as the kernel monitor records them. */
-    private static final java.util.Set<dev.tether.events.EventKind> WRITES_BY_PATH = java.util.EnumSet.of(
-            dev.tether.events.EventKind.FILE_OPEN_READ_WRITE, dev.tether.events.EventKind.FILE_UNLINK,
-            dev.tether.events.EventKind.FILE_RENAME, dev.tether.events.EventKind.FILE_LINK,
-            dev.tether.events.EventKind.FILE_MKDIR, dev.tether.events.EventKind.FILE_RMDIR,
-            dev.tether.events.EventKind.FILE_SYMLINK, dev.tether.events.EventKind.FILE_CHMOD,
-            dev.tether.events.EventKind.FILE_CHOWN);
-    private static final int EROFS = 30;
-
-    /**
-     * A kernel record of a file operation in the project that failed with EROFS in enforce mode:
-     * with the policy's judgment of writing that path, so the audit trail says it was denied and
-     * by what (the gate never saw it: the read-only mount tether made for the policy, the
-     * project's or a forbidden file's, refused it first). A refusal the policy did not ask for (a
-     * read-only volume, tether's own files, a path the policy lets be written) stays as the kernel
-     * recorded it; so does every other record.
-     */
+    /** A kernel record of a refusal by a read-only mount, explained ({@link SessionMounts#explainReadOnlyRefusal}). */
     public Event explainReadOnlyRefusal(Event e) {
-        if (e.errno() == null || e.errno() != EROFS || e.resource() == null || !WRITES_BY_PATH.contains(e.kind())) {
-            return e;
-        }
-        SessionPolicy p = policy.get();
-        if (shield == null || p.mode() != Mode.ENFORCE || !inProject(e.resource()) || tethersOwn(e.resource())) {
-            return e;
-        }
-        dev.tether.policy.Decision d = judge.openByPolicy(p, e.resource(), true);
-        if (d.allowed()) {
-            return e;
-        }
-        return e.toBuilder().decision(dev.tether.events.Verdict.DENY,
-                d.determining().stream().map(dev.tether.policy.PolicyRef::id).toList(),
-                "refused by a read-only mount tether made for the policy (the kernel refused it before the gate was"
-                        + " asked): " + d.reason()).build();
-    }
-
-    /** Whether a path (by either name of the project) lies in what tether keeps read-only for itself. */
-    private boolean tethersOwn(String path) {
-        String project = projectDir.toAbsolutePath().normalize().toString();
-        for (String name : aliases.of(project)) {
-            if (path.equals(name) || path.startsWith(name + "/")) {
-                Path host = Path.of(project + path.substring(name.length()));
-                return ownReadOnly.stream().anyMatch(host::startsWith);
-            }
-        }
-        return false;
-    }
-
-    private boolean inProject(String path) {
-        for (String name : aliases.of(projectDir.toAbsolutePath().normalize().toString())) {
-            if (path.startsWith(name + "/")) {
-                return true;
-            }
-        }
-        return false;
+        return mounts.explainReadOnlyRefusal(e);
     }
 
     /**
@@ -498,21 +338,7 @@ public final class SessionEnforcement implements AutoCloseable {
      * what a forbid makes unwritable (enforce mode): they stop rename, link and unlink too.
      */
     public List<BindMount> readOnlyMounts(Path project) {
-        List<Path> paths = new java.util.ArrayList<>();
-        // The policy's directory, or the policy file itself when it sits at the project's top.
-        Path policyFile = holder.policyFile().toAbsolutePath().normalize();
-        Path policyDir = policyFile.getParent();
-        if (policyDir.startsWith(project)) {
-            paths.add(policyDir.equals(project) ? policyFile : policyDir);
-        }
-        paths.addAll(OwnFiles.ofThisProcess().readOnlyPaths(project, err));
-        ownReadOnly = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
-        List<Path> forbidden = readOnlyPaths();
-        paths.addAll(forbidden);
-        Path projectNormal = project.toAbsolutePath().normalize();
-        projectReadOnlyAtStart = paths.stream().anyMatch(p -> p.toAbsolutePath().normalize().equals(projectNormal));
-        mountedForForbids = guards(forbidden);
-        return OwnFiles.atProjectNames(project, paths);
+        return mounts.readOnlyAtStart(project, readOnlyPaths());
     }
 
     /**
@@ -592,47 +418,11 @@ public final class SessionEnforcement implements AutoCloseable {
                 SessionPolicy p = policy.get();
                 policy.set(p.withSnapshot(p.snapshot(), p.forbidden().withOutside(scanOutside(p, sandboxPid))));
             }
-            Path project = projectDir.toAbsolutePath().normalize();
-            if (projectReadOnlyAtStart) {
-                gate.forbiddenFilesSealed(true);
-            } else {
-                // What the engine mounted read-only at start for the forbids is the shield's from here.
-                List<String> guardedAtStart = ProjectWriteLayout.writable().guarding(mountedForForbids, project).guarded();
-                shield = new ProjectWriteShield(mountEditor(sandboxPid), aliases.of(project.toString()), guardedAtStart);
-                followPolicyWithMounts();
-            }
+            mounts.attach(sandboxPid);
             gate.markSandboxMounts(sandboxPid);
             gate.start();
             if (execGuard != null) {
                 execGuard.arm(cgroupId);
-            }
-        };
-    }
-
-    /**
-     * The sandbox's mounts, changed through the tether-mounts helper, installed on first use (a
-     * policy that lets the whole project be written never needs it).
-     */
-    private SandboxMountEditor mountEditor(long sandboxPid) {
-        return new SandboxMountEditor() {
-            private MountNamespaceHelper helper;
-
-            @Override
-            public java.util.Map<MountChange, String> apply(List<MountChange> changes) {
-                try {
-                    if (helper == null) {
-                        helper = new MountNamespaceHelper(MountNamespaceHelper.install(
-                                dev.tether.sandbox.SessionFiles.dir(sessionId).resolve("tether-mounts")),
-                                sandboxPid, gate.mountMarkSpec());
-                    }
-                    // Under the gate's mark lock, which then forgets what it cached: called only
-                    // when something changes, so a reload that keeps the layout flushes once.
-                    return gate.changeMounts(() -> helper.apply(changes));
-                } catch (RuntimeException e) {
-                    java.util.Map<MountChange, String> failed = new java.util.LinkedHashMap<>();
-                    changes.forEach(c -> failed.put(c, e.getMessage()));
-                    return failed;
-                }
             }
         };
     }
@@ -651,13 +441,13 @@ public final class SessionEnforcement implements AutoCloseable {
      * forgets its cached allows, the proxy reads the new mode on its next decision.
      */
     public synchronized void setMode(Mode mode) {
-        unsealForbiddenFiles();
+        mounts.beforePolicyChange();
         SessionPolicy next = policy.updateAndGet(p -> p.withMode(mode));
         if (guard != null) {
             guard.apply(next.snapshot().networkRules(next.principal()), next.snapshot().generation(), mode, networkOptions);
         }
         gate.policyChanged();
-        followPolicyWithMounts();
+        mounts.follow();
         err.println("tether: mode is now " + mode.configName());
         if (floor != null && mode != Mode.ENFORCE) {
             err.println("tether: the --lock Landlock floor stays in force: paths outside it are still refused (EACCES)");
@@ -693,7 +483,7 @@ public final class SessionEnforcement implements AutoCloseable {
                     return;
                 }
                 long guardNs = System.nanoTime();
-                unsealForbiddenFiles();
+                mounts.beforePolicyChange();
                 policy.set(before.withSnapshot(applied.current(), scanned));
                 SessionDns d = dns;
                 if (d != null) {
@@ -702,7 +492,7 @@ public final class SessionEnforcement implements AutoCloseable {
                 long pinsNs = System.nanoTime();
                 gate.policyChanged();
                 long inForceNs = System.nanoTime();
-                followPolicyWithMounts();
+                mounts.follow();
                 long mountsNs = System.nanoTime();
                 if (timings) {
                     err.println(reloadTimings(applied, startNs, scannedNs, guardNs, pinsNs, inForceNs,
@@ -746,10 +536,10 @@ public final class SessionEnforcement implements AutoCloseable {
                 synchronized (this) {
                     SessionPolicy now = policy.get();
                     if (now.snapshot() == snapshot && !kernelLayersClosed) {
-                        unsealForbiddenFiles();
+                        mounts.beforePolicyChange();
                         policy.set(now.withSnapshot(snapshot, fresh));
                         gate.policyChanged();
-                        followPolicyWithMounts(); // what the scan newly finds forbidden is mounted read-only
+                        mounts.follow(); // what the scan newly finds forbidden is mounted read-only
                     }
                 }
             });
