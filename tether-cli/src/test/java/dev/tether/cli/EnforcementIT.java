@@ -204,11 +204,16 @@ class EnforcementIT {
                 POLICY + "permit (principal, action == Action::\"FileOpenReadWrite\", resource)"
                         + " when { resource in Dir::\"/workspace/\" };\n",
                 POLICY);
-        assertThat(Files.readString(project.resolve("src/r1")).strip()).isEqualTo("before=1");
-        assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("widened=0");
-        assertThat(Files.readString(project.resolve("src/r3")).strip()).isEqualTo("narrowed=1");
+        assertThat(said("r1")).isEqualTo("before=1");
+        assertThat(said("r2")).isEqualTo("widened=0");
+        assertThat(said("r3")).isEqualTo("narrowed=1");
         assertThat(project.resolve("notes.txt")).doesNotExist();
         assertThat(project.resolve("bin/escape-static")).exists();
+    }
+
+    /** What the script wrote to src/{@code file} (its results: {@code name=exit code}). */
+    private String said(String file) throws IOException {
+        return Files.readString(project.resolve("src/" + file)).strip();
     }
 
     /**
@@ -248,9 +253,9 @@ class EnforcementIT {
                 POLICY + "@id(\"keep-plan\")\nforbid (principal, action == Action::\"FileOpenReadWrite\","
                         + " resource == File::\"/workspace/src/plan.txt\");\n",
                 POLICY);
-        assertThat(Files.readString(project.resolve("src/r1")).strip()).isEqualTo("forbidden=1");
-        assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("released=0");
-        assertThat(Files.readString(project.resolve("src/r3")).strip()).isEqualTo("never-forbidden=0");
+        assertThat(said("r1")).isEqualTo("forbidden=1");
+        assertThat(said("r2")).isEqualTo("released=0");
+        assertThat(said("r3")).isEqualTo("never-forbidden=0");
         assertThat(Files.readString(project.resolve("run.err"))).doesNotContain("WARNING");
     }
 
@@ -462,8 +467,8 @@ class EnforcementIT {
                         + " (echo late > out/late.txt) 2>/dev/null; echo late=$? > src/r1; echo more > out/f51; echo more=$? > src/r2",
                 DIRECTORIES_POLICY + "@id(\"no-late\")\nforbid (principal, action == Action::\"FileOpenReadWrite\","
                         + " resource == File::\"/workspace/out/late.txt\");\n");
-        assertThat(Files.readString(project.resolve("src/r1")).strip()).isNotEqualTo("late=0");
-        assertThat(Files.readString(project.resolve("src/r2")).strip()).isEqualTo("more=0");
+        assertThat(said("r1")).isNotEqualTo("late=0");
+        assertThat(said("r2")).isEqualTo("more=0");
         assertThat(project.resolve("out/late.txt")).isEmptyFile();
     }
 

@@ -478,10 +478,11 @@ public final class FanotifyGate implements AutoCloseable {
             return;
         }
         String dir = slash == 0 ? "/" : path.substring(0, slash);
-        DirectoryTry was = directoriesTried.put(dir, new DirectoryTry(judgedUnder, epoch));
+        DirectoryTry was = directoriesTried.get(dir);
         if (was != null && was.policy() == judgedUnder && was.epoch() == epoch) {
-            return;
+            return; // on every allowed open of a new file there: nothing allocated, nothing judged
         }
+        directoriesTried.put(dir, new DirectoryTry(judgedUnder, epoch));
         ForbiddenInodes forbidden = judgedUnder.forbidden();
         boolean needsSeal = !forbidden.isEmpty();
         if (forbidden.truncated() || needsSeal && !forbidden.confined() || !judge.opensInsideAllowed(judgedUnder, dir)) {

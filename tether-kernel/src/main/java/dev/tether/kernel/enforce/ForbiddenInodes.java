@@ -80,13 +80,9 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         List<Path> readOnly = new ArrayList<>();
         List<Path> forbiddenNames = new ArrayList<>();
         boolean[] severalNames = {false};
-        WalkBudget budget = new WalkBudget(limit);
-        Files.walkFileTree(project, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+        CountedWalk walk = new CountedWalk(limit) {
             @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (budget.spent()) {
-                    return FileVisitResult.TERMINATE;
-                }
+            FileVisitResult directory(Path dir) {
                 Decision create = forbidden(judge.openByPolicy(policy, dir.resolve(PROBE).toString(), true));
                 if (create != null) {
                     readOnly.add(dir);
@@ -95,20 +91,14 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
             }
 
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (budget.spent()) {
-                    return FileVisitResult.TERMINATE;
-                }
-                if (!attrs.isRegularFile()) {
-                    return FileVisitResult.CONTINUE;
-                }
-                FileKey key = ProtectedFiles.key(file).orElse(null);
-                if (key == null) {
-                    return FileVisitResult.CONTINUE;
-                }
+            void regularFile(Path file) {
                 String path = file.toString();
                 Decision read = forbidden(judge.openByPolicy(policy, path, false));
                 Decision write = forbidden(judge.openByPolicy(policy, path, true));
+                FileKey key = read == null && write == null ? null : ProtectedFiles.key(file).orElse(null);
+                if (key == null) {
+                    return; // permitted (the common case: no stat), or gone
+                }
                 if (read != null) {
                     denyRead.put(key, read);
                 }
@@ -118,25 +108,18 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
                     // anyway): then it can be neither deleted nor renamed or linked elsewhere.
                     readOnly.add(file);
                 }
-                if (read != null || write != null) {
-                    forbiddenNames.add(file);
-                    severalNames[0] |= linkCount(file) != 1;
-                }
-                return FileVisitResult.CONTINUE;
+                forbiddenNames.add(file);
+                severalNames[0] |= linkCount(file) != 1;
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        };
+        Files.walkFileTree(project, Set.of(), Integer.MAX_VALUE, walk);
         // A directory already read-only covers what is inside it.
         List<Path> outermost = readOnly.stream()
                 .filter(p -> readOnly.stream().noneMatch(q -> !q.equals(p) && p.startsWith(q)))
                 .toList();
         boolean confined = !severalNames[0]
                 && forbiddenNames.stream().allMatch(f -> outermost.stream().anyMatch(f::startsWith));
-        return new ForbiddenInodes(denyRead, denyWrite, outermost, budget.cut, budget.seen(), confined, Set.of());
+        return new ForbiddenInodes(denyRead, denyWrite, outermost, walk.cut, walk.seen(), confined, Set.of());
     }
 
     /** Entries walked outside the project at most (beyond, files are protected by name only). */
@@ -162,13 +145,43 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         Map<FileKey, Decision> denyRead = new HashMap<>();
         Map<FileKey, Decision> denyWrite = new HashMap<>();
         Path root = Path.of("/proc", Integer.toString(sandboxPid), "root");
-        WalkBudget budget = new WalkBudget(limit);
         boolean[] confined = {true};
         Set<Long> writableMounts = new java.util.HashSet<>();
         List<String> skipped = new ArrayList<>(projectNames);
         skipped.addAll(PSEUDO);
+        // One walk for every path the forbids reach: they share the limit.
+        CountedWalk walk = new CountedWalk(limit) {
+            @Override
+            FileVisitResult directory(Path dir) {
+                return under(inSandbox(root, dir), skipped) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            void regularFile(Path file) {
+                String path = inSandbox(root, file);
+                Decision read = forbidden(judge.openByPolicy(policy, path, false));
+                Decision write = forbidden(judge.openByPolicy(policy, path, true));
+                FileKey key = read == null && write == null ? null : ProtectedFiles.key(file).orElse(null);
+                if (key == null) {
+                    return;
+                }
+                if (read != null) {
+                    denyRead.put(key, read);
+                }
+                if (write != null) {
+                    denyWrite.put(key, write);
+                }
+                confined[0] &= linkCount(file) == 1;
+                long mount = writableMountOf(file, libc);
+                if (mount == UNKNOWN_MOUNT) {
+                    confined[0] = false;
+                } else if (mount != READ_ONLY) {
+                    writableMounts.add(mount);
+                }
+            }
+        };
         for (var reach : policy.snapshot().forbiddenFileReach(policy.principal())) {
-            if (budget.cut || under(reach.path(), skipped)) {
+            if (walk.cut || under(reach.path(), skipped)) {
                 continue;
             }
             Optional<Path> start = SandboxPaths.resolve(sandboxPid, reach.path());
@@ -178,59 +191,12 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
             // /proc/PID/root itself is a (magic) link, which the walk would not follow: enter it.
             Path from = start.get().equals(root) ? root.resolve(".") : start.get();
             try {
-                Files.walkFileTree(from, Set.of(), reach.hierarchy() ? Integer.MAX_VALUE : 0, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                        if (budget.spent()) {
-                            return FileVisitResult.TERMINATE;
-                        }
-                        return under(inSandbox(root, dir), skipped) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                        if (budget.spent()) {
-                            return FileVisitResult.TERMINATE;
-                        }
-                        if (!attrs.isRegularFile()) {
-                            return FileVisitResult.CONTINUE;
-                        }
-                        String path = inSandbox(root, file);
-                        Decision read = forbidden(judge.openByPolicy(policy, path, false));
-                        Decision write = forbidden(judge.openByPolicy(policy, path, true));
-                        if (read == null && write == null) {
-                            return FileVisitResult.CONTINUE;
-                        }
-                        FileKey key = ProtectedFiles.key(file).orElse(null);
-                        if (key == null) {
-                            return FileVisitResult.CONTINUE;
-                        }
-                        if (read != null) {
-                            denyRead.put(key, read);
-                        }
-                        if (write != null) {
-                            denyWrite.put(key, write);
-                        }
-                        confined[0] &= linkCount(file) == 1;
-                        long mount = writableMountOf(file, libc);
-                        if (mount == UNKNOWN_MOUNT) {
-                            confined[0] = false;
-                        } else if (mount != READ_ONLY) {
-                            writableMounts.add(mount);
-                        }
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
+                Files.walkFileTree(from, Set.of(), reach.hierarchy() ? Integer.MAX_VALUE : 0, walk);
             } catch (IOException e) {
-                budget.cut = true; // cannot tell what is there: counted as not seen whole
+                walk.cut = true; // cannot tell what is there: counted as not seen whole
             }
         }
-        return new ForbiddenInodes(denyRead, denyWrite, List.of(), budget.cut, budget.seen(), confined[0],
+        return new ForbiddenInodes(denyRead, denyWrite, List.of(), walk.cut, walk.seen(), confined[0],
                 writableMounts);
     }
 
@@ -286,18 +252,47 @@ public record ForbiddenInodes(Map<FileKey, Decision> denyRead, Map<FileKey, Deci
         }
     }
 
-    /** How many entries a walk may still visit, and whether it ran out. */
-    private static final class WalkBudget {
+    /**
+     * A walk that visits at most {@code limit} entries (then stops, {@code cut}), does not follow
+     * symbolic links, passes over entries it cannot read and hands on directories and regular
+     * files only.
+     */
+    private abstract static class CountedWalk extends SimpleFileVisitor<Path> {
         private final int limit;
         private int seen;
         boolean cut;
 
-        WalkBudget(int limit) {
+        CountedWalk(int limit) {
             this.limit = limit;
         }
 
-        /** Counts one entry; true when it is one too many (the walk stops there). */
-        boolean spent() {
+        /** A directory about to be entered: CONTINUE, or SKIP_SUBTREE to pass it over. */
+        abstract FileVisitResult directory(Path dir);
+
+        abstract void regularFile(Path file);
+
+        @Override
+        public final FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            return spent() ? FileVisitResult.TERMINATE : directory(dir);
+        }
+
+        @Override
+        public final FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (spent()) {
+                return FileVisitResult.TERMINATE;
+            }
+            if (attrs.isRegularFile()) {
+                regularFile(file);
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public final FileVisitResult visitFileFailed(Path file, IOException exc) {
+            return FileVisitResult.CONTINUE;
+        }
+
+        private boolean spent() {
             if (++seen > limit) {
                 cut = true;
             }
