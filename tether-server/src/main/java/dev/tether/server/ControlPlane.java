@@ -26,6 +26,8 @@ import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,7 +120,9 @@ public final class ControlPlane implements AutoCloseable {
                 config.streamBacklog(), config.heartbeat());
         ControlRoutes routes = new ControlRoutes(config.token(), authorities::get, policy, events, sessions, counters,
                 new CompletionEngine(observed), stream, mapper, learning);
-        boolean uiBuilt = ControlPlane.class.getResource(UI_RESOURCE_DIR + "/index.html") != null;
+        Path uiDirectory = config.uiDirectory();
+        boolean uiBuilt = uiDirectory != null ? Files.isRegularFile(uiDirectory.resolve("index.html"))
+                : ControlPlane.class.getResource(UI_RESOURCE_DIR + "/index.html") != null;
         Javalin app = Javalin.create(cfg -> {
             cfg.jetty.host = bind.getHostAddress();
             cfg.jetty.port = config.port();
@@ -130,8 +134,8 @@ public final class ControlPlane implements AutoCloseable {
             if (uiBuilt) {
                 cfg.staticFiles.add(sf -> {
                     sf.hostedPath = "/";
-                    sf.directory = UI_RESOURCE_DIR;
-                    sf.location = Location.CLASSPATH;
+                    sf.directory = uiDirectory != null ? uiDirectory.toString() : UI_RESOURCE_DIR;
+                    sf.location = uiDirectory != null ? Location.EXTERNAL : Location.CLASSPATH;
                     sf.headers = Map.of("Cache-Control", "no-cache");
                 });
             }

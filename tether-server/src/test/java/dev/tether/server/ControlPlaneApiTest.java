@@ -430,6 +430,26 @@ class ControlPlaneApiTest {
         assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
     }
 
+    @Test
+    void theUiIsServedFromADirectoryWhenTheConfigNamesOne() throws Exception {
+        // The launcher's extracted copy: what is in the directory is served, not the classpath's.
+        Path ui = Files.createDirectories(dir.resolve("ui/assets"));
+        Files.writeString(ui.resolveSibling("index.html"), "<!doctype html><title>tether from a directory</title>");
+        Files.writeString(ui.resolve("app.js"), "console.log('extracted');");
+        try (ControlPlaneFixture external = new ControlPlaneFixture(Files.createDirectories(dir.resolve("plane")),
+                ControlPlaneConfig.defaults().withListen("127.0.0.1", 0).withUiDirectory(dir.resolve("ui")))) {
+            HttpResponse<String> page = external.send("GET", "/", null, Map.of());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("tether from a directory");
+            assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("connect-src 'self'");
+            HttpResponse<String> script = external.send("GET", "/assets/app.js", null, Map.of());
+            assertThat(script.statusCode()).isEqualTo(200);
+            assertThat(script.body()).isEqualTo("console.log('extracted');");
+            assertThat(script.headers().firstValue("Content-Type").orElseThrow()).contains("javascript");
+            assertThat(external.send("GET", "/../plane/policy.cedar", null, Map.of()).statusCode()).isNotEqualTo(200);
+        }
+    }
+
     static BufferedReader reader(java.io.InputStream in) {
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     }

@@ -2,6 +2,7 @@ package dev.tether.cli.control;
 
 import dev.tether.events.store.AuditLocation;
 import dev.tether.server.ControlPlaneConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -15,6 +16,12 @@ import java.util.Objects;
 public record ControlPlaneSettings(ControlPlaneConfig config, Path auditDatabase) {
     /** No control plane (tests that drive a session directly, {@code --no-ui}). */
     public static final ControlPlaneSettings DISABLED = new ControlPlaneSettings(null, null);
+
+    /**
+     * The system property through which the launcher names the UI's files it extracted from the jar
+     * once per build (served from the jar, Jetty would mount all of it at every start).
+     */
+    public static final String UI_DIRECTORY_PROPERTY = "tether.ui.directory";
 
     public ControlPlaneSettings {
         if (config != null) {
@@ -35,11 +42,20 @@ public record ControlPlaneSettings(ControlPlaneConfig config, Path auditDatabase
         if (noUi) {
             return DISABLED;
         }
-        ControlPlaneConfig config = ControlPlaneConfig.defaults();
+        ControlPlaneConfig config = withExtractedUi(ControlPlaneConfig.defaults());
         if (listen != null) {
             config = config.withListen(listen);
         }
         config.checkedBindAddress();
         return new ControlPlaneSettings(config, AuditLocation.defaultDatabase());
+    }
+
+    /** {@code config} serving the UI from the launcher's extracted copy when it names one that exists. */
+    public static ControlPlaneConfig withExtractedUi(ControlPlaneConfig config) {
+        String directory = System.getProperty(UI_DIRECTORY_PROPERTY);
+        if (directory == null || directory.isBlank() || !Files.isRegularFile(Path.of(directory, "index.html"))) {
+            return config;
+        }
+        return config.withUiDirectory(Path.of(directory));
     }
 }

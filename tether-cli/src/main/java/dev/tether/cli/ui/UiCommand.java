@@ -1,6 +1,7 @@
 package dev.tether.cli.ui;
 
 import dev.tether.cli.UserError;
+import dev.tether.cli.control.ControlPlaneSettings;
 import dev.tether.cli.control.HostControlPlane;
 import dev.tether.events.store.AuditLocation;
 import dev.tether.learn.AuditStoreEvents;
@@ -78,7 +79,8 @@ public final class UiCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ControlPlaneConfig config;
         try {
-            config = ControlPlaneConfig.defaults().withListen(listen).withAllowNonLoopback(allowRemote);
+            config = ControlPlaneSettings.withExtractedUi(ControlPlaneConfig.defaults())
+                    .withListen(listen).withAllowNonLoopback(allowRemote);
             config.checkedBindAddress();
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
