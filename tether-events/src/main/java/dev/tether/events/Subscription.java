@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -21,13 +22,18 @@ import java.util.function.Consumer;
 public final class Subscription implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Subscription.class.getName());
     /*
-     * The delivery thread polls, backing off while idle, instead of blocking on the queue: a
-     * blocked consumer must be woken by the publisher (a futex wake, microseconds, on the kernel
-     * consumer's thread for every event that finds it asleep). Polling costs at most ~100 wakeups
-     * a second per idle subscriber and adds at most MAX_IDLE_NANOS of latency.
+     * Waking a thread is what an event costs most here, not handling it: on these VMs a wake-up
+     * (timer, futex, context switch) took ~40 µs of CPU, and a subscriber that polled with a
+     * 50 µs..10 ms back-off woke ~5 times per event of a sandbox running one exec every few
+     * hundred µs, ~0.8 ms of JVM CPU per exec across the subscribers (BENCHMARKS.md, "Event
+     * delivery"). So a subscriber sleeps without a timeout while its queue is empty, and the
+     * publisher wakes it with the first event (one futex wake per idle-to-busy change); once
+     * awake it hands on a batch, then gathers for GATHER_NANOS before the next, unless the
+     * queue reaches a full batch first (the publisher wakes it then too). Events that keep
+     * coming cost a wake-up per GATHER_NANOS per subscriber, not one per event, at the price of
+     * up to GATHER_NANOS of latency for all but the first.
      */
-    private static final long MIN_IDLE_NANOS = 50_000;
-    private static final long MAX_IDLE_NANOS = 10_000_000;
+    static final long GATHER_NANOS = 10_000_000;
 
     private final String name;
     private final int capacity;
@@ -43,6 +49,12 @@ public final class Subscription implements AutoCloseable {
     private final AtomicLong failedBatches = new AtomicLong();
     private final ConcurrentHashMap<String, Long> droppedBySession = new ConcurrentHashMap<>();
     private final Object progress = new Object();
+    /** Events in the queue, kept beside it so the publisher sees a full batch without taking the queue's lock. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** The delivery thread is parked with no timeout: the next publisher must wake it. */
+    private volatile boolean asleep;
+    /** While the delivery thread gathers: the queued count that completes its batch (the publisher reaching it wakes it). */
+    private volatile int wakeAt = Integer.MAX_VALUE;
     private volatile boolean closing;
 
     Subscription(String name, int capacity, int maxBatch, long lingerNanos, Consumer<? super List<Event>> consumer,
@@ -67,6 +79,11 @@ public final class Subscription implements AutoCloseable {
         }
         if (queue.offer(e)) {
             accepted.increment();
+            // The queue's lock (offer) comes before this read of asleep, and the delivery thread
+            // sets asleep before it looks at the queue: one of the two sees the other.
+            if (queued.incrementAndGet() == wakeAt || asleep) {
+                LockSupport.unpark(thread);
+            }
         } else {
             dropped.increment();
             if (e.session() != null) {
@@ -75,40 +92,46 @@ public final class Subscription implements AutoCloseable {
         }
     }
 
-    /**
-     * Lets a small batch gather what arrives in the next {@link #lingerNanos}, draining every
-     * millisecond (so a fast publisher fills the batch, never the queue), until it is full or the
-     * subscription closes. Measured: a store transaction per event cost ~57 µs of CPU per event
-     * when a sandbox's file creates were gated one at a time.
-     */
-    private void linger(List<Event> batch) {
-        long until = System.nanoTime() + lingerNanos;
-        while (batch.size() < maxBatch && !closing) {
-            long left = until - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            LockSupport.parkNanos(Math.min(left, 1_000_000));
-            queue.drainTo(batch, maxBatch - batch.size());
+    private int drain(List<Event> batch) {
+        int n = queue.drainTo(batch, maxBatch - batch.size());
+        if (n > 0) {
+            queued.addAndGet(-n);
         }
+        return n;
+    }
+
+    /** Parks up to {@code nanos} unless {@code needed} more events are queued or the subscription closes. */
+    private void waitFor(long nanos, int needed) {
+        wakeAt = needed;
+        long until = System.nanoTime() + nanos;
+        long left = nanos;
+        while (left > 0 && queued.get() < needed && !closing) {
+            LockSupport.parkNanos(left);
+            left = until - System.nanoTime();
+        }
+        wakeAt = Integer.MAX_VALUE;
     }
 
     private void deliver() {
         List<Event> batch = new ArrayList<>(maxBatch);
-        long idle = MIN_IDLE_NANOS;
         while (true) {
-            if (queue.drainTo(batch, maxBatch) == 0) {
+            if (drain(batch) == 0) {
                 if (closing && queue.isEmpty()) {
                     break;
                 }
-                LockSupport.parkNanos(idle);
-                idle = Math.min(idle * 2, MAX_IDLE_NANOS);
+                asleep = true;
+                if (queue.isEmpty() && !closing) {
+                    LockSupport.park(this);
+                }
+                asleep = false;
                 continue;
             }
-            idle = MIN_IDLE_NANOS;
-            if (lingerNanos > 0) {
-                linger(batch);
+            if (batch.size() < maxBatch && lingerNanos > 0) {
+                // A consumer with a cost per batch (a store transaction) waits for company.
+                waitFor(lingerNanos, maxBatch - batch.size());
+                drain(batch);
             }
+            boolean full = batch.size() == maxBatch;
             List<Event> handed = batch;
             batch = new ArrayList<>(maxBatch);
             try {
@@ -121,10 +144,18 @@ public final class Subscription implements AutoCloseable {
             synchronized (progress) {
                 progress.notifyAll();
             }
+            if (!full) {
+                waitFor(GATHER_NANOS, maxBatch);
+            }
         }
         synchronized (progress) {
             progress.notifyAll();
         }
+    }
+
+    /** Whether the delivery thread sleeps until the next event (tests). */
+    boolean asleep() {
+        return asleep;
     }
 
     public String name() {

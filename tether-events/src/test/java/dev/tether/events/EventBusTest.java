@@ -161,4 +161,51 @@ class EventBusTest {
             assertThat(batches.stream().mapToInt(List::size).sum()).as("closing hands on the lingering batch").isEqualTo(9);
         }
     }
+
+    @Test
+    void aSubscriberAsleepOnAnEmptyQueueIsWokenByTheNextEventEveryTime() throws Exception {
+        // It sleeps with no timeout: an event that did not wake it would never be delivered.
+        try (EventBus bus = new EventBus()) {
+            List<Event> got = Collections.synchronizedList(new ArrayList<>());
+            Subscription s = bus.subscribe("sleeper", 100, got::add);
+            for (int i = 0; i < 50; i++) {
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (!s.asleep() && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                assertThat(s.asleep()).as("idle after event %d", i).isTrue();
+                bus.publish(event("s", i));
+                assertThat(s.awaitDelivered(WAIT)).as("event %d delivered", i).isTrue();
+            }
+            assertThat(got).hasSize(50);
+        }
+    }
+
+    @Test
+    void publishersRacingTheSubscribersSleepLoseNothing() throws Exception {
+        // Bursts with pauses, so the delivery thread keeps falling asleep while others publish.
+        try (EventBus bus = new EventBus()) {
+            AtomicLong got = new AtomicLong();
+            Subscription s = bus.subscribeBatches("racer", 1 << 16, 3, b -> got.addAndGet(b.size()));
+            List<Thread> publishers = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int seed = t;
+                publishers.add(Thread.ofPlatform().start(() -> {
+                    java.util.Random r = new java.util.Random(seed);
+                    for (int i = 0; i < 2000; i++) {
+                        bus.publish(event("s", i));
+                        if (r.nextInt(50) == 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(r.nextInt(15_000_000));
+                        }
+                    }
+                }));
+            }
+            for (Thread p : publishers) {
+                p.join();
+            }
+            assertThat(s.awaitDelivered(WAIT)).isTrue();
+            assertThat(got.get()).isEqualTo(6000);
+            assertThat(s.dropped()).isZero();
+        }
+    }
 }
