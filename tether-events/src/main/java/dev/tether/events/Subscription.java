@@ -29,7 +29,7 @@ public final class Subscription implements AutoCloseable {
      * delivery"). So a subscriber sleeps without a timeout while its queue is empty, and the
      * publisher wakes it with the first event (one futex wake per idle-to-busy change); once
      * awake it hands on a batch, then gathers for GATHER_NANOS before the next, unless the
-     * queue reaches a full batch first (the publisher wakes it then too). Events that keep
+     * queue reaches a full batch (or half its capacity) first: the publisher wakes it then too. Events that keep
      * coming cost a wake-up per GATHER_NANOS per subscriber, not one per event, at the price of
      * up to GATHER_NANOS of latency for all but the first.
      */
@@ -128,7 +128,7 @@ public final class Subscription implements AutoCloseable {
             }
             if (batch.size() < maxBatch && lingerNanos > 0) {
                 // A consumer with a cost per batch (a store transaction) waits for company.
-                waitFor(lingerNanos, maxBatch - batch.size());
+                waitFor(lingerNanos, Math.min(maxBatch - batch.size(), wakeBeforeFull()));
                 drain(batch);
             }
             boolean full = batch.size() == maxBatch;
@@ -145,12 +145,17 @@ public final class Subscription implements AutoCloseable {
                 progress.notifyAll();
             }
             if (!full) {
-                waitFor(GATHER_NANOS, maxBatch);
+                waitFor(GATHER_NANOS, wakeBeforeFull());
             }
         }
         synchronized (progress) {
             progress.notifyAll();
         }
+    }
+
+    /** Queued events that end a wait: a full batch, or half the queue if that is less (a small queue must not overflow while its thread gathers). */
+    private int wakeBeforeFull() {
+        return Math.min(maxBatch, Math.max(1, capacity / 2));
     }
 
     /** Whether the delivery thread sleeps until the next event (tests). */
