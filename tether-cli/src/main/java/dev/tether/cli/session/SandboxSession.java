@@ -154,11 +154,6 @@ public final class SandboxSession {
                 "no cgroup2 hierarchy is mounted (looked in /proc/self/mountinfo); tether needs cgroup v2 to scope its eBPF programs",
                 EXIT_TETHER_ERROR));
         timings.mark("native libraries, bpffs/tracefs, cgroup2 found");
-        List<String> swept = StaleSessionSweeper.sweep(cgroups, SessionLock.DIR);
-        timings.mark("stale-session sweep");
-        if (!swept.isEmpty()) {
-            err.println("tether: cleaned up " + swept.size() + " session(s) a previous tether left behind: " + swept);
-        }
 
         String sessionId = new SessionIds().next(Instant.now());
         principal = new Principal(agentName, sessionId);
@@ -168,10 +163,15 @@ public final class SandboxSession {
         // policy (compile, project scan, fanotify gate), the CA for the proxy. Their results are
         // joined before anything runs in the sandbox; a failing step fails the session, and the
         // scope closes what the other steps made (see ConcurrentSteps).
-        try (ConcurrentSteps starting = new ConcurrentSteps("tether-start-" + sessionId);
+        // The session's lock is taken before anything of it exists: the sweep of what crashed
+        // tethers left behind (sessions whose lock nobody holds) can then run beside the start.
+        try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
+             ConcurrentSteps starting = new ConcurrentSteps("tether-start-" + sessionId);
              EventBus bus = new EventBus();
              SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
                      options.eventsFile(), options.quiet() ? null : err)) {
+            var sweepStep = starting.fork(timings.timed("stale-session sweep",
+                    () -> StaleSessionSweeper.sweep(cgroups, SessionLock.DIR, sessionId)));
             var monitorStep = starting.fork(timings.timed("BPF monitor", () -> startMonitor(libbpf, libc, cgroups, log::accept)));
             var enforcementStep = options.policyFile() == null ? null : starting.fork(timings.timed("policy and gate",
                     () -> SessionEnforcement.start(libc, libbpf, options.policyFile(), principal, options.mode(), options.lock(),
@@ -188,18 +188,18 @@ public final class SandboxSession {
                     throw new UserError("cannot start the session's proxy: " + e.getMessage(), EXIT_TETHER_ERROR);
                 }
             }));
-            return run(timings, starting, bus, log, monitorStep, enforcementStep, caStep, sessionId, cgroups, cgroupPath);
+            return run(timings, starting, bus, log, sweepStep, monitorStep, enforcementStep, caStep, sessionId, cgroups,
+                    cgroupPath);
         }
     }
 
     private int run(PhaseTimings timings, ConcurrentSteps starting, EventBus bus, SessionEventOutput log,
-                    ConcurrentSteps.Task<SandboxMonitor> monitorStep, ConcurrentSteps.Task<SessionEnforcement> enforcementStep,
+                    ConcurrentSteps.Task<List<String>> sweepStep, ConcurrentSteps.Task<SandboxMonitor> monitorStep, ConcurrentSteps.Task<SessionEnforcement> enforcementStep,
                     ConcurrentSteps.Task<CertificateAuthority> caStep, String sessionId, Cgroup2Hierarchy cgroups,
                     String cgroupPath) {
         // Once the ring's loss is on the bus the store counts it: the control plane stops adding it.
         AtomicBoolean ringLossRecorded = new AtomicBoolean();
-        try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
-             CrashWatchdog watchdog = CrashWatchdog.start();
+        try (CrashWatchdog watchdog = CrashWatchdog.start();
              SessionRecord record = SessionRecord.open(bus, log, err);
              SandboxMonitor monitor = starting.join(monitorStep);
              // Declared before the cgroup so it closes after it: the sandbox is dead before the gate stops answering.
@@ -214,7 +214,11 @@ public final class SandboxSession {
             if (enforcement != null) {
                 log.explainWith(enforcement::explainReadOnlyRefusal);
             }
-            timings.mark("lock, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");
+            List<String> swept = starting.join(sweepStep);
+            if (!swept.isEmpty()) {
+                err.println("tether: cleaned up " + swept.size() + " session(s) a previous tether left behind: " + swept);
+            }
+            timings.mark("lock, stale-session sweep, watchdog, audit store, BPF monitor, enforcement (policy, gate), cgroup, UI");
             monitor.register(cgroup, SLOT);
             bus.publish(Event.builder(EventKind.SESSION_START).timeNs(Event.nowNs()).session(sessionId)
                     .principal(agentName).detail(SessionDetail.start(options.command(), options.mode().configName(), engine.name()))

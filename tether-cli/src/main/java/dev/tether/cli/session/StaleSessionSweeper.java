@@ -26,6 +26,15 @@ public final class StaleSessionSweeper {
 
     /** @return the session ids swept */
     public static List<String> sweep(Cgroup2Hierarchy hierarchy, Path lockDir) {
+        return sweep(hierarchy, lockDir, null);
+    }
+
+    /**
+     * As {@link #sweep(Cgroup2Hierarchy, Path)}, never looking at {@code ownSession}: the session
+     * this process runs and holds the lock of. Not even its lock is tried: a lock is an fcntl lock,
+     * which closing any other descriptor of the file in this process would release.
+     */
+    public static List<String> sweep(Cgroup2Hierarchy hierarchy, Path lockDir, String ownSession) {
         Set<String> candidates = new LinkedHashSet<>();
         Path parent = hierarchy.mountPoint().resolve(SandboxCgroup.PARENT);
         candidates.addAll(dirNames(parent));
@@ -41,7 +50,7 @@ public final class StaleSessionSweeper {
             // Only what tether run creates: a session takes its lock before anything else exists,
             // so a session-shaped name without a held lock belongs to a tether that died. Other
             // names (tests' or other tools' cgroups under tether/) are never touched.
-            if (!SessionIds.isSessionId(id) || !SessionLock.isStale(lockDir, id)) {
+            if (!isStaleSession(id, lockDir, ownSession)) {
                 continue;
             }
             Path dir = parent.resolve(id);
@@ -53,12 +62,22 @@ public final class StaleSessionSweeper {
             SessionLock.deleteStale(lockDir, id);
             swept.add(id);
         }
-        for (String id : SandboxNetwork.sweep(id -> SessionIds.isSessionId(id) && SessionLock.isStale(lockDir, id))) {
+        for (String id : SandboxNetwork.sweep(id -> isStaleSession(id, lockDir, ownSession))) {
             if (!swept.contains(id)) {
                 swept.add(id);
             }
         }
         return swept;
+    }
+
+    /**
+     * Whether {@code id} names a session tether ran whose lock nobody holds. {@code ownSession}
+     * (may be null) is never stale and its lock never tried: trying it opens and closes another
+     * descriptor of the file, and closing any descriptor of a file releases this process's fcntl
+     * locks on it (SessionLockTest).
+     */
+    static boolean isStaleSession(String id, Path lockDir, String ownSession) {
+        return !id.equals(ownSession) && SessionIds.isSessionId(id) && SessionLock.isStale(lockDir, id);
     }
 
     private static List<String> dirNames(Path dir) {
