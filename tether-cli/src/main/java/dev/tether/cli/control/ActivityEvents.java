@@ -7,7 +7,6 @@ import dev.tether.events.EventFlag;
 import dev.tether.events.McpDetail;
 import dev.tether.events.tree.ProcessStep;
 import dev.tether.server.spi.ActivityEvent;
-import dev.tether.server.spi.DeferredDetail;
 import dev.tether.server.spi.ProcessInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,21 +24,12 @@ final class ActivityEvents {
 
     private final ObjectMapper json = new ObjectMapper();
 
-    /**
-     * {@code e} as stored under id {@code seq}, with the acting process's ancestry. Its detail is
-     * built when first read ({@link DeferredDetail}): most events are only counted.
-     */
+    /** {@code e} as stored under id {@code seq}, with the acting process's ancestry. */
     ActivityEvent from(long seq, Event e, List<ProcessInfo> chain) {
-        return new ActivityEvent(seq, e.timeNs(), e.session(), e.principal(), e.pid(), e.ppid(), e.comm(), e.exe(),
-                e.kind().jsonName(), resource(e), e.decision(), e.policies(), e.reason(), chain,
-                new DeferredDetail(() -> detail(e)));
-    }
-
-    private Map<String, Object> detail(Event e) {
         Map<String, Object> detail = new LinkedHashMap<>();
         if (e.detail() != null) {
             Map<String, Object> fields = json.convertValue(e.detail(), MAP);
-            // Map.copyOf (in DeferredDetail) refuses null values; an absent field is simply omitted.
+            // Map.copyOf (in ActivityEvent) refuses null values; an absent field is simply omitted.
             fields.forEach((k, v) -> {
                 if (v != null) {
                     detail.put(k, v);
@@ -57,7 +47,8 @@ final class ActivityEvents {
             }
             detail.put("eventFlags", flags);
         }
-        return detail;
+        return new ActivityEvent(seq, e.timeNs(), e.session(), e.principal(), e.pid(), e.ppid(), e.comm(), e.exe(),
+                e.kind().jsonName(), resource(e), e.decision(), e.policies(), e.reason(), chain, detail);
     }
 
     /**

@@ -19,8 +19,7 @@ import java.util.Map;
  * @param verdict     allow, deny, would-deny, or none (nothing was decided: lifecycle events)
  * @param policyIds   the statements that decided ({@code policy3@policy.cedar:12:1})
  * @param processChain the acting process first, then its ancestors
- * @param detail      small, family-specific extras (argv, errno, HTTP method, ...); copied, unless it is a
- *                    {@link DeferredDetail}, which is kept as it is (built when first read)
+ * @param detail      small, family-specific extras (argv, errno, HTTP method, ...)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ActivityEvent(
@@ -43,7 +42,7 @@ public record ActivityEvent(
     public ActivityEvent {
         policyIds = policyIds == null ? List.of() : List.copyOf(policyIds);
         processChain = processChain == null ? List.of() : List.copyOf(processChain);
-        detail = detail == null ? Map.of() : detail instanceof DeferredDetail deferred ? deferred : Map.copyOf(detail);
+        detail = detail == null ? Map.of() : Map.copyOf(detail);
     }
 
     /** The same event with a sequence number assigned by the log that stores it. */
