@@ -8,7 +8,7 @@ launchers round by round in one invocation. Prints a Markdown table of medians p
     sudo bench/system/thread-cpu.py 3 /tmp/main/tether ./tether -- ./opbench exec 1000
 
 Each session is `LAUNCHER run --engine builtin --monitor-only -q -- COMMAND` started in the
-current directory; the JVM's /proc/PID/task/* is sampled every 50 ms and each thread's last
+current directory (THREAD_CPU_ARGS replaces `--monitor-only`, e.g. `--policy policy.cedar`); the JVM's /proc/PID/task/* is sampled every 50 ms and each thread's last
 reading kept (a thread that ends between samples loses at most 50 ms of its count). Run each
 launcher once beforehand so its start-up cache exists (the first session after a build writes it).
 """
@@ -42,7 +42,8 @@ def jvm_of(launcher_pid):
 
 def session(launcher, command):
     tck = os.sysconf('SC_CLK_TCK')
-    p = subprocess.Popen([launcher, 'run', '--engine', 'builtin', '--monitor-only', '-q', '--'] + command,
+    mode = os.environ.get('THREAD_CPU_ARGS', '--monitor-only').split()
+    p = subprocess.Popen([launcher, 'run', '--engine', 'builtin'] + mode + ['-q', '--'] + command,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu, switches, whole = {}, {}, 0
     while p.poll() is None:
