@@ -194,7 +194,8 @@ public final class SandboxSession {
     }
 
     private int run(PhaseTimings timings, ConcurrentSteps starting, EventBus bus, SessionEventOutput log,
-                    ConcurrentSteps.Task<List<String>> sweepStep, ConcurrentSteps.Task<SandboxMonitor> monitorStep, ConcurrentSteps.Task<SessionEnforcement> enforcementStep,
+                    ConcurrentSteps.Task<List<String>> sweepStep, ConcurrentSteps.Task<SandboxMonitor> monitorStep,
+                    ConcurrentSteps.Task<SessionEnforcement> enforcementStep,
                     ConcurrentSteps.Task<CertificateAuthority> caStep, String sessionId, Cgroup2Hierarchy cgroups,
                     String cgroupPath) {
         // Once the ring's loss is on the bus the store counts it: the control plane stops adding it.
