@@ -4,6 +4,7 @@ import dev.tether.cli.session.HostAccess;
 import dev.tether.cli.session.SessionLock;
 import dev.tether.cli.session.StaleSessionSweeper;
 import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
+import dev.tether.kernel.ffm.LibC;
 import dev.tether.kernel.cgroup.MountTable;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,7 +26,7 @@ public final class SweepCommand implements Callable<Integer> {
         HostAccess.requireRoot("tether sweep");
         Cgroup2Hierarchy cgroups = Cgroup2Hierarchy.find(MountTable.read())
                 .orElseThrow(() -> new UserError("no cgroup2 hierarchy is mounted"));
-        List<String> swept = StaleSessionSweeper.sweep(cgroups, SessionLock.DIR);
+        List<String> swept = StaleSessionSweeper.sweep(LibC.load(), cgroups, SessionLock.DIR);
         spec.commandLine().getErr().println("tether: swept " + swept.size() + " dead session(s)" + (swept.isEmpty() ? "" : ": " + swept));
         return 0;
     }

@@ -165,13 +165,13 @@ public final class SandboxSession {
         // scope closes what the other steps made (see ConcurrentSteps).
         // The session's lock is taken before anything of it exists: the sweep of what crashed
         // tethers left behind (sessions whose lock nobody holds) can then run beside the start.
-        try (SessionLock lock = SessionLock.acquire(SessionLock.DIR, sessionId);
+        try (SessionLock lock = SessionLock.acquire(libc, SessionLock.DIR, sessionId);
              ConcurrentSteps starting = new ConcurrentSteps("tether-start-" + sessionId);
              EventBus bus = new EventBus();
              SessionEventOutput log = SessionEventOutput.attach(bus, sessionId, agentName, options.command(),
                      options.eventsFile(), options.quiet() ? null : err)) {
             var sweepStep = starting.fork(timings.timed("stale-session sweep",
-                    () -> StaleSessionSweeper.sweep(cgroups, SessionLock.DIR, sessionId)));
+                    () -> StaleSessionSweeper.sweep(libc, cgroups, SessionLock.DIR, sessionId)));
             var monitorStep = starting.fork(timings.timed("BPF monitor", () -> startMonitor(libbpf, libc, cgroups, log::accept)));
             var enforcementStep = options.policyFile() == null ? null : starting.fork(timings.timed("policy and gate",
                     () -> SessionEnforcement.start(libc, libbpf, options.policyFile(), principal, options.mode(), options.lock(),

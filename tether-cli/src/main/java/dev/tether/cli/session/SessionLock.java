@@ -1,69 +1,84 @@
 package dev.tether.cli.session;
 
+import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.ffm.NativeCallException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Optional;
 
 /**
  * A lock file held for a session's whole life under /run/tether/sessions. The kernel drops the
  * lock when the holder dies however it dies, so a later tether can tell a live session's cgroup
  * from one a crashed tether left behind.
+ *
+ * <p>The lock is an open-file-description lock ({@code F_OFD_SETLK}), not the JDK's
+ * {@code FileLock}: that one is a classic fcntl lock, which belongs to the process and is dropped
+ * when the process closes any descriptor of the file, so a probe of a session's lock from the
+ * process running that session (a sweep beside the start, or one process running several
+ * sessions) released it and made the live session look dead to the next tether, which would kill
+ * it. An OFD lock belongs to the descriptor opened here (O_CLOEXEC, so no child keeps it) and is
+ * only ever tested, never taken, by probes.
  */
 public final class SessionLock implements AutoCloseable {
     public static final Path DIR = Path.of("/run/tether/sessions");
 
+    private final LibC libc;
     private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final int fd;
 
-    private SessionLock(Path file, FileChannel channel, FileLock lock) {
+    private SessionLock(LibC libc, Path file, int fd) {
+        this.libc = libc;
         this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+        this.fd = fd;
     }
 
-    public static SessionLock acquire(Path dir, String sessionId) {
+    public static SessionLock acquire(LibC libc, Path dir, String sessionId) {
+        Path file = dir.resolve(sessionId + ".lock");
         try {
             Files.createDirectories(dir);
-            Path file = dir.resolve(sessionId + ".lock");
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.tryLock();
-            if (lock == null) {
-                ch.close();
-                throw new IllegalStateException("session " + sessionId + " is already locked");
-            }
-            ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes()));
-            return new SessionLock(file, ch, lock);
+            // The holder's pid, for a human looking at the directory; probes read only the lock.
+            Files.writeString(file, ProcessHandle.current().pid() + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create session lock in " + dir, e);
         }
+        int fd = libc.open(file.toString(), LibC.O_RDWR);
+        boolean locked = false;
+        try {
+            locked = libc.tryLockOpenFileDescription(fd);
+        } finally {
+            if (!locked) {
+                libc.close(fd);
+            }
+        }
+        if (!locked) {
+            throw new IllegalStateException("session " + sessionId + " is already locked");
+        }
+        return new SessionLock(libc, file, fd);
     }
 
-    /** True when no live process holds the lock of {@code sessionId} (or it never existed). */
-    public static boolean isStale(Path dir, String sessionId) {
+    /**
+     * True when nobody holds the lock of {@code sessionId} (or it never existed). Tests the lock
+     * without taking it, so probing a live session's lock, even from the process holding it,
+     * leaves it held.
+     */
+    public static boolean isStale(LibC libc, Path dir, String sessionId) {
         Path file = dir.resolve(sessionId + ".lock");
         if (!Files.exists(file)) {
             return true;
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            Optional<FileLock> lock = Optional.ofNullable(ch.tryLock());
-            lock.ifPresent(l -> {
-                try {
-                    l.release();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            return lock.isPresent();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            return false; // held by this very process
-        } catch (IOException e) {
+        int fd;
+        try {
+            fd = libc.open(file.toString(), LibC.O_RDONLY);
+        } catch (NativeCallException e) {
+            return !Files.exists(file); // removed meanwhile: its session ended; otherwise unreadable: not provably stale
+        }
+        try {
+            return !libc.isLockedElsewhere(fd);
+        } catch (NativeCallException e) {
             return false;
+        } finally {
+            libc.close(fd);
         }
     }
 
@@ -77,9 +92,8 @@ public final class SessionLock implements AutoCloseable {
 
     @Override
     public void close() {
+        libc.close(fd);
         try {
-            lock.release();
-            channel.close();
             Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -2,6 +2,7 @@ package dev.tether.cli.session;
 
 import dev.tether.kernel.cgroup.Cgroup2Hierarchy;
 import dev.tether.kernel.cgroup.SandboxCgroup;
+import dev.tether.kernel.ffm.LibC;
 import dev.tether.sandbox.SessionFiles;
 import dev.tether.sandbox.net.SandboxNetwork;
 import dev.tether.sandbox.oci.ContainerSweeper;
@@ -25,16 +26,15 @@ public final class StaleSessionSweeper {
     private StaleSessionSweeper() {}
 
     /** @return the session ids swept */
-    public static List<String> sweep(Cgroup2Hierarchy hierarchy, Path lockDir) {
-        return sweep(hierarchy, lockDir, null);
+    public static List<String> sweep(LibC libc, Cgroup2Hierarchy hierarchy, Path lockDir) {
+        return sweep(libc, hierarchy, lockDir, null);
     }
 
     /**
-     * As {@link #sweep(Cgroup2Hierarchy, Path)}, never looking at {@code ownSession}: the session
-     * this process runs and holds the lock of. Not even its lock is tried: a lock is an fcntl lock,
-     * which closing any other descriptor of the file in this process would release.
+     * As {@link #sweep(LibC, Cgroup2Hierarchy, Path)}, never sweeping {@code ownSession} (may be
+     * null): the session this process runs and holds the lock of.
      */
-    public static List<String> sweep(Cgroup2Hierarchy hierarchy, Path lockDir, String ownSession) {
+    public static List<String> sweep(LibC libc, Cgroup2Hierarchy hierarchy, Path lockDir, String ownSession) {
         Set<String> candidates = new LinkedHashSet<>();
         Path parent = hierarchy.mountPoint().resolve(SandboxCgroup.PARENT);
         candidates.addAll(dirNames(parent));
@@ -50,7 +50,7 @@ public final class StaleSessionSweeper {
             // Only what tether run creates: a session takes its lock before anything else exists,
             // so a session-shaped name without a held lock belongs to a tether that died. Other
             // names (tests' or other tools' cgroups under tether/) are never touched.
-            if (!isStaleSession(id, lockDir, ownSession)) {
+            if (!isStaleSession(libc, id, lockDir, ownSession)) {
                 continue;
             }
             Path dir = parent.resolve(id);
@@ -62,7 +62,7 @@ public final class StaleSessionSweeper {
             SessionLock.deleteStale(lockDir, id);
             swept.add(id);
         }
-        for (String id : SandboxNetwork.sweep(id -> isStaleSession(id, lockDir, ownSession))) {
+        for (String id : SandboxNetwork.sweep(id -> isStaleSession(libc, id, lockDir, ownSession))) {
             if (!swept.contains(id)) {
                 swept.add(id);
             }
@@ -72,12 +72,11 @@ public final class StaleSessionSweeper {
 
     /**
      * Whether {@code id} names a session tether ran whose lock nobody holds. {@code ownSession}
-     * (may be null) is never stale and its lock never tried: trying it opens and closes another
-     * descriptor of the file, and closing any descriptor of a file releases this process's fcntl
-     * locks on it (SessionLockTest).
+     * (may be null) is never stale: the probe would find its lock held anyway (SessionLock's
+     * locks belong to their descriptor, and probes only test them), this only saves the look.
      */
-    static boolean isStaleSession(String id, Path lockDir, String ownSession) {
-        return !id.equals(ownSession) && SessionIds.isSessionId(id) && SessionLock.isStale(lockDir, id);
+    static boolean isStaleSession(LibC libc, String id, Path lockDir, String ownSession) {
+        return !id.equals(ownSession) && SessionIds.isSessionId(id) && SessionLock.isStale(libc, lockDir, id);
     }
 
     private static List<String> dirNames(Path dir) {

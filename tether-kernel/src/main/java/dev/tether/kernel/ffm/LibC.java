@@ -44,6 +44,7 @@ public final class LibC {
     private final MethodHandle readlink;
     private final MethodHandle eventfd;
     private final MethodHandle processVmReadv;
+    private final MethodHandle fcntlPointer;
     private final ThreadLocal<ThreadScratch> scratch = ThreadLocal.withInitial(ThreadScratch::new);
 
     public static final int CLOCK_REALTIME = 0;
@@ -74,6 +75,9 @@ public final class LibC {
         eventfd = Downcalls.findWithErrno(libc, "eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
         processVmReadv = Downcalls.findWithErrno(libc, "process_vm_readv",
                 FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_POINTER, C_LONG, C_LONG));
+        fcntlPointer = Downcalls.LINKER.downcallHandle(libc.find("fcntl").orElseThrow(),
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER),
+                Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
         MemorySegment sys = libc.find("syscall").orElseThrow();
         syscall3 = Downcalls.LINKER.downcallHandle(sys,
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
@@ -111,6 +115,57 @@ public final class LibC {
     public static final int EINTR_RESULT = -4;
     public static final int EPERM = 1;
     public static final int ENOSYS = 38;
+
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    private static final short F_WRLCK = 1;
+    private static final short F_UNLCK = 2;
+    /** struct flock on x86_64 and arm64: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid. */
+    private static final long FLOCK_SIZE = 32;
+
+    /**
+     * Takes a write lock on the whole file open as {@code fd} (which must be open for writing),
+     * owned by its open file description ({@code F_OFD_SETLK}); false when another description
+     * holds a conflicting lock. Unlike fcntl's classic locks (the JDK's {@code FileLock}), which
+     * belong to the process, closing another descriptor of the file in this process does not drop
+     * it and another description in this process conflicts with it; it goes when the last
+     * descriptor of the description is closed (open it O_CLOEXEC so no exec'd child keeps it).
+     * Classic and OFD locks conflict with each other, so {@code lockf} in another process sees it.
+     */
+    public boolean tryLockOpenFileDescription(int fd) {
+        return ofdLock(fd, F_OFD_SETLK, "fcntl(F_OFD_SETLK)") == F_WRLCK;
+    }
+
+    /**
+     * Whether any open file description other than {@code fd}'s holds a lock on the file that
+     * would conflict with a write lock on all of it ({@code F_OFD_GETLK}: tests without taking
+     * anything, so the probe can neither release nor hold up anyone's lock).
+     */
+    public boolean isLockedElsewhere(int fd) {
+        return ofdLock(fd, F_OFD_GETLK, "fcntl(F_OFD_GETLK)") != F_UNLCK;
+    }
+
+    /** SETLK: F_WRLCK when taken, F_UNLCK when refused; GETLK: the conflicting lock's type or F_UNLCK. */
+    private short ofdLock(int fd, int command, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            ThreadScratch t = scratch.get();
+            MemorySegment flock = arena.allocate(FLOCK_SIZE, 8); // zeroed: whence SEEK_SET, start 0, len 0 = all, pid 0
+            flock.set(ValueLayout.JAVA_SHORT, 0, F_WRLCK);
+            int rc = (int) fcntlPointer.invokeExact(t.callState, fd, command, flock);
+            if (rc < 0) {
+                int errno = t.errno();
+                if (command == F_OFD_SETLK && (errno == 11 /* EAGAIN */ || errno == 13 /* EACCES */)) {
+                    return F_UNLCK;
+                }
+                throw new NativeCallException(what, errno);
+            }
+            return command == F_OFD_SETLK ? F_WRLCK : flock.get(ValueLayout.JAVA_SHORT, 0);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
 
     /** read(2) into {@code buf}; returns bytes read, or -errno (never throws for EINTR/EAGAIN). */
     public long read(int fd, MemorySegment buf, long count) {
