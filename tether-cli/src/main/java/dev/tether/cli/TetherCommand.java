@@ -1,21 +1,25 @@
 package dev.tether.cli;
 
 import dev.tether.cli.log.LogCommand;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The root command. Subcommands are listed here and live in their own classes; a feature adds
- * its command class and one entry to this list.
+ * The root command. Subcommands are listed in {@link #SUBCOMMANDS} and live in their own classes;
+ * a feature adds its command class and one entry to that list. They are added by {@link Main}
+ * rather than named in the annotation, so a run can build only the one its arguments name.
  */
 @Command(
         name = "tether",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Run AI coding agents under kernel-level governance, decided by one Cedar policy.",
-        subcommands = {
+        description = "Run AI coding agents under kernel-level governance, decided by one Cedar policy.")
+public final class TetherCommand implements Runnable {
+    /** In the order help lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             RunCommand.class,
             DoctorCommand.class,
             dev.tether.cli.mcp.McpRelayCommand.class,
@@ -28,9 +32,8 @@ import picocli.CommandLine.Spec;
             ImageCommand.class,
             SweepCommand.class,
             dev.tether.cli.policy.PolicyCommand.class,
-            LogCommand.class,
-        })
-public final class TetherCommand implements Runnable {
+            LogCommand.class);
+
     @Spec CommandSpec spec;
 
     @Override
