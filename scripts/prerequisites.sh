@@ -33,19 +33,28 @@ TETHER_REQ_TEST=(
   "docker.io|cmd:dockerd"
 )
 
+# tether_find_java: prints the java binary of a JDK 25 or newer and sets TETHER_JAVA to it (the
+# launcher reads the variable: a $(...) costs a fork, ~3 ms on slow-syscall hosts, on every start).
 tether_find_java() {
+  TETHER_JAVA=""
   local candidates=()
   [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME/bin/java")
   local d
   for d in /usr/lib/jvm/*25*; do [[ -x "$d/bin/java" ]] && candidates+=("$d/bin/java"); done
-  local j v
+  local j v line
   for j in "${candidates[@]}"; do
     [[ -x "$j" ]] || continue
-    # The JDK's `release` file names its version without starting a JVM (~50 ms a launch); a
-    # JDK without one is asked.
-    v="$(sed -n 's/^JAVA_VERSION="\([0-9][0-9.]*\).*/\1/p' "$(dirname "$(dirname "$j")")/release" 2>/dev/null || true)"
+    # The JDK's `release` file names its version without starting a JVM (~50 ms a launch); read
+    # with bash alone. A JDK without one is asked.
+    v=""
+    if [[ -r "${j%/bin/java}/release" ]]; then
+      while IFS= read -r line; do
+        if [[ "$line" =~ ^JAVA_VERSION=\"([0-9][0-9.]*) ]]; then v="${BASH_REMATCH[1]}"; break; fi
+      done < "${j%/bin/java}/release"
+    fi
     [[ -n "$v" ]] || v="$("$j" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
     if [[ "${v%%.*}" =~ ^[0-9]+$ ]] && (( ${v%%.*} >= 25 )); then
+      TETHER_JAVA="$j"
       echo "$j"
       return 0
     fi
@@ -54,35 +63,47 @@ tether_find_java() {
 }
 
 _tether_present() {
-  local check="$1" kind="${1%%:*}" what="${1#*:}"
+  local check="$1" kind="${1%%:*}" what="${1#*:}" d
   case "$kind" in
     cmd) command -v "$what" >/dev/null 2>&1 || [[ -x "/usr/sbin/$what" || -x "/sbin/$what" ]] ;;
     file) [[ -e "$what" ]] ;;
-    # not grep -q: it exits at the first match, ldconfig dies of SIGPIPE, and under the launcher's
-    # pipefail the library then looked missing now and then
-    lib) ldconfig -p 2>/dev/null | grep -F "$what" >/dev/null ;;
+    lib)
+      # The usual library directories first (no process); then the loader's cache, as the loader
+      # would search it. Not grep -q there: it exits at the first match, ldconfig dies of
+      # SIGPIPE, and under the launcher's pipefail the library then looked missing now and then.
+      for d in /usr/lib/*-linux-gnu /lib/*-linux-gnu /usr/lib64 /lib64 /usr/lib /lib; do
+        [[ -e "$d/$what" ]] && return 0
+      done
+      ldconfig -p 2>/dev/null | grep -F "$what" >/dev/null ;;
     *) return 1 ;;
   esac
 }
 
-# tether_missing GROUP... : prints the missing packages of the given groups, one per line.
+# tether_missing GROUP... : sets TETHER_MISSING to the missing packages of the given groups (each
+# once, in the groups' order) and prints them, one per line.
 tether_missing() {
-  local group entry
+  TETHER_MISSING=()
+  local group entry pkg seen=" "
   for group in "$@"; do
     local -n reqs="TETHER_REQ_${group^^}"
     for entry in "${reqs[@]}"; do
-      _tether_present "${entry#*|}" || echo "${entry%%|*}"
+      pkg="${entry%%|*}"
+      if [[ "$seen" != *" $pkg "* ]] && ! _tether_present "${entry#*|}"; then
+        TETHER_MISSING+=("$pkg")
+        seen+="$pkg "
+      fi
     done
   done
+  if (( ${#TETHER_MISSING[@]} > 0 )); then printf '%s\n' "${TETHER_MISSING[@]}"; fi
 }
 
 # tether_ensure_packages ASSUME_YES GROUP... : installs what is missing or explains how to.
 tether_ensure_packages() {
   local assume_yes="$1"; shift
   local missing
-  missing="$(tether_missing "$@" | sort -u | tr '\n' ' ')"
-  missing="${missing% }"
-  [[ -z "$missing" ]] && return 0
+  tether_missing "$@" >/dev/null # sets TETHER_MISSING without a subshell (every start runs this)
+  [[ ${#TETHER_MISSING[@]} -eq 0 ]] && return 0
+  missing="${TETHER_MISSING[*]}"
   echo "tether: missing system packages: $missing" >&2
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "tether: this host has no apt-get; install the equivalents of: $missing" >&2
