@@ -48,15 +48,22 @@ public final class SandboxNetwork implements AutoCloseable {
     private final HostCommands cmd;
     private final NetworkSlots slots;
     private final Path stateDir;
+    /** Where sessions that added host firewall rules say so (DockerForwarding). */
+    private final Path forwardingMarkers;
     private final List<Rule> dnsRules = new ArrayList<>();
     private boolean closed;
 
-    private SandboxNetwork(String sessionId, NetworkSlot slot, HostCommands cmd, NetworkSlots slots, Path stateDir) {
+    private SandboxNetwork(String sessionId, NetworkSlot slot, HostCommands cmd, NetworkSlots slots, Path stateRoot) {
         this.sessionId = sessionId;
         this.slot = slot;
         this.cmd = cmd;
         this.slots = slots;
-        this.stateDir = stateDir;
+        this.stateDir = stateRoot.resolve(sessionId);
+        this.forwardingMarkers = forwardingMarkers(stateRoot);
+    }
+
+    static Path forwardingMarkers(Path stateRoot) {
+        return stateRoot.resolve("forwarding");
     }
 
     /**
@@ -87,7 +94,7 @@ public final class SandboxNetwork implements AutoCloseable {
         }
         NetworkSlots slots = new NetworkSlots(stateRoot.resolve("slots"));
         NetworkSlot slot = slots.allocate(sessionId);
-        SandboxNetwork net = new SandboxNetwork(sessionId, slot, cmd, slots, stateRoot.resolve(sessionId));
+        SandboxNetwork net = new SandboxNetwork(sessionId, slot, cmd, slots, stateRoot);
         try {
             net.setUp(hostname, existingNamespace);
             return net;
@@ -118,7 +125,7 @@ public final class SandboxNetwork implements AutoCloseable {
                     "for c in all default lo; do echo 0 > /proc/sys/net/ipv6/conf/$c/disable_ipv6; done"), null,
                     "turning IPv6 on in " + ns);
         }
-        DockerForwarding.allow(cmd, sessionId, h);
+        DockerForwarding.allow(cmd, forwardingMarkers, sessionId, h);
         cmd.require(List.of("ip", "-batch", "-"), String.join("\n",
                 "link add " + h + " type veth peer name eth0 netns " + ns,
                 "addr add " + slot.host4().getHostAddress() + "/30 dev " + h,
@@ -360,15 +367,15 @@ public final class SandboxNetwork implements AutoCloseable {
             return;
         }
         closed = true;
-        tearDown(cmd, sessionId, slot);
+        tearDown(cmd, forwardingMarkers, sessionId, slot);
         slots.release(slot);
         deleteTree(stateDir);
     }
 
-    private static List<String> tearDown(HostCommands cmd, String sessionId, NetworkSlot slot) {
+    private static List<String> tearDown(HostCommands cmd, Path forwardingMarkers, String sessionId, NetworkSlot slot) {
         List<String> problems = new ArrayList<>();
         String table = TABLE_PREFIX + sessionId.replace('-', '_');
-        problems.addAll(DockerForwarding.remove(cmd, sessionId));
+        problems.addAll(DockerForwarding.remove(cmd, forwardingMarkers, sessionId));
         var t = cmd.run(List.of("nft", "delete", "table", "inet", table), null);
         if (!t.ok() && !t.stderr().contains("No such file")) {
             problems.add(t.stderr().strip());
@@ -399,7 +406,7 @@ public final class SandboxNetwork implements AutoCloseable {
         NetworkSlots slots = new NetworkSlots(stateRoot.resolve("slots"));
         for (NetworkSlots.Claim c : slots.claims()) {
             if (isStale.test(c.sessionId())) {
-                tearDown(cmd, c.sessionId(), c.slot());
+                tearDown(cmd, forwardingMarkers(stateRoot), c.sessionId(), c.slot());
                 slots.release(c.slot());
                 deleteTree(stateRoot.resolve(c.sessionId()));
                 swept.add(c.sessionId());
@@ -412,7 +419,7 @@ public final class SandboxNetwork implements AutoCloseable {
                 if (name.startsWith(NETNS_PREFIX)) {
                     String id = name.substring(NETNS_PREFIX.length());
                     if (!swept.contains(id) && isStale.test(id)) {
-                        tearDown(cmd, id, null);
+                        tearDown(cmd, forwardingMarkers(stateRoot), id, null);
                         swept.add(id);
                     }
                 }
@@ -427,14 +434,14 @@ public final class SandboxNetwork implements AutoCloseable {
                 if (f.length == 3 && f[2].startsWith(TABLE_PREFIX)) {
                     String id = f[2].substring(TABLE_PREFIX.length()).replace('_', '-');
                     if (!swept.contains(id) && isStale.test(id)) {
-                        tearDown(cmd, id, null);
+                        tearDown(cmd, forwardingMarkers(stateRoot), id, null);
                         swept.add(id);
                     }
                 }
             }
         }
         // Forwarding rules whose session left nothing else behind.
-        DockerForwarding.sweep(cmd, isStale);
+        DockerForwarding.sweep(cmd, forwardingMarkers(stateRoot), isStale);
         return swept;
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docker's FORWARD DROP, for real but without touching this shared host's firewall: a private
@@ -25,6 +26,7 @@ class DockerForwardingTest {
     private final String upstream = "ttfw-b-" + id;
     private final HostCommands root = new HostCommands();
     private HostCommands inHost;
+    @TempDir Path markers;
 
     @BeforeAll
     static void requireRoot() {
@@ -77,9 +79,11 @@ class DockerForwardingTest {
         dockerLayout();
         assertThat(forwarded()).as("docker's FORWARD DROP before tether's rules").isFalse();
         assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isEqualTo("DOCKER-USER");
-        DockerForwarding.allow(inHost, "fwdtest", "tthfw0");
+        DockerForwarding.allow(inHost, markers, "fwdtest", "tthfw0");
+        assertThat(markers.resolve("fwdtest")).exists();
         assertThat(forwarded()).as("with tether's DOCKER-USER rules").isTrue();
-        assertThat(DockerForwarding.remove(inHost, "fwdtest")).isEmpty();
+        assertThat(DockerForwarding.remove(inHost, markers, "fwdtest")).isEmpty();
+        assertThat(markers.resolve("fwdtest")).doesNotExist();
         assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).doesNotContain("tether-fwdtest")
                 .contains("-A DOCKER-USER -j RETURN");
         assertThat(forwarded()).as("after the session").isFalse();
@@ -89,21 +93,49 @@ class DockerForwardingTest {
     void aDropPolicyWithoutDockerGetsTheRulesAtTheTopOfForward() {
         inHost.require(List.of("iptables", "-P", "FORWARD", "DROP"), null, "policy");
         assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isEqualTo("FORWARD");
-        DockerForwarding.allow(inHost, "fwdtest", "tthfw0");
+        DockerForwarding.allow(inHost, markers, "fwdtest", "tthfw0");
         assertThat(forwarded()).isTrue();
         // A dead session's rules go with the sweep; a live one's stay.
-        DockerForwarding.allow(inHost, "other", "tthfw9");
-        DockerForwarding.sweep(inHost, s -> s.equals("fwdtest"));
+        DockerForwarding.allow(inHost, markers, "other", "tthfw9");
+        assertThat(DockerForwarding.sweep(inHost, markers, s -> s.equals("fwdtest"))).isEmpty();
         String rules = inHost.run(List.of("iptables", "-S", "FORWARD"), null).stdout();
         assertThat(rules).doesNotContain("tether-fwdtest").contains("tether-other");
         assertThat(forwarded()).isFalse();
+        assertThat(markers.resolve("fwdtest")).doesNotExist();
+        assertThat(markers.resolve("other")).exists();
     }
 
     @Test
     void anAcceptPolicyNeedsNoRules() {
         assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isNull();
-        DockerForwarding.allow(inHost, "fwdtest", "tthfw0");
+        DockerForwarding.allow(inHost, markers, "fwdtest", "tthfw0");
         assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).doesNotContain("tether-fwdtest");
         assertThat(forwarded()).isTrue();
+        assertThat(markers).isEmptyDirectory();
+    }
+
+    @Test
+    void rulesLeftByACrashBetweenTheMarkerAndTheEndOfAllowAreSwept() {
+        dockerLayout();
+        DockerForwarding.allow(inHost, markers, "crashed", "tthfw0");
+        // The session's tether died before removing anything: only the sweep is left to do it.
+        assertThat(DockerForwarding.sweep(inHost, markers, s -> false)).isEmpty();
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).contains("tether-crashed");
+        assertThat(DockerForwarding.sweep(inHost, markers, "crashed"::equals)).isEmpty();
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).doesNotContain("tether-crashed");
+        assertThat(markers).isEmptyDirectory();
+        assertThat(forwarded()).isFalse();
+    }
+
+    @Test
+    void aSessionWithoutAMarkerHasNothingToRemove() {
+        // No marker: remove and sweep do not list the firewall at all (what every session on a
+        // host without docker's DROP now saves); a rule tether never recorded is not its own.
+        dockerLayout();
+        inHost.require(List.of("iptables", "-I", "DOCKER-USER", "1", "-i", "tthfw0", "-m", "comment", "--comment",
+                "tether-unrecorded", "-j", "ACCEPT"), null, "a rule without a marker");
+        assertThat(DockerForwarding.remove(inHost, markers, "unrecorded")).isEmpty();
+        assertThat(DockerForwarding.sweep(inHost, markers, s -> true)).isEmpty();
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).contains("tether-unrecorded");
     }
 }
