@@ -111,7 +111,35 @@ public final class LibBpf {
         } catch (IllegalArgumentException e) {
             throw new MissingNativeLibraryException("libbpf.so.1", "libbpf1");
         }
+        keepLargeAllocations();
         return new LibBpf(lib);
+    }
+
+    private static final int M_TRIM_THRESHOLD = -1;
+    private static final int M_MMAP_THRESHOLD = -3;
+
+    /**
+     * Loading a {@code bpf_object} whose programs attach by kernel type ({@code tp_btf}) parses the
+     * kernel's whole BTF ({@code /sys/kernel/btf/vmlinux}: 5.5 MB, 126,700 types on the test
+     * hosts) into buffers of several MB and frees them once loaded. glibc hands out and returns
+     * blocks that large with mmap/munmap, so each of a session's seven objects faulted the same
+     * megabytes in afresh: a parse took 110-160 ms on fresh memory against 4-7 ms on reused
+     * memory on the slower test hosts (libbpf's {@code btf__load_vmlinux_btf} in a loop). Blocks
+     * up to 32 MB now come from the heap and up to 64 MB of freed heap is kept rather than
+     * returned (BENCHMARKS.md "Sandbox start-up"). Process-wide; idempotent.
+     */
+    private static void keepLargeAllocations() {
+        var address = Downcalls.libc().find("mallopt");
+        if (address.isEmpty()) {
+            return; // not glibc: nothing to tune
+        }
+        MethodHandle mallopt = Downcalls.LINKER.downcallHandle(address.get(), FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        try {
+            int ignoredMmap = (int) mallopt.invokeExact(M_MMAP_THRESHOLD, 32 << 20);
+            int ignoredTrim = (int) mallopt.invokeExact(M_TRIM_THRESHOLD, 64 << 20);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     // ---- objects and programs ------------------------------------------------------------
