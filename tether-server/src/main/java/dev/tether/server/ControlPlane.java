@@ -103,7 +103,9 @@ public final class ControlPlane implements AutoCloseable {
             SessionDirectory sessions, PolicyLearning learning) {
         InetAddress bind = config.checkedBindAddress();
         ObjectMapper mapper = wireMapper();
-        LiveStreamHub hub = new LiveStreamHub(config.clientQueueCapacity());
+        // A live client gets a message at least every heartbeat: one that took nothing for three
+        // while its queue stayed full has stopped reading.
+        LiveStreamHub hub = new LiveStreamHub(config.clientQueueCapacity(), config.heartbeat().multipliedBy(3));
         SessionCounters counters = new SessionCounters();
         ObservedResources observed = new ObservedResources(512);
         List<AutoCloseable> subs = new ArrayList<>();

@@ -15,8 +15,9 @@ import java.util.Objects;
  * @param token                the access token every request must present
  * @param maxBodyBytes         larger request bodies are refused with 413
  * @param streamBacklog        events sent to a live-stream client when it connects
- * @param clientQueueCapacity  messages a live-stream client may fall behind before it is dropped
- * @param heartbeat            interval of heartbeat messages on the live stream
+ * @param clientQueueCapacity  messages a live-stream client may fall behind before events are skipped for it
+ * @param heartbeat            interval of heartbeat messages on the live stream; a client with a full queue
+ *                             that takes nothing for three of them is dropped
  * @param uiDirectory          the built UI's files in a directory, or null to serve them from the
  *                             classpath (served from a jar, Jetty mounts the whole jar as a zip file
  *                             system to find them: 0.1-0.2 s of CPU per start for tether's 20,000-entry jar)

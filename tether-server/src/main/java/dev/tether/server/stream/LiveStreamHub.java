@@ -1,11 +1,13 @@
 package dev.tether.server.stream;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Fans messages out to live-stream clients. Each client has a bounded queue; publishing only
@@ -16,9 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * stays connected: a page that reads slower than a flood arrives keeps showing live activity
  * with gaps, instead of being dropped, reconnecting, re-reading its backlog and falling behind
  * again for as long as the flood lasts. Policy and session changes are never skipped: they take
- * the place of the oldest queued event. A client that takes nothing while {@link #STALL_FACTOR}
- * queues' worth of events go past is not reading at all: it is dropped (told so if it still
- * reads, and it reconnects and resynchronises from the backlog).
+ * the place of the oldest queued event. A client that has taken nothing for the stall time
+ * while its queue is full is not reading at all: it is dropped (told so if it still reads, and
+ * it reconnects and resynchronises from the backlog).
+ *
+ * <p>Stalled by time, not by the number of events skipped: it was "four queues' worth of events
+ * skipped with nothing taken", which a flood of 100,000 events a second reached while a page was
+ * still receiving its 10,000-event backlog (a few seconds on a slow host), so the page was dropped,
+ * reconnected, and was dropped again in the same place for as long as the flood lasted
+ * (ResilienceIT's flood test: live after 46 s, eleven backlogs received).
  */
 public final class LiveStreamHub {
     private final int queueCapacity;
@@ -27,11 +35,18 @@ public final class LiveStreamHub {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong nextClientId = new AtomicLong(1);
     private final AtomicLong skippedEvents = new AtomicLong();
-    /** Events skipped with nothing taken, in queue capacities, after which a client counts as stalled. */
-    static final int STALL_FACTOR = 4;
+    private final long stallNanos;
+    private final LongSupplier nanoClock;
 
-    public LiveStreamHub(int queueCapacity) {
+    /** @param stall how long a client with a full queue may take nothing before it is dropped */
+    public LiveStreamHub(int queueCapacity, Duration stall) {
+        this(queueCapacity, stall, System::nanoTime);
+    }
+
+    LiveStreamHub(int queueCapacity, Duration stall, LongSupplier nanoClock) {
         this.queueCapacity = queueCapacity;
+        this.stallNanos = stall.toNanos();
+        this.nanoClock = nanoClock;
     }
 
     /** One connected client. Its writer takes from {@link #poll}; the hub only ever offers. */
@@ -41,8 +56,8 @@ public final class LiveStreamHub {
         private volatile boolean dropped;
         /** Events skipped since the writer last reported them ({@link #takeSkipped}). */
         private final AtomicLong skipped = new AtomicLong();
-        /** Events skipped since the writer last took anything from the queue. */
-        private final AtomicLong skippedSinceTake = new AtomicLong();
+        /** When the writer last took anything from the queue (or the client connected). */
+        private volatile long lastTakeNanos = nanoClock.getAsLong();
 
         public long id() {
             return id;
@@ -56,7 +71,7 @@ public final class LiveStreamHub {
         public StreamMessage poll(long timeout, TimeUnit unit) throws InterruptedException {
             StreamMessage m = queue.poll(timeout, unit);
             if (m != null) {
-                skippedSinceTake.set(0);
+                lastTakeNanos = nanoClock.getAsLong();
             }
             return m;
         }
@@ -65,7 +80,7 @@ public final class LiveStreamHub {
         public int drainTo(java.util.Collection<StreamMessage> sink, int max) {
             int n = queue.drainTo(sink, max);
             if (n > 0) {
-                skippedSinceTake.set(0);
+                lastTakeNanos = nanoClock.getAsLong();
             }
             return n;
         }
@@ -102,7 +117,7 @@ public final class LiveStreamHub {
         private void skip() {
             skipped.incrementAndGet();
             skippedEvents.incrementAndGet();
-            if (skippedSinceTake.incrementAndGet() > (long) STALL_FACTOR * queueCapacity) {
+            if (nanoClock.getAsLong() - lastTakeNanos > stallNanos) {
                 drop();
             }
         }
