@@ -68,10 +68,10 @@ _tether_present() {
     cmd) command -v "$what" >/dev/null 2>&1 || [[ -x "/usr/sbin/$what" || -x "/sbin/$what" ]] ;;
     file) [[ -e "$what" ]] ;;
     lib)
-      # The usual library directories first (no process); then the loader's cache, as the loader
-      # would search it. Not grep -q there: it exits at the first match, ldconfig dies of
+      # The usual library directories first, this machine's multiarch one (bash's HOSTTYPE, e.g.
+      # x86_64) and no other (no process); then the loader's cache, as the loader would search it. Not grep -q there: it exits at the first match, ldconfig dies of
       # SIGPIPE, and under the launcher's pipefail the library then looked missing now and then.
-      for d in /usr/lib/*-linux-gnu /lib/*-linux-gnu /usr/lib64 /lib64 /usr/lib /lib; do
+      for d in "/usr/lib/$HOSTTYPE-linux-gnu" "/lib/$HOSTTYPE-linux-gnu" /usr/lib64 /lib64 /usr/lib /lib; do
         [[ -e "$d/$what" ]] && return 0
       done
       ldconfig -p 2>/dev/null | grep -F "$what" >/dev/null ;;

@@ -42,12 +42,16 @@ final class DockerForwarding {
 
     /** Adds the accept rules for {@code hostInterface} wherever the host's FORWARD chain needs them. */
     static void allow(HostCommands cmd, Path markers, String sessionId, String hostInterface) {
+        boolean marked = false;
         for (String tool : TOOLS) {
             String chain = chainNeedingRules(cmd, tool);
             if (chain == null) {
                 continue;
             }
-            mark(markers, sessionId); // before the first rule: a crash after it leaves a marker to find it by
+            if (!marked) { // before the first rule: a crash after it leaves a marker to find it by
+                mark(markers, sessionId);
+                marked = true;
+            }
             List<String> comment = List.of("-m", "comment", "--comment", tag(sessionId));
             List<String> in = new ArrayList<>(List.of(tool, "-w", "5", "-I", chain, "1", "-i", hostInterface));
             in.addAll(comment);
