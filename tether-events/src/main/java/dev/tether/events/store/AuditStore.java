@@ -116,7 +116,11 @@ public final class AuditStore implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
-    /** Reopen failures since the last successful (re)open: only the first of a streak is logged. */
+    /**
+     * Reopen failures since the last committed batch: only the first of a streak (and every
+     * 1000th) is logged. Counted from a commit, not from a successful open: with the disk full an
+     * open succeeds and the next write fails again, so counting from the open logged every batch.
+     */
     private long reopenFailures;
     private final boolean previousRunUnclean;
     private volatile String lastError;
@@ -398,6 +402,7 @@ public final class AuditStore implements AutoCloseable {
                 pendingCommitted.clear();
                 writeBatch(batch, dropped);
                 writer.commit();
+                reopenFailures = 0;
                 if (!pendingCommitted.isEmpty()) {
                     List<StoredEvent> committed = List.copyOf(pendingCommitted);
                     pendingCommitted.clear();
@@ -708,7 +713,6 @@ public final class AuditStore implements AutoCloseable {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             configureWriter(c);
             writer = c;
-            reopenFailures = 0;
         } catch (SQLException e) {
             // Keep the closed one: every append fails (and counts) until a reopen works. While the
             // disk stays full every batch gets here: one line per streak (and every 1000th), not
@@ -725,7 +729,6 @@ public final class AuditStore implements AutoCloseable {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             configureWriter(c);
             writer = c;
-            reopenFailures = 0;
         }
     }
 
