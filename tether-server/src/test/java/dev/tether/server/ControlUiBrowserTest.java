@@ -54,6 +54,10 @@ class ControlUiBrowserTest {
         f = new ControlPlaneFixture(dir);
         d = chromium.driver();
         wait = new WebDriverWait(d, Duration.ofSeconds(30));
+        // A list the page re-renders (the editor's completions, the event rows) can replace an
+        // element between finding it and reading it: that poll did not see the condition, the
+        // next one looks again (CI once failed on a completion item replaced mid-read).
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     @AfterEach

@@ -73,6 +73,7 @@ class ControlPlaneSandboxIT {
         testName = info.getTestMethod().orElseThrow().getName();
         d = browser.driver();
         wait = new WebDriverWait(d, Duration.ofSeconds(60));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // re-rendered rows: look again
         auditDb = outside.resolve("audit.db");
         port = RunningTether.freePort();
         // Outside the project, so the sandbox cannot even see it; tether writes it on save.
