@@ -17,9 +17,18 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * tid -> what the gate approved that thread to exec. An entry lives from the gate's answer to the
+ * new image's first instruction, so only a few exist at once; max_entries matches the sandbox's
+ * task limit. Allocated per insert (BPF_F_NO_PREALLOC): preallocated, its 4096 values of 8 KB
+ * cost 34 MB and ~55 ms of map creation in every enforcing session. Kernels before 6.1 allow
+ * that in a tracepoint program only with a warning (no BPF memory allocator yet): there the
+ * loader preallocates instead (ExecGuard).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct exec_approval);
 } exec_approvals SEC(".maps");
@@ -60,10 +69,14 @@ struct {
 	__type(value, __u64);
 } exec_images SEC(".maps");
 
-/* Programs whose policy reads argv only as literals it may hold (see struct exec_argv_rule). */
+/*
+ * Programs whose policy reads argv only as literals it may hold (see struct exec_argv_rule).
+ * Filled by user space once per program and policy: allocated per insert, as exec_approvals.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct exec_image_key);
 	__type(value, struct exec_argv_rule);
 } exec_argv_rules SEC(".maps");

@@ -8,6 +8,11 @@ import java.lang.foreign.ValueLayout;
 /** A created BPF map, addressed by its fd; keys and values are raw bytes laid out as in C. */
 public record BpfMap(LibBpf libbpf, String name, int fd) {
 
+    /** The BPF_F_* flags the kernel created this map with. */
+    public int createdFlags() {
+        return libbpf.createdMapFlags(fd);
+    }
+
     public void put(MemorySegment key, MemorySegment value) {
         libbpf.mapUpdate(fd, key, value, LibBpf.BPF_ANY);
     }

@@ -65,6 +65,16 @@ public final class BpfObject implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Before load: create map {@code mapName} with all its elements allocated up front, whatever
+     * its declaration says (for kernels that allow allocation on demand only where it is safe).
+     */
+    public BpfObject preallocate(String mapName) {
+        MemorySegment map = libbpf.findMap(handle, mapName);
+        libbpf.setMapFlags(map, libbpf.mapFlags(map) & ~LibBpf.BPF_F_NO_PREALLOC);
+        return this;
+    }
+
     public BpfObject load() {
         libbpf.loadObject(handle, name);
         loaded = true;

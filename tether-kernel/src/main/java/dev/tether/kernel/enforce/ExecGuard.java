@@ -9,6 +9,7 @@ import dev.tether.kernel.bpf.BpfObject;
 import dev.tether.kernel.bpf.LibbpfRingPoller;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.probe.KernelRelease;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -83,7 +84,35 @@ public final class ExecGuard implements AutoCloseable {
      */
     public static ExecGuard attach(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<Event> sink,
                                    String sessionId, String principal) {
-        BpfObject obj = BpfObject.open(libbpf, "exec_guard").load();
+        return attach(libbpf, libc, sessionLevel, sink, sessionId, principal,
+                !allocatesOnDemand(KernelRelease.running()));
+    }
+
+    /**
+     * Whether the maps user space fills per exec and per program ({@code exec_approvals},
+     * {@code exec_argv_rules}) are created as declared, allocated per insert: from kernel 6.1 the
+     * BPF memory allocator makes that safe in tracepoint programs; older kernels accept it with a
+     * warning in their log (a refusal on PREEMPT_RT), so there they are preallocated.
+     */
+    static boolean allocatesOnDemand(KernelRelease kernel) {
+        return kernel.atLeast(6, 1);
+    }
+
+    static final List<String> ON_DEMAND_MAPS = List.of("exec_approvals", "exec_argv_rules");
+
+    static ExecGuard attach(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<Event> sink,
+                            String sessionId, String principal, boolean preallocate) {
+        BpfObject opened = BpfObject.open(libbpf, "exec_guard");
+        if (preallocate) {
+            ON_DEMAND_MAPS.forEach(opened::preallocate);
+        }
+        BpfObject obj;
+        try {
+            obj = opened.load();
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
         try {
             try (Arena a = Arena.ofConfined()) {
                 obj.map("scope_config").put(a.allocateFrom(ValueLayout.JAVA_INT, 0), a.allocateFrom(ValueLayout.JAVA_INT, sessionLevel));
@@ -109,6 +138,11 @@ public final class ExecGuard implements AutoCloseable {
      */
     public void arm(long cgroupId) {
         object.map("sandbox_cgroups").putLongToInt(cgroupId, 1);
+    }
+
+    /** The BPF_F_* flags the kernel created map {@code mapName} of this guard with. */
+    int createdFlags(String mapName) {
+        return object.map(mapName).createdFlags();
     }
 
     /** Records that thread {@code tid} may turn into {@code program} with exactly {@code argv}. */

@@ -43,6 +43,8 @@ public final class LibBpf {
     private final MethodHandle mapReuseFd;
     private final MethodHandle mapSetMaxEntries;
     private final MethodHandle mapMaxEntries;
+    private final MethodHandle mapSetFlags;
+    private final MethodHandle mapFlags;
     private final MethodHandle objGetInfoByFd;
     private final MethodHandle mapUpdateElem;
     private final MethodHandle mapLookupElem;
@@ -79,6 +81,8 @@ public final class LibBpf {
         mapSetMaxEntries = Downcalls.find(lib, "bpf_map__set_max_entries",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         mapMaxEntries = Downcalls.find(lib, "bpf_map__max_entries", FunctionDescriptor.of(C_INT, C_POINTER));
+        mapSetFlags = Downcalls.find(lib, "bpf_map__set_map_flags", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        mapFlags = Downcalls.find(lib, "bpf_map__map_flags", FunctionDescriptor.of(C_INT, C_POINTER));
         objGetInfoByFd = Downcalls.findWithErrno(lib, "bpf_obj_get_info_by_fd",
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
         mapUpdateElem = Downcalls.findWithErrno(lib, "bpf_map_update_elem",
@@ -315,6 +319,53 @@ public final class LibBpf {
     public int mapMaxEntries(MemorySegment map) {
         try {
             return (int) mapMaxEntries.invokeExact(map);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** BPF_F_NO_PREALLOC (uapi linux/bpf.h): a hash map's elements are allocated when inserted. */
+    public static final int BPF_F_NO_PREALLOC = 1;
+
+    /** Before load: the map's creation flags (BPF_F_*), replacing what its declaration says. */
+    public void setMapFlags(MemorySegment map, int flags) {
+        int rc;
+        try {
+            rc = (int) mapSetFlags.invokeExact(map, flags);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        if (rc < 0) {
+            throw new NativeCallException("bpf_map__set_map_flags", -rc);
+        }
+    }
+
+    /** The creation flags the object declares (or was given) for the map. */
+    public int mapFlags(MemorySegment map) {
+        try {
+            return (int) mapFlags.invokeExact(map);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** struct bpf_map_info (uapi linux/bpf.h): type, id, key_size, value_size, max_entries, map_flags, ... */
+    private static final int MAP_INFO_BYTES = 88;
+    private static final long MAP_INFO_FLAGS = 20;
+
+    /** The flags the kernel created map {@code mapFd} with (bpf_map_info.map_flags). */
+    public int createdMapFlags(int mapFd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(MAP_INFO_BYTES, 8);
+            MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, MAP_INFO_BYTES);
+            MemorySegment state = Downcalls.newCallState(a);
+            int rc = (int) objGetInfoByFd.invokeExact(state, mapFd, info, len);
+            if (rc < 0) {
+                throw new NativeCallException("bpf_obj_get_info_by_fd(map " + mapFd + ")", Downcalls.errno(state));
+            }
+            return info.get(ValueLayout.JAVA_INT, MAP_INFO_FLAGS);
+        } catch (NativeCallException e) {
+            throw e;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

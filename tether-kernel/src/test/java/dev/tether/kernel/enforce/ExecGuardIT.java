@@ -12,6 +12,8 @@ import dev.tether.kernel.cgroup.KernelFilesystems;
 import dev.tether.kernel.cgroup.MountTable;
 import dev.tether.kernel.ffm.LibBpf;
 import dev.tether.kernel.ffm.LibC;
+import dev.tether.kernel.ffm.NativeCallException;
+import dev.tether.kernel.probe.KernelRelease;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 class ExecGuardIT {
     private static LibC libc;
+    private static LibBpf libbpf;
+    private static Cgroup2Hierarchy hierarchy;
     private static Path cgroup;
     private static ExecGuard guard;
     private static FileKey echo;
@@ -42,9 +46,9 @@ class ExecGuardIT {
     static void attach() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "the exec guard needs root (BPF); skipped");
         libc = LibC.load();
-        LibBpf libbpf = LibBpf.load();
+        libbpf = LibBpf.load();
         KernelFilesystems.ensureMounted(libc);
-        Cgroup2Hierarchy hierarchy = Cgroup2Hierarchy.find(MountTable.read()).orElseThrow();
+        hierarchy = Cgroup2Hierarchy.find(MountTable.read()).orElseThrow();
         cgroup = hierarchy.mountPoint().resolve("tether-exec-guard-it-" + ProcessHandle.current().pid());
         Files.createDirectories(cgroup);
         guard = ExecGuard.attach(libbpf, libc, hierarchy.levelOf(cgroup), events::add, "s1", "test");
@@ -70,6 +74,10 @@ class ExecGuardIT {
      * {@code approved} (null: no approval); then the shell execs /bin/echo with {@code actual}.
      */
     private static Outcome exec(List<String> approved, List<String> actual) throws Exception {
+        return exec(guard, cgroup, approved, actual);
+    }
+
+    private static Outcome exec(ExecGuard guard, Path cgroup, List<String> approved, List<String> actual) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"; read go; exec \"$@\"",
                 cgroup.resolve("cgroup.procs").toString()));
         cmd.add("/bin/echo");
@@ -280,5 +288,50 @@ class ExecGuardIT {
         assertThat(guard.approveArgvTable(new FileKey(0xfff, 1), g, table)).isTrue();
         guard.voidImages(++generation);
         guard.clearImages();
+    }
+
+    // ---- the memory of the maps user space fills per exec and per program
+
+    @Test
+    void thePerExecMapsAreAllocatedOnDemandWhereTheKernelMakesThatSafe() {
+        KernelRelease kernel = KernelRelease.running();
+        boolean onDemand = ExecGuard.allocatesOnDemand(kernel);
+        System.out.println("ExecGuardIT: kernel " + kernel + ": exec_approvals and exec_argv_rules "
+                + (onDemand ? "allocated per insert" : "preallocated (kernel before 6.1)"));
+        for (String map : ExecGuard.ON_DEMAND_MAPS) {
+            assertThat(guard.createdFlags(map) & LibBpf.BPF_F_NO_PREALLOC).as(map + " as the kernel created it")
+                    .isEqualTo(onDemand ? LibBpf.BPF_F_NO_PREALLOC : 0);
+        }
+    }
+
+    @Test
+    void eitherAllocationJudgesAlikeAndRefusesAnApprovalPastTheTaskLimit() throws Exception {
+        for (boolean preallocate : List.of(true, false)) {
+            Path other = hierarchy.mountPoint().resolve("tether-exec-guard-it-" + ProcessHandle.current().pid() + "-" + preallocate);
+            Files.createDirectories(other);
+            try (ExecGuard g = ExecGuard.attach(libbpf, libc, hierarchy.levelOf(other), e -> { }, "s2", "test", preallocate)) {
+                for (String map : ExecGuard.ON_DEMAND_MAPS) {
+                    assertThat(g.createdFlags(map) & LibBpf.BPF_F_NO_PREALLOC).as(map)
+                            .isEqualTo(preallocate ? 0 : LibBpf.BPF_F_NO_PREALLOC);
+                }
+                g.arm(Cgroup2Hierarchy.idOf(other));
+                assertThat(exec(g, other, echoOf("hello"), echoOf("hello"))).isEqualTo(new Outcome(0, "hello"));
+                assertThat(exec(g, other, echoOf("hello"), echoOf("hullo")).exit()).isEqualTo(137);
+                assertThat(exec(g, other, null, echoOf("hello")).exit()).isEqualTo(137);
+                // Threads that never exec (ids no process has): each approval stays until the map is full.
+                int stored = 0;
+                try {
+                    while (stored <= 4_096) {
+                        g.approve(0x4000_0000 + stored, echo, echoOf("x"));
+                        stored++;
+                    }
+                } catch (NativeCallException full) {
+                    assertThat(full.errno()).as("E2BIG, preallocate=" + preallocate).isEqualTo(7);
+                }
+                assertThat(stored).as("approvals held at once, preallocate=" + preallocate).isEqualTo(4_096);
+            } finally {
+                Files.deleteIfExists(other);
+            }
+        }
     }
 }
