@@ -103,86 +103,46 @@ public final class EventWriter {
     private void detail(EventDetail detail) {
         put((byte) '{');
         afterField = false;
-        switch (detail) {
-            case FileDetail f -> {
-                intField("flags", f.flags());
-                intField("mode", f.mode());
-                stringField("target", f.target());
-                intField("uid", f.uid());
-                intField("gid", f.gid());
-            }
-            case ExecDetail x -> {
-                stringArray("argv", x.argv());
-                name("argc");
-                number(x.argc());
-                stringField("cwd", x.cwd());
-                intField("uid", x.uid());
-            }
-            case ForkDetail f -> {
-                name("childPid");
-                number(f.childPid());
-            }
-            case ExitDetail x -> {
-                name("exitCode");
-                number(x.exitCode());
-                name("signal");
-                number(x.signal());
-                name("coreDumped");
-                raw(x.coreDumped() ? "true" : "false");
-            }
-            case NetworkDetail n -> {
-                if (n.family() != null) {
-                    asciiField("family", n.family().jsonName());
-                }
-                if (n.protocol() != null) {
-                    asciiField("protocol", n.protocol().jsonName());
-                }
-                stringField("address", n.address());
-                name("port");
-                number(n.port());
-                stringField("hostname", n.hostname());
-            }
-            case HttpDetail h -> {
-                stringField("method", h.method());
-                stringField("url", h.url());
-                intField("status", h.status());
-                stringField("header", h.header());
-            }
-            case McpDetail m -> {
-                stringField("server", m.server());
-                stringField("transport", m.transport());
-                stringField("direction", m.direction());
-                stringField("method", m.method());
-                stringField("tool", m.tool());
-                stringField("id", m.id());
-                stringField("arguments", m.arguments());
-            }
-            case PolicyDetail p -> {
-                name("generation");
-                number(p.generation());
-                intField("policies", p.policies());
-                stringArray("errors", p.errors());
-            }
-            case SessionDetail s -> {
-                stringArray("command", s.command());
-                stringField("mode", s.mode());
-                stringField("sandbox", s.sandbox());
-                intField("exitCode", s.exitCode());
-            }
-            case LossDetail l -> {
-                stringField("source", l.source());
-                name("count");
-                number(l.count());
-            }
-            case GapDetail g -> {
-                stringField("mechanism", g.mechanism());
-                stringField("action", g.action());
-                stringField("reason", g.reason());
-            }
-        }
+        DetailFields.visit(detail, detailFields);
         put((byte) '}');
         afterField = true;
     }
+
+    /** A detail's fields as this writer's JSON (DetailFields has their names and order). */
+    private final DetailFields.Sink detailFields = new DetailFields.Sink() {
+        @Override
+        public void text(String name, String value) {
+            stringField(name, value);
+        }
+
+        @Override
+        public void ascii(String name, String value) {
+            asciiField(name, value);
+        }
+
+        @Override
+        public void integer(String name, int value) {
+            name(name);
+            EventWriter.this.number(value);
+        }
+
+        @Override
+        public void number(String name, long value) {
+            name(name);
+            EventWriter.this.number(value);
+        }
+
+        @Override
+        public void bool(String name, boolean value) {
+            name(name);
+            raw(value ? "true" : "false");
+        }
+
+        @Override
+        public void texts(String name, List<String> values) {
+            stringArray(name, values);
+        }
+    };
 
     // ------------------------------------------------------------------ primitives
 

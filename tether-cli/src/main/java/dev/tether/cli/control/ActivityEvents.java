@@ -1,19 +1,10 @@
 package dev.tether.cli.control;
 
+import dev.tether.events.DetailFields;
 import dev.tether.events.Event;
 import dev.tether.events.EventDetail;
 import dev.tether.events.EventFlag;
-import dev.tether.events.ExecDetail;
-import dev.tether.events.ExitDetail;
-import dev.tether.events.FileDetail;
-import dev.tether.events.ForkDetail;
-import dev.tether.events.GapDetail;
-import dev.tether.events.HttpDetail;
-import dev.tether.events.LossDetail;
 import dev.tether.events.McpDetail;
-import dev.tether.events.NetworkDetail;
-import dev.tether.events.PolicyDetail;
-import dev.tether.events.SessionDetail;
 import dev.tether.events.tree.ProcessStep;
 import dev.tether.server.spi.ActivityEvent;
 import dev.tether.server.spi.ProcessInfo;
@@ -51,82 +42,44 @@ final class ActivityEvents {
     }
 
     /**
-     * {@code d}'s fields into {@code out} under the audit trail's names (docs/events.md, as the
-     * store's {@code EventWriter} writes them), absent ones omitted (ActivityEvent's
-     * {@code Map.copyOf} refuses nulls). Written out rather than Jackson's {@code convertValue},
-     * which was ~45% of the live feed's CPU (once per recorded event, watched or not);
-     * ActivityEventsTest holds the two to the same JSON for every detail type.
+     * {@code d}'s fields into {@code out} under the audit trail's names, in its order
+     * ({@link DetailFields}, which the store's {@code EventWriter} writes from too); absent ones
+     * omitted (ActivityEvent's {@code Map.copyOf} refuses nulls). Not Jackson's
+     * {@code convertValue}, which was ~45% of the live feed's CPU (once per recorded event, watched
+     * or not); ActivityEventsTest holds the two to the same JSON for every detail type.
      */
     static void putFields(EventDetail d, Map<String, Object> out) {
-        switch (d) {
-            case FileDetail f -> {
-                put(out, "flags", f.flags());
-                put(out, "mode", f.mode());
-                put(out, "target", f.target());
-                put(out, "uid", f.uid());
-                put(out, "gid", f.gid());
+        DetailFields.visit(d, new DetailFields.Sink() {
+            @Override
+            public void text(String name, String value) {
+                out.put(name, value);
             }
-            case ExecDetail x -> {
-                put(out, "argv", x.argv());
-                out.put("argc", x.argc());
-                put(out, "cwd", x.cwd());
-                put(out, "uid", x.uid());
-            }
-            case ForkDetail f -> out.put("childPid", f.childPid());
-            case ExitDetail x -> {
-                out.put("exitCode", x.exitCode());
-                out.put("signal", x.signal());
-                out.put("coreDumped", x.coreDumped());
-            }
-            case NetworkDetail n -> {
-                put(out, "family", n.family() == null ? null : n.family().jsonName());
-                put(out, "protocol", n.protocol() == null ? null : n.protocol().jsonName());
-                put(out, "address", n.address());
-                out.put("port", n.port());
-                put(out, "hostname", n.hostname());
-            }
-            case HttpDetail h -> {
-                put(out, "method", h.method());
-                put(out, "url", h.url());
-                put(out, "status", h.status());
-                put(out, "header", h.header());
-            }
-            case McpDetail m -> {
-                put(out, "server", m.server());
-                put(out, "transport", m.transport());
-                put(out, "direction", m.direction());
-                put(out, "method", m.method());
-                put(out, "tool", m.tool());
-                put(out, "id", m.id());
-                put(out, "arguments", m.arguments());
-            }
-            case PolicyDetail p -> {
-                out.put("generation", p.generation());
-                put(out, "policies", p.policies());
-                put(out, "errors", p.errors());
-            }
-            case SessionDetail x -> {
-                put(out, "command", x.command());
-                put(out, "mode", x.mode());
-                put(out, "sandbox", x.sandbox());
-                put(out, "exitCode", x.exitCode());
-            }
-            case LossDetail l -> {
-                put(out, "source", l.source());
-                out.put("count", l.count());
-            }
-            case GapDetail g -> {
-                put(out, "mechanism", g.mechanism());
-                put(out, "action", g.action());
-                put(out, "reason", g.reason());
-            }
-        }
-    }
 
-    private static void put(Map<String, Object> out, String name, Object value) {
-        if (value != null) {
-            out.put(name, value);
-        }
+            @Override
+            public void ascii(String name, String value) {
+                out.put(name, value);
+            }
+
+            @Override
+            public void integer(String name, int value) {
+                out.put(name, value);
+            }
+
+            @Override
+            public void number(String name, long value) {
+                out.put(name, value);
+            }
+
+            @Override
+            public void bool(String name, boolean value) {
+                out.put(name, value);
+            }
+
+            @Override
+            public void texts(String name, List<String> values) {
+                out.put(name, values);
+            }
+        });
     }
 
     /**
