@@ -21,8 +21,30 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ControlPlaneProbe implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One answered request: status, parsed body (null if not JSON) and how long it took. */
-    record Answer(String what, int status, JsonNode body, String raw, long millis) {}
+    /**
+     * One answered request: status, parsed body (null if not JSON), how long it took and how much
+     * of that this JVM spent in its own garbage collector's pauses (time the server is not to
+     * blame for: this JVM, with the test's browser driver, paused up to 1.2 s during a flood).
+     */
+    record Answer(String what, int status, JsonNode body, String raw, long millis, long pausedMillis) {
+        /** The time the request took, less this JVM's pauses while it waited. */
+        long serverMillis() {
+            return millis - pausedMillis;
+        }
+    }
+
+    /**
+     * This JVM's stop-the-world pauses so far: every collector bean's accumulated time (for G1:
+     * young and mixed, full, and its "Concurrent GC" bean, which counts only the Remark and
+     * Cleanup pauses).
+     */
+    private static long gcPauseMillis() {
+        long total = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
+    }
 
     private final URI base;
     private final String token;
@@ -47,16 +69,18 @@ final class ControlPlaneProbe implements AutoCloseable {
     private Answer send(String what, HttpRequest.Builder b) throws IOException, InterruptedException {
         // The request timeout is a hang catch, far above the test's bound for "responsive".
         HttpRequest r = b.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(60)).build();
+        long paused = gcPauseMillis();
         long start = System.nanoTime();
         HttpResponse<String> res = http.send(r, HttpResponse.BodyHandlers.ofString());
         long millis = (System.nanoTime() - start) / 1_000_000;
+        paused = gcPauseMillis() - paused;
         JsonNode body;
         try {
             body = JSON.readTree(res.body());
         } catch (IOException e) {
             body = null;
         }
-        return new Answer(what, res.statusCode(), body, res.body(), millis);
+        return new Answer(what, res.statusCode(), body, res.body(), millis, paused);
     }
 
     /**
@@ -64,6 +88,7 @@ final class ControlPlaneProbe implements AutoCloseable {
      * the {@code hello} and {@code backlog} frames took, the backlog's size as its body.
      */
     Answer streamStart() throws IOException, InterruptedException {
+        long paused = gcPauseMillis();
         long start = System.nanoTime();
         HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(base.resolve("api/stream"))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(60)).build(),
@@ -72,7 +97,8 @@ final class ControlPlaneProbe implements AutoCloseable {
             sse.until("hello");
             SseReader.Frame backlog = sse.until("backlog");
             JsonNode size = JSON.getNodeFactory().numberNode(JSON.readTree(backlog.data()).size());
-            return new Answer("api/stream", res.statusCode(), size, "", (System.nanoTime() - start) / 1_000_000);
+            return new Answer("api/stream", res.statusCode(), size, "", (System.nanoTime() - start) / 1_000_000,
+                    gcPauseMillis() - paused);
         }
     }
 

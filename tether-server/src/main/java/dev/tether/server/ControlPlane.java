@@ -130,7 +130,12 @@ public final class ControlPlane implements AutoCloseable {
             cfg.jetty.port = config.port();
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
-            cfg.concurrency.useVirtualThreads = true;
+            // Platform threads, time-sliced by the kernel. On virtual threads, which the JDK never
+            // preempts, a live-stream client's loop in an event flood (a full 1,000-event frame
+            // every time, never parking) held one of the 2 carriers of a 2-core host, two such
+            // clients held both, and every other request waited: a 50-event query took 6 s in
+            // ResilienceIT's flood (BENCHMARKS.md "Control plane under an event flood").
+            cfg.concurrency.useVirtualThreads = false;
             cfg.startup.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(mapper, false));
             if (uiBuilt) {
