@@ -26,6 +26,42 @@ public final class DetailFields {
         void texts(String name, List<String> values);
     }
 
+    /** A sink that takes every field as a boxed value (e.g. into a map). */
+    @FunctionalInterface
+    public interface Values extends Sink {
+        void value(String name, Object value);
+
+        @Override
+        default void text(String name, String value) {
+            value(name, value);
+        }
+
+        @Override
+        default void ascii(String name, String value) {
+            value(name, value);
+        }
+
+        @Override
+        default void integer(String name, int value) {
+            value(name, value);
+        }
+
+        @Override
+        default void number(String name, long value) {
+            value(name, value);
+        }
+
+        @Override
+        default void bool(String name, boolean value) {
+            value(name, value);
+        }
+
+        @Override
+        default void texts(String name, List<String> values) {
+            value(name, values);
+        }
+    }
+
     public static void visit(EventDetail detail, Sink sink) {
         switch (detail) {
             case FileDetail f -> {

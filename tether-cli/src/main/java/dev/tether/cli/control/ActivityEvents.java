@@ -49,37 +49,7 @@ final class ActivityEvents {
      * or not); ActivityEventsTest holds the two to the same JSON for every detail type.
      */
     static void putFields(EventDetail d, Map<String, Object> out) {
-        DetailFields.visit(d, new DetailFields.Sink() {
-            @Override
-            public void text(String name, String value) {
-                out.put(name, value);
-            }
-
-            @Override
-            public void ascii(String name, String value) {
-                out.put(name, value);
-            }
-
-            @Override
-            public void integer(String name, int value) {
-                out.put(name, value);
-            }
-
-            @Override
-            public void number(String name, long value) {
-                out.put(name, value);
-            }
-
-            @Override
-            public void bool(String name, boolean value) {
-                out.put(name, value);
-            }
-
-            @Override
-            public void texts(String name, List<String> values) {
-                out.put(name, values);
-            }
-        });
+        DetailFields.visit(d, (DetailFields.Values) out::put);
     }
 
     /**

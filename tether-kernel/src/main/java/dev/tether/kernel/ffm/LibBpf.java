@@ -356,18 +356,7 @@ public final class LibBpf {
     /** The flags the kernel created map {@code mapFd} with (bpf_map_info.map_flags). */
     public int createdMapFlags(int mapFd) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(MAP_INFO_BYTES, 8);
-            MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, MAP_INFO_BYTES);
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) objGetInfoByFd.invokeExact(state, mapFd, info, len);
-            if (rc < 0) {
-                throw new NativeCallException("bpf_obj_get_info_by_fd(map " + mapFd + ")", Downcalls.errno(state));
-            }
-            return info.get(ValueLayout.JAVA_INT, MAP_INFO_FLAGS);
-        } catch (NativeCallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
+            return objectInfo(a, mapFd, MAP_INFO_BYTES, "map").get(ValueLayout.JAVA_INT, MAP_INFO_FLAGS);
         }
     }
 
@@ -381,23 +370,33 @@ public final class LibBpf {
      */
     public long programRecursionMisses(int progFd) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(PROG_INFO_BYTES, 8);
-            MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, PROG_INFO_BYTES);
-            MemorySegment state = Downcalls.newCallState(a);
-            int rc = (int) objGetInfoByFd.invokeExact(state, progFd, info, len);
-            if (rc < 0) {
-                throw new NativeCallException("bpf_obj_get_info_by_fd(prog " + progFd + ")", Downcalls.errno(state));
-            }
-            // Kernels older than the field report a shorter info_len; the field is then unknown (0).
-            if (len.get(ValueLayout.JAVA_INT, 0) < PROG_INFO_RECURSION_MISSES + 8) {
+            MemorySegment info = objectInfo(a, progFd, PROG_INFO_BYTES, "prog");
+            // Kernels older than the field fill less of the struct; the field is then unknown (0).
+            if (info.byteSize() < PROG_INFO_RECURSION_MISSES + 8) {
                 return 0;
             }
             return info.get(ValueLayout.JAVA_LONG, PROG_INFO_RECURSION_MISSES);
-        } catch (NativeCallException e) {
-            throw e;
+        }
+    }
+
+    /**
+     * bpf_obj_get_info_by_fd into a zeroed struct of {@code bytes}; the result is as long as the
+     * part the kernel filled in (older kernels know fewer fields).
+     */
+    private MemorySegment objectInfo(Arena a, int fd, int bytes, String kind) {
+        MemorySegment info = a.allocate(bytes, 8);
+        MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, bytes);
+        MemorySegment state = Downcalls.newCallState(a);
+        int rc;
+        try {
+            rc = (int) objGetInfoByFd.invokeExact(state, fd, info, len);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
+        if (rc < 0) {
+            throw new NativeCallException("bpf_obj_get_info_by_fd(" + kind + " " + fd + ")", Downcalls.errno(state));
+        }
+        return info.asSlice(0, Math.min(bytes, len.get(ValueLayout.JAVA_INT, 0)));
     }
 
     public static final long BPF_ANY = 0;
