@@ -84,8 +84,9 @@ public final class ExecGuard implements AutoCloseable {
      */
     public static ExecGuard attach(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<Event> sink,
                                    String sessionId, String principal) {
+        // An unreadable release: preallocated, which every kernel accepts.
         return attach(libbpf, libc, sessionLevel, sink, sessionId, principal,
-                !allocatesOnDemand(KernelRelease.running()));
+                !KernelRelease.running().map(ExecGuard::allocatesOnDemand).orElse(false));
     }
 
     /**

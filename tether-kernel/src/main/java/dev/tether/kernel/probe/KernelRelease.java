@@ -1,5 +1,6 @@
 package dev.tether.kernel.probe;
 
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,9 +21,16 @@ public record KernelRelease(int major, int minor) implements Comparable<KernelRe
         return new KernelRelease(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
     }
 
-    /** The kernel this JVM runs on (the JVM reads uname's release into os.version at start). */
-    public static KernelRelease running() {
-        return parse(System.getProperty("os.version"));
+    /**
+     * The kernel this JVM runs on (the JVM reads uname's release into os.version at start); empty
+     * when that is no MAJOR.MINOR release, and the caller then chooses what is safe on any kernel.
+     */
+    public static Optional<KernelRelease> running() {
+        try {
+            return Optional.of(parse(System.getProperty("os.version")));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     public boolean atLeast(int major, int minor) {

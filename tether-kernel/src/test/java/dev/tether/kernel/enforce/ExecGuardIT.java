@@ -294,7 +294,7 @@ class ExecGuardIT {
 
     @Test
     void thePerExecMapsAreAllocatedOnDemandWhereTheKernelMakesThatSafe() {
-        KernelRelease kernel = KernelRelease.running();
+        KernelRelease kernel = KernelRelease.running().orElseThrow();
         boolean onDemand = ExecGuard.allocatesOnDemand(kernel);
         System.out.println("ExecGuardIT: kernel " + kernel + ": exec_approvals and exec_argv_rules "
                 + (onDemand ? "allocated per insert" : "preallocated (kernel before 6.1)"));
