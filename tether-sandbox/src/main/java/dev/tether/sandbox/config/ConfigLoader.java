@@ -211,12 +211,12 @@ public final class ConfigLoader {
     }
 
     private Path projectPath(String key, TomlTable root, List<String> path, String file) {
-        String expanded = expand(key.strip());
+        String expanded = pathText(expand(key.strip()), root, path, file);
         if (expanded.isEmpty() || !expanded.startsWith("/")) {
             throw error(root, path, file, "project key '" + key + "' must be an absolute path (or start with ~)",
                     "e.g. [projects.\"/home/me/src/app\"]");
         }
-        return normalise(Path.of(pathText(expanded, root, path, file)));
+        return normalise(Path.of(expanded));
     }
 
     /** {@code text} as a path, or a config error naming the key (a NUL cannot be in a path). */
@@ -242,8 +242,15 @@ public final class ConfigLoader {
         }
     }
 
-    /** {@code ~} and {@code $VAR}/{@code ${VAR}} expansion, as Leash does for paths. */
+    /**
+     * {@code ~} and {@code $VAR}/{@code ${VAR}} expansion, as Leash does for paths. Text holding a
+     * NUL is returned as it is: no path can hold one (resolving it would throw), and the caller's
+     * {@link #pathText} refuses it with the key's location.
+     */
     String expand(String s) {
+        if (s.indexOf('\0') >= 0) {
+            return s;
+        }
         String out = s;
         if (out.equals("~")) {
             out = home.toString();

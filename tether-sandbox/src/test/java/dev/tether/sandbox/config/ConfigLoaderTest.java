@@ -90,6 +90,13 @@ class ConfigLoaderTest {
                 .hasMessageContaining(":1:1:").hasMessageContaining("NUL");
         assertThatThrownBy(() -> parse("[volumes]\n\"/data\" = \"/d\\u0000ata:ro\"\n")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(":2:1:").hasMessageContaining("NUL");
+        // ... also after "~/", which was resolved against the home directory before the check (fuzzing, 2026-11-28).
+        assertThatThrownBy(() -> parse("[projects.\"/srv/app\".volumes]\n\"~/dev\\u0000s\" = false\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(":2:1:").hasMessageContaining("NUL");
+        assertThatThrownBy(() -> parse("policy = \"~/p\\u0000.cedar\"\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(":1:1:").hasMessageContaining("NUL");
+        assertThatThrownBy(() -> parse("[projects.\"~/sr\\u0000v\"]\nimage = \"x\"\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("NUL");
     }
 
     @Test
