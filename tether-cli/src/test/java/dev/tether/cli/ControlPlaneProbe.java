@@ -28,7 +28,7 @@ final class ControlPlaneProbe implements AutoCloseable {
      */
     record Answer(String what, int status, JsonNode body, String raw, long millis, long pausedMillis) {
         /** The time the request took, less this JVM's pauses while it waited. */
-        long serverMillis() {
+        long millisLessOwnPauses() {
             return millis - pausedMillis;
         }
     }
