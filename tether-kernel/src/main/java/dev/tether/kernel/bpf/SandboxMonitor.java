@@ -69,15 +69,43 @@ public final class SandboxMonitor implements AutoCloseable {
     }
 
     /**
-     * Loads and attaches every monitor program and starts draining events into {@code sink}.
-     *
-     * @param sessionLevel cgroup2 level of session cgroups ({@link SandboxCgroup#sessionLevel})
-     * @param sink called on the consumer thread for each event; must not block
+     * The monitor's objects loaded into the kernel (verified, maps created), nothing attached and
+     * nothing reading: what {@link #start(Loaded, LibC, int, Consumer, EventRingConsumer.Kind)}
+     * needs, made ahead of a session by a spare tether. Closing it unloads whatever no monitor took.
      */
-    public static SandboxMonitor start(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<KernelEvent> sink,
-                                       EventRingConsumer.Kind reader) {
+    public static final class Loaded implements AutoCloseable {
+        private final LibBpf libbpf;
+        private final List<BpfObject> objects;
+        private final Map<String, BpfMap> shared;
+        private boolean taken;
+
+        private Loaded(LibBpf libbpf, List<BpfObject> objects, Map<String, BpfMap> shared) {
+            this.libbpf = libbpf;
+            this.objects = objects;
+            this.shared = shared;
+        }
+
+        private synchronized void take() {
+            if (taken) {
+                throw new IllegalStateException("these monitor objects already belong to a monitor");
+            }
+            taken = true;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!taken) {
+                taken = true;
+                for (BpfObject obj : objects.reversed()) {
+                    obj.close();
+                }
+            }
+        }
+    }
+
+    /** Loads every monitor object (the kernel verifies each program); attaches nothing. */
+    public static Loaded load(LibBpf libbpf) {
         List<BpfObject> loaded = new ArrayList<>();
-        EventRingConsumer consumer = null;
         try {
             Map<String, BpfMap> shared = new LinkedHashMap<>();
             for (String name : OBJECTS) {
@@ -96,30 +124,61 @@ public final class SandboxMonitor implements AutoCloseable {
                     }
                 }
             }
+            return new Loaded(libbpf, List.copyOf(loaded), shared);
+        } catch (RuntimeException e) {
+            for (BpfObject obj : loaded.reversed()) {
+                obj.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Loads and attaches every monitor program and starts draining events into {@code sink}.
+     *
+     * @param sessionLevel cgroup2 level of session cgroups ({@link SandboxCgroup#sessionLevel})
+     * @param sink called on the consumer thread for each event; must not block
+     */
+    public static SandboxMonitor start(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<KernelEvent> sink,
+                                       EventRingConsumer.Kind reader) {
+        return start(load(libbpf), libc, sessionLevel, sink, reader);
+    }
+
+    /**
+     * Starts the monitor on objects already loaded: the consumer first, then the programs
+     * attached. On failure everything of {@code loaded} is detached and unloaded.
+     */
+    public static SandboxMonitor start(Loaded loaded, LibC libc, int sessionLevel, Consumer<KernelEvent> sink,
+                                       EventRingConsumer.Kind reader) {
+        loaded.take();
+        List<BpfObject> objects = loaded.objects;
+        Map<String, BpfMap> shared = loaded.shared;
+        EventRingConsumer consumer = null;
+        try {
             writeScopeLevel(shared.get("scope_config"), sessionLevel);
             BpfMap events = shared.get("events");
             KernelEventDecoder decoder = new KernelEventDecoder(libc.bootToWallOffsetNanos());
-            long ringBytes = loaded.getFirst().mapMaxEntries("events");
+            long ringBytes = objects.getFirst().mapMaxEntries("events");
             consumer = switch (reader) {
                 case MAPPED -> new MappedRingBufferConsumer(libc, events, ringBytes, decoder, sink, POLL_INTERVAL).start();
-                case LIBBPF -> new RingBufferConsumer(libbpf, libc, events, decoder, sink, POLL_INTERVAL).start();
+                case LIBBPF -> new RingBufferConsumer(loaded.libbpf, libc, events, decoder, sink, POLL_INTERVAL).start();
             };
             // Attach only once the consumer exists, so no event lands in a ring nobody reads; the
             // dispatcher last, once every handler it may tail-call is in place.
-            for (BpfObject obj : loaded) {
+            for (BpfObject obj : objects) {
                 for (String program : programsOf(obj.name())) {
                     obj.attach(program);
                 }
             }
-            return new SandboxMonitor(libbpf, List.copyOf(loaded), shared, consumer);
+            return new SandboxMonitor(loaded.libbpf, objects, shared, consumer);
         } catch (RuntimeException e) {
-            for (BpfObject obj : loaded) {
+            for (BpfObject obj : objects) {
                 obj.detachAll();
             }
             if (consumer != null) {
                 consumer.close();
             }
-            for (BpfObject obj : loaded.reversed()) {
+            for (BpfObject obj : objects.reversed()) {
                 obj.close();
             }
             throw e;

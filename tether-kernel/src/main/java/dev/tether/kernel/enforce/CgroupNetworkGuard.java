@@ -109,9 +109,30 @@ public final class CgroupNetworkGuard implements AutoCloseable {
     public static CgroupNetworkGuard attach(LibBpf libbpf, LibC libc, Path cgroupDir, NetworkRules rules, long generation,
                                             Mode mode, Options options, Consumer<Event> sink, String sessionId,
                                             String principal) {
-        BpfObject obj = BpfObject.open(libbpf, "net_guard").load();
+        return attach(load(libbpf), libbpf, libc, cgroupDir, rules, generation, mode, options, sink, sessionId, principal);
+    }
+
+    /** The guard's object loaded into the kernel (verified), nothing attached: a spare tether loads it ahead. */
+    public static BpfObject load(LibBpf libbpf) {
+        BpfObject opened = BpfObject.open(libbpf, "net_guard");
+        try {
+            return opened.load();
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+    }
+
+    /** Fills and attaches the guard on an object {@link #load} made; on failure the object is closed. */
+    public static CgroupNetworkGuard attach(BpfObject loaded, LibBpf libbpf, LibC libc, Path cgroupDir, NetworkRules rules,
+                                            long generation, Mode mode, Options options, Consumer<Event> sink,
+                                            String sessionId, String principal) {
+        BpfObject obj = loaded;
         CgroupNetworkGuard guard;
         try {
+            if (!obj.name().equals("net_guard")) {
+                throw new IllegalArgumentException("not the network guard's object: " + obj.name());
+            }
             guard = new CgroupNetworkGuard(libbpf, libc, obj, sink, sessionId, principal);
             guard.apply(rules, generation, mode, options);
             int fd = libc.open(cgroupDir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY);

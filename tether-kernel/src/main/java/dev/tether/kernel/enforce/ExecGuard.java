@@ -103,18 +103,38 @@ public final class ExecGuard implements AutoCloseable {
 
     static ExecGuard attach(LibBpf libbpf, LibC libc, int sessionLevel, Consumer<Event> sink,
                             String sessionId, String principal, boolean preallocate) {
+        return attach(load(libbpf, preallocate), libbpf, libc, sessionLevel, sink, sessionId, principal);
+    }
+
+    /**
+     * The guard's object loaded into the kernel (verified, maps created as this kernel allows),
+     * nothing attached: a spare tether loads it ahead of its session.
+     */
+    public static BpfObject load(LibBpf libbpf) {
+        return load(libbpf, !KernelRelease.running().map(ExecGuard::allocatesOnDemand).orElse(false));
+    }
+
+    private static BpfObject load(LibBpf libbpf, boolean preallocate) {
         BpfObject opened = BpfObject.open(libbpf, "exec_guard");
         if (preallocate) {
             ON_DEMAND_MAPS.forEach(opened::preallocate);
         }
-        BpfObject obj;
         try {
-            obj = opened.load();
+            return opened.load();
         } catch (RuntimeException e) {
             opened.close();
             throw e;
         }
+    }
+
+    /** Attaches the guard on an object {@link #load} made; on failure the object is closed. */
+    public static ExecGuard attach(BpfObject loaded, LibBpf libbpf, LibC libc, int sessionLevel, Consumer<Event> sink,
+                                   String sessionId, String principal) {
+        BpfObject obj = loaded;
         try {
+            if (!obj.name().equals("exec_guard")) {
+                throw new IllegalArgumentException("not the exec guard's object: " + obj.name());
+            }
             try (Arena a = Arena.ofConfined()) {
                 obj.map("scope_config").put(a.allocateFrom(ValueLayout.JAVA_INT, 0), a.allocateFrom(ValueLayout.JAVA_INT, sessionLevel));
             }

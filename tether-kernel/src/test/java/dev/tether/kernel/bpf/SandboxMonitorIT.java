@@ -144,6 +144,24 @@ class SandboxMonitorIT {
         return b.toString();
     }
 
+    /** A spare loads the objects long before its session: they start one monitor, once; unused, they unload. */
+    @Test
+    void objectsLoadedAheadStartOneMonitorOnce() {
+        int level = cgroups.levelOf(cgroups.mountPoint().resolve(TestCgroup.PARENT).resolve("x"));
+        SandboxMonitor.Loaded unused = SandboxMonitor.load(libbpf);
+        unused.close();
+        unused.close(); // idempotent
+        SandboxMonitor.Loaded loaded = SandboxMonitor.load(libbpf);
+        try (SandboxMonitor second = SandboxMonitor.start(loaded, libc, level, e -> { }, EventRingConsumer.Kind.MAPPED)) {
+            assertThat(second.eventsLost()).isZero();
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> SandboxMonitor.start(loaded, libc, level, e -> { }, EventRingConsumer.Kind.MAPPED))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already belong to a monitor");
+            loaded.close(); // the monitor owns them now: closing the handle unloads nothing
+            assertThat(second.eventsLost()).isZero();
+        }
+    }
+
     @Test
     void theScriptedWorkloadProducesExactlyTheExpectedEvents() throws Exception {
         String d = dir.toRealPath().toString();
