@@ -3,7 +3,8 @@
 # `docker run --rm IMAGE true` when dockerd runs; the built-in engine against bare bubblewrap), in
 # the same invocation, warm (each command runs once before
 # timing, commands interleaved round by round so load changes hit all of them alike). tether is
-# started by ./tether (TETHER_JAR=copy): its JVM options and AOT cache, trained by one session.
+# started by ./tether (TETHER_JAR=copy): its JVM options and AOT cache, trained by one session;
+# the "warm start" rows with TETHER_SPARE=1 (a spare tether started by the previous such run).
 # With BEFORE_JAR=path, an older tether.jar is measured in the same rounds, started as the old
 # launcher did (dynamic AppCDS archive, --enable-native-access on the command line).
 #
@@ -52,6 +53,13 @@ add "tether run --engine podman -- true" "${TETHER[@]}" run --engine podman --im
 add "tether run --engine builtin -- true" "${TETHER[@]}" run --engine builtin -q -- true
 add "tether run --engine builtin --no-network -- true" "${TETHER[@]}" run --engine builtin --no-network -q -- true
 add "tether --version (JVM floor)" "${TETHER[@]}" --version
+# Warm start (docs/sandbox.md): each run hands its command to the spare the previous warm run
+# started. Every timed command first waits until no spare is still warming up (settle below), so
+# no row pays for another's spare; the spare's own CPU is printed at the end.
+SPARE_SOCKET="$WORK/spare.sock"
+WARM=(env TETHER_JAR="$JAR" TETHER_SPARE=1 TETHER_SPARE_SOCKET="$SPARE_SOCKET" "$ROOT/tether")
+add "tether run --engine builtin -- true, warm start" "${WARM[@]}" run --engine builtin -q -- true
+add "tether run --engine podman -- true, warm start" "${WARM[@]}" run --engine podman --image "$IMAGE" -q -- true
 if [[ -S /var/run/docker.sock ]] && docker version >/dev/null 2>&1; then
   # `image build` above imported the image into docker too. Same ulimits as tether passes.
   add "docker run --rm IMAGE true (baseline)" \
@@ -61,20 +69,35 @@ else
   echo "docker: no dockerd running, not measured" >&2
 fi
 
+spares() { pgrep -f -- "-jar $JAR __spare\$" || true; }
+# A spare is warming up while one runs and its socket is not there yet: wait (at most 60 s), then
+# 0.5 s for its last work to end.
+settle() {
+  local n
+  for ((n = 0; n < 600; n++)); do
+    [[ -z "$(spares)" || -S "$SPARE_SOCKET" ]] && break
+    sleep 0.1
+  done
+  sleep 0.5
+}
 cd "$WORK"
 declare -A times
-for i in "${!cmds[@]}"; do eval "${cmds[$i]}" >/dev/null 2>&1 || true; done   # warm-up
+for i in "${!cmds[@]}"; do settle; eval "${cmds[$i]}" >/dev/null 2>&1 || true; done   # warm-up
 for ((r = 0; r < RUNS; r++)); do
   for i in "${!cmds[@]}"; do
+    settle
     s=$(date +%s%N); eval "${cmds[$i]}" >/dev/null 2>&1 || true; e=$(date +%s%N)
     times[$i]+="$(( (e - s) / 1000000 )) "
   done
 done
+settle
+spare_cpu="$(for p in $(spares); do awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$p/stat"; done | head -1)"
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
 echo "load average at the end: $(cat /proc/loadavg)"
 echo "runs per command: $RUNS (median wall ms, warm, interleaved)"
+echo "a spare's CPU until it waits (warm-up, at nice 19, after the session that started it): ${spare_cpu:-?} s"
 base=$(median "${times[0]}")
 for i in "${!cmds[@]}"; do
   m=$(median "${times[$i]}")

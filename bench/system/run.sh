@@ -2,10 +2,11 @@
 # Whole-system benchmark: an agent-like workload (bench/system/workload.sh: build and test a real
 # C project from the Debian mirror, git/grep/sed on a generated repository, thousands of file
 # writes, HTTP(S) and MCP calls to servers in a lab network namespace) run bare, under
-# `tether run --monitor-only` and under `tether run --policy` (enforcing a realistic policy), in
-# alternating order, in one invocation. Prints a Markdown table of medians and ratios.
+# `tether run --monitor-only` and under `tether run --policy` (enforcing a realistic policy), each
+# started cold and with the warm start (TETHER_SPARE=1), in alternating order, in one invocation.
+# Prints a Markdown table of medians and ratios.
 #
-#   sudo bench/system/run.sh [ROUNDS]        (default 5; each round runs all three modes)
+#   sudo bench/system/run.sh [ROUNDS]        (default 5; each round runs all five modes)
 #
 # Results and logs stay in $WORK (printed at the end). See bench/system/README.md.
 set -euo pipefail
@@ -47,6 +48,7 @@ MCP_MAIN="$CACHE/mcp/node_modules/@modelcontextprotocol/server-everything/dist/i
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -f "$WORK/spare.sock" # the last warm session's spare retires within seconds
   ip link del tresweb 2>/dev/null || true; ip link del tresmcp 2>/dev/null || true
   ip netns del "$NS_WEB" 2>/dev/null || true; ip netns del "$NS_MCP" 2>/dev/null || true
 }
@@ -126,9 +128,31 @@ permit (principal, action == Action::"McpCall", resource == MCP::Tool::"get-sum"
 forbid (principal, action == Action::"McpCall", resource == MCP::Tool::"get-env");
 POLICY
 
+# Warm start (TETHER_SPARE=1, docs/sandbox.md): the two *-warm modes hand their session to the spare
+# tether the previous warm run left. A spare serves only its own working directory (the same
+# directory, not a new one of the same name), so they share one project directory that is emptied,
+# not removed, between runs. Every run first waits until no spare is still warming up (settle), so
+# no mode pays for a spare's warm-up; that CPU is reported separately below.
+SPARE_SOCKET="$WORK/spare.sock"
+WARM_PROJECT="$WORK/p-warm"
+spares() { pgrep -f -- "-jar $JAR __spare\$" || true; }
+settle() {
+  local n
+  for ((n = 0; n < 600; n++)); do
+    [[ -z "$(spares)" || -S "$SPARE_SOCKET" ]] && break
+    sleep 0.1
+  done
+  sleep 0.5
+}
+warm() { TETHER_SPARE=1 TETHER_SPARE_SOCKET="$SPARE_SOCKET" tether "$@"; }
+
 run_mode() { # mode round -> appends "total wall" to results, copies timings
   local mode="$1" round="$2" p="$WORK/p-$1-$2"
-  rm -rf "$p"; mkdir -p "$p"
+  case "$mode" in
+    *-warm) p="$WARM_PROJECT"; mkdir -p "$p"; find "$p" -mindepth 1 -delete ;;
+    *) rm -rf "$p"; mkdir -p "$p" ;;
+  esac
+  settle
   cp "$HERE/workload.sh" "$CACHE/zlib.tar.bz2" "$WORK/cas.pem" "$p/"
   printf 'WEB=%s\nMCP=%s\n' "$WEB" "$MCP" > "$p/lab.env"
   local s e rc=0
@@ -137,6 +161,9 @@ run_mode() { # mode round -> appends "total wall" to results, copies timings
     bare) (cd "$p" && sh ./workload.sh) > "$p/out.log" 2> "$p/err.log" || rc=$? ;;
     monitor) (cd "$p" && tether run --engine builtin --monitor-only -q -- sh ./workload.sh) > "$p/out.log" 2> "$p/err.log" || rc=$? ;;
     enforce) (cd "$p" && tether run --engine builtin --policy "$WORK/policy.cedar" -q -- sh ./workload.sh) \
+               > "$p/out.log" 2> "$p/err.log" || rc=$? ;;
+    monitor-warm) (cd "$p" && warm run --engine builtin --monitor-only -q -- sh ./workload.sh) > "$p/out.log" 2> "$p/err.log" || rc=$? ;;
+    enforce-warm) (cd "$p" && warm run --engine builtin --policy "$WORK/policy.cedar" -q -- sh ./workload.sh) \
                > "$p/out.log" 2> "$p/err.log" || rc=$? ;;
   esac
   e=$(date +%s%N)
@@ -147,17 +174,19 @@ run_mode() { # mode round -> appends "total wall" to results, copies timings
   fi
   { cat "$p/timings.txt"; echo "wall $(( (e - s) / 1000000 ))"; } > "$WORK/results/$mode-$round.txt"
   cp "$p/err.log" "$WORK/results/$mode-$round.err"
-  rm -rf "$p"
+  case "$mode" in *-warm) find "$p" -mindepth 1 -delete ;; *) rm -rf "$p" ;; esac
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warm-up (not timed): one run of each mode" >&2
-for m in bare monitor enforce; do run_mode "$m" 0; done
-modes=(bare monitor enforce)
+modes=(bare monitor enforce monitor-warm enforce-warm)
+for m in "${modes[@]}"; do run_mode "$m" 0; done
+settle
+spare_cpu="$(for p in $(spares); do awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$p/stat"; done | head -1)"
 for round in $(seq 1 "$ROUNDS"); do
   # Rotate the order so no mode always runs right after the same other one.
-  for k in 0 1 2; do
-    m="${modes[$(( (round + k) % 3 ))]}"
+  for k in "${!modes[@]}"; do
+    m="${modes[$(( (round + k) % ${#modes[@]} ))]}"
     echo "round $round/$ROUNDS: $m" >&2
     run_mode "$m" "$round"
   done
@@ -176,17 +205,30 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $("$JAVA" -version 2>&1 | grep -v "^NOTE: Picked up" | head -1)"
 echo "Load average before: $load_before; after: $load_after. Rounds: $ROUNDS (+1 warm-up), order rotated each round."
 echo
-echo "| phase (ms, median of $ROUNDS) | bare | tether --monitor-only | overhead | tether enforcing | overhead | bare range | monitor range | enforcing range |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "A spare's CPU until it waits (warm-up at nice 19, after each warm session, outside every timed run): ${spare_cpu:-?} s."
+echo
+echo "| phase (ms, median of $ROUNDS) | bare | tether --monitor-only | overhead | tether enforcing | overhead | monitor-only, warm start | overhead | enforcing, warm start | overhead |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 row() { # label, then values per mode via a function name
   local label="$1" fn="$2" arg="${3:-}"
-  local b m e
+  local b m e mw ew
   b=$($fn bare $arg | median); m=$($fn monitor $arg | median); e=$($fn enforce $arg | median)
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$b" "$m" "$(pct "$m" "$b")" "$e" "$(pct "$e" "$b")" \
-    "$($fn bare $arg | range)" "$($fn monitor $arg | range)" "$($fn enforce $arg | range)"
+  mw=$($fn monitor-warm $arg | median); ew=$($fn enforce-warm $arg | median)
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$b" "$m" "$(pct "$m" "$b")" "$e" "$(pct "$e" "$b")" \
+    "$mw" "$(pct "$mw" "$b")" "$ew" "$(pct "$ew" "$b")"
+}
+ranges() { # label, then the range of each mode
+  local label="$1" fn="$2" arg="${3:-}" m out="| $1 |"
+  for m in "${modes[@]}"; do out+=" $($fn "$m" $arg | range) |"; done
+  echo "$out"
 }
 for ph in build test processes writes http mcp; do row "$ph" values "$ph"; done
 row "**workload (sum of phases)**" total
 row "wall clock incl. tether start and stop" values wall
+echo
+echo "| ranges (ms) | bare | monitor-only | enforcing | monitor-only, warm | enforcing, warm |"
+echo "| --- | --- | --- | --- | --- | --- |"
+ranges "**workload**" total
+ranges "wall clock" values wall
 echo
 echo "Per-run timings, tether's stderr (session summaries) and the audit database: $WORK"

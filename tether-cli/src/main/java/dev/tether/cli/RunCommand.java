@@ -73,7 +73,7 @@ public final class RunCommand implements Callable<Integer> {
         var sessionOptions = new SandboxSession.Options(command, planned.projectDir(), options.eventsFile, options.quiet,
                 policy, mode, lock);
         return new SandboxSession(sessionOptions, planned.engine(), planned.agentName(), err, planned.forSession())
-                .controlPlane(controlPlane(options)).run();
+                .controlPlane(controlPlane(options)).preloaded(((TetherCommand) spec.root().userObject()).preloaded()).run();
     }
 
     private static ControlPlaneSettings controlPlane(SandboxOptions options) {

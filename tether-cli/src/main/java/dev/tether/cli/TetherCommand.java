@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.cli.log.LogCommand;
+import dev.tether.cli.session.PreloadedKernelObjects;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +36,21 @@ public final class TetherCommand implements Runnable {
             LogCommand.class);
 
     @Spec CommandSpec spec;
+
+    private final PreloadedKernelObjects preloaded;
+
+    public TetherCommand() {
+        this(PreloadedKernelObjects.NONE);
+    }
+
+    /** The root of a spare's command: its sessions use what the spare loaded ahead. */
+    TetherCommand(PreloadedKernelObjects preloaded) {
+        this.preloaded = preloaded;
+    }
+
+    PreloadedKernelObjects preloaded() {
+        return preloaded;
+    }
 
     @Override
     public void run() {

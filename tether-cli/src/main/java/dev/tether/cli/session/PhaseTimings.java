@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * Where a session's wall time goes, phase by phase, printed at the end when {@code TETHER_TIMINGS}
  * is set. The first phase starts at the process's start (the launcher script execs the JVM in the
- * same process, so the launcher, JVM boot and class loading are in it).
+ * same process, so the launcher, JVM boot and class loading are in it); in a spare, at the start of
+ * the client that handed the command over.
  * One session's main thread marks; notes (and {@link #timed} steps) may come from any thread.
  */
 final class PhaseTimings {
@@ -33,7 +34,10 @@ final class PhaseTimings {
         long ageNs = 0;
         if (on) {
             try {
-                ageNs = processAgeNs(Files.readString(Path.of("/proc/self/stat")), Files.readString(Path.of("/proc/uptime")));
+                // A spare's session counts from its client's start (the launcher and tether-attach).
+                String client = System.getProperty("tether.spare.client");
+                Path stat = Path.of("/proc", client != null ? client : "self", "stat");
+                ageNs = processAgeNs(Files.readString(stat), Files.readString(Path.of("/proc/uptime")));
             } catch (IOException | RuntimeException e) {
                 ageNs = 0; // the first phase then starts here, and its line says so
             }

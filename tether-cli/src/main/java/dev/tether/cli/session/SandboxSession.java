@@ -78,6 +78,7 @@ public final class SandboxSession {
     private final java.util.function.Function<String, SandboxPlan> plans;
     private BeforeStart beforeStart = (principal, sandbox, cgroup) -> { };
     private ControlPlaneSettings controlPlane = ControlPlaneSettings.DISABLED;
+    private PreloadedKernelObjects preloaded = PreloadedKernelObjects.NONE;
     private volatile Principal principal;
 
     /** The walking skeleton's form: the command in the built-in sandbox with the host system, no network. */
@@ -112,6 +113,12 @@ public final class SandboxSession {
     /** Installs the enforcement hook (see {@link BeforeStart}). */
     public SandboxSession beforeStart(BeforeStart hook) {
         this.beforeStart = hook;
+        return this;
+    }
+
+    /** Kernel objects a spare loaded ahead; the session takes what it uses. */
+    public SandboxSession preloaded(PreloadedKernelObjects objects) {
+        this.preloaded = objects;
         return this;
     }
 
@@ -172,7 +179,8 @@ public final class SandboxSession {
                      options.eventsFile(), options.quiet() ? null : err)) {
             var sweepStep = starting.fork(timings.timed("stale-session sweep",
                     () -> StaleSessionSweeper.sweep(libc, cgroups, SessionLock.DIR, sessionId)));
-            var monitorStep = starting.fork(timings.timed("BPF monitor", () -> startMonitor(libbpf, libc, cgroups, log::accept)));
+            var monitorStep = starting.fork(timings.timed("BPF monitor",
+                    () -> startMonitor(preloaded, libbpf, libc, cgroups, log::accept)));
             var enforcementStep = options.policyFile() == null ? null : starting.fork(timings.timed("policy and gate",
                     () -> SessionEnforcement.start(libc, libbpf, options.policyFile(), principal, options.mode(), options.lock(),
                             sessionId, cgroupPath, options.projectDir(), bus::publish, err)));
@@ -226,7 +234,7 @@ public final class SandboxSession {
                     .build());
             // The kernel guards load and attach while the sandbox is prepared (network namespace, mounts).
             var guardsStep = enforcement == null ? null : preparing.fork(timings.timed("kernel guards", () -> {
-                enforcement.attachKernelGuards(cgroup);
+                enforcement.attachKernelGuards(cgroup, preloaded);
                 return null;
             }));
             int exit;
@@ -352,10 +360,14 @@ public final class SandboxSession {
         }
     }
 
-    private static SandboxMonitor startMonitor(LibBpf libbpf, LibC libc, Cgroup2Hierarchy cgroups,
-                                               java.util.function.Consumer<KernelEvent> sink) {
+    private static SandboxMonitor startMonitor(PreloadedKernelObjects preloaded, LibBpf libbpf, LibC libc,
+                                               Cgroup2Hierarchy cgroups, java.util.function.Consumer<KernelEvent> sink) {
         try {
-            return SandboxMonitor.start(libbpf, libc, SandboxCgroup.sessionLevel(cgroups), sink);
+            int level = SandboxCgroup.sessionLevel(cgroups);
+            var loaded = preloaded.takeMonitor();
+            return loaded.isPresent()
+                    ? SandboxMonitor.start(loaded.get(), libc, level, sink, dev.tether.kernel.bpf.EventRingConsumer.Kind.MAPPED)
+                    : SandboxMonitor.start(libbpf, libc, level, sink);
         } catch (NativeCallException e) {
             throw new UserError("the kernel refused tether's eBPF monitor, so nothing could be watched; "
                     + "'tether doctor' shows what works on this host.\n" + e.getMessage(), EXIT_TETHER_ERROR);

@@ -313,15 +313,24 @@ public final class SessionEnforcement implements AutoCloseable {
 
     /**
      * Attaches the kernel guards to the session cgroup before anything runs in it: the cgroup-BPF
-     * network guard with the current rules, and the exec guard (armed by {@link #beforeCommand}).
+     * network guard with the current rules, and the exec guard (armed by {@link #beforeCommand}),
+     * on the objects a spare loaded ahead where it did.
      */
-    public void attachKernelGuards(SandboxCgroup cgroup) {
+    public void attachKernelGuards(SandboxCgroup cgroup, PreloadedKernelObjects preloaded) {
         SessionPolicy p = policy.get();
         this.cgroupId = cgroup.id();
         try {
-            guard = CgroupNetworkGuard.attach(libbpf, libc, cgroup.dir(), p.snapshot().networkRules(p.principal()),
-                    p.snapshot().generation(), p.mode(), NETWORK, sink, sessionId, p.principal().agent());
-            execGuard = ExecGuard.attach(libbpf, libc, cgroup.level(), sink, sessionId, p.principal().agent());
+            var rules = p.snapshot().networkRules(p.principal());
+            var net = preloaded.takeNetworkGuard();
+            guard = net.isPresent()
+                    ? CgroupNetworkGuard.attach(net.get(), libbpf, libc, cgroup.dir(), rules, p.snapshot().generation(),
+                            p.mode(), NETWORK, sink, sessionId, p.principal().agent())
+                    : CgroupNetworkGuard.attach(libbpf, libc, cgroup.dir(), rules, p.snapshot().generation(), p.mode(),
+                            NETWORK, sink, sessionId, p.principal().agent());
+            var exec = preloaded.takeExecGuard();
+            execGuard = exec.isPresent()
+                    ? ExecGuard.attach(exec.get(), libbpf, libc, cgroup.level(), sink, sessionId, p.principal().agent())
+                    : ExecGuard.attach(libbpf, libc, cgroup.level(), sink, sessionId, p.principal().agent());
             gate.useExecGuard(execGuard);
         } catch (UnenforceableNetworkPolicyException e) {
             throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);
