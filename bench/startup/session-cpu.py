@@ -4,7 +4,7 @@
 Cold: the process the launcher becomes (it execs the JVM), read from /proc until it ends. Warm
 (TETHER_SPARE=1): the spare that takes the command, counted from just before the command is handed
 over, so its warm-up (done beforehand at nice 19) is not in it; that warm-up is printed apart.
-Alternating, N rounds; each run waits 1.5 s first (and, warm, for the spare to listen).
+Alternating, N rounds; each run first waits until no spare is still warming up, then 1.5 s.
 
     sudo bench/startup/session-cpu.py N ./tether run --engine builtin -q -- sh -c '...'
 """
@@ -30,14 +30,26 @@ def cpu(pid):
 
 
 def spare():
+    """The newest spare tether still running (an older one may be retiring), or None."""
+    found = []
     for path in glob.glob('/proc/[0-9]*/cmdline'):
         try:
             words = open(path, 'rb').read().split(b'\0')
         except OSError:
             continue
-        if b'__spare' in words:
-            return int(path.split('/')[2])
-    return None
+        pid = int(path.split('/')[2])
+        if b'__spare' in words and cpu(pid) is not None:
+            found.append((os.stat(f'/proc/{pid}').st_mtime, pid))
+    return max(found)[1] if found else None
+
+
+def settle():
+    """Waits until no spare is warming up (one is listening, or none runs), then 1.5 s more."""
+    for _ in range(600):
+        if spare() is None or os.path.exists(SOCKET):
+            break
+        time.sleep(0.1)
+    time.sleep(1.5)
 
 
 def watch(pid, base):
@@ -53,21 +65,18 @@ def watch(pid, base):
 
 def run(warm, cmd):
     env = dict(os.environ)
+    settle()
     if warm:
         env['TETHER_SPARE'] = '1'
-        for _ in range(600):
-            if spare() and os.path.exists(SOCKET):
-                break
-            time.sleep(0.1)
-        time.sleep(1.5)
         pid = spare()
-        base = cpu(pid)
+        base = cpu(pid) if pid else None
+        if base is None:
+            raise SystemExit('no spare is waiting for the warm run')
         start = time.time()
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         used = watch(pid, base)
     else:
         env.pop('TETHER_SPARE', None)
-        time.sleep(1.5)
         start = time.time()
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         used = watch(p.pid, 0)
@@ -80,10 +89,7 @@ def main():
     cmd = sys.argv[2:]
     # A first warm session leaves the first spare.
     subprocess.run(cmd, env=dict(os.environ, TETHER_SPARE='1'), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        if spare() and os.path.exists(SOCKET):
-            break
-        time.sleep(0.1)
+    settle()
     warm_up = cpu(spare())
     results = {'cold': [], 'warm': []}
     for _ in range(n):
