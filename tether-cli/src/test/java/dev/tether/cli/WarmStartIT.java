@@ -219,6 +219,11 @@ class WarmStartIT {
     @Test
     void aMalformedRequestIsRefusedWithTheReasonAndTheSpareServesOn() throws Exception {
         Process spare = startSpare();
+        // A client that goes away mid-request, then one that sends what is not a request.
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap("tether-spare-1\0".getBytes(StandardCharsets.UTF_8)));
+        }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             ch.write(ByteBuffer.wrap("not-tether\0\0\0".getBytes(StandardCharsets.UTF_8)));

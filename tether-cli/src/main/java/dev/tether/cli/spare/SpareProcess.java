@@ -171,22 +171,28 @@ public final class SpareProcess {
                     refuse(client, "tether was rebuilt after this spare started");
                     retire(socket, key, server);
                 }
-                // Only this user may hand over a command (the socket's mode says so too): the pid
-                // it names is then one this user could act on anyway.
-                String peer = client.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
-                if (!peer.equals(System.getProperty("user.name"))) {
-                    refuse(client, "the client runs as " + peer + ", this spare as " + System.getProperty("user.name"));
+                SpareRequest r;
+                try {
+                    // Only this user may hand over a command (the socket's mode says so too): the pid
+                    // it names is then one this user could act on anyway.
+                    String peer = client.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+                    if (!peer.equals(System.getProperty("user.name"))) {
+                        refuse(client, "the client runs as " + peer + ", this spare as " + System.getProperty("user.name"));
+                        continue;
+                    }
+                    Optional<SpareRequest> request = read(client);
+                    if (request.isEmpty()) {
+                        continue;
+                    }
+                    r = request.get();
+                    Optional<String> mismatch = mismatch(r, env, cwd, own);
+                    if (mismatch.isPresent()) {
+                        refuse(client, mismatch.get());
+                        continue; // another client may match; a new spare for this one replaces us
+                    }
+                } catch (IOException e) {
+                    client.close(); // that client went away mid-request; the spare waits on
                     continue;
-                }
-                Optional<SpareRequest> request = read(client);
-                if (request.isEmpty()) {
-                    continue;
-                }
-                SpareRequest r = request.get();
-                Optional<String> mismatch = mismatch(r, env, cwd, own);
-                if (mismatch.isPresent()) {
-                    refuse(client, mismatch.get());
-                    continue; // another client may match; a new spare for this one replaces us
                 }
                 try {
                     adopt(r, descriptors);
