@@ -69,17 +69,8 @@ else
   echo "docker: no dockerd running, not measured" >&2
 fi
 
-spares() { pgrep -f -- "-jar $JAR __spare\$" || true; }
-# A spare is warming up while one runs and its socket is not there yet: wait (at most 60 s), then
-# 0.5 s for its last work to end.
-settle() {
-  local n
-  for ((n = 0; n < 600; n++)); do
-    [[ -z "$(spares)" || -S "$SPARE_SOCKET" ]] && break
-    sleep 0.1
-  done
-  sleep 0.5
-}
+# shellcheck source=bench/spares.sh
+source "$ROOT/bench/spares.sh"
 cd "$WORK"
 declare -A times
 for i in "${!cmds[@]}"; do settle; eval "${cmds[$i]}" >/dev/null 2>&1 || true; done   # warm-up
@@ -91,7 +82,7 @@ for ((r = 0; r < RUNS; r++)); do
   done
 done
 settle
-spare_cpu="$(for p in $(spares); do awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$p/stat"; done | head -1)"
+spare_cpu="$(spare_cpu)"
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $("$JAVA" -version 2>&1 | head -1)"

@@ -135,15 +135,8 @@ POLICY
 # no mode pays for a spare's warm-up; that CPU is reported separately below.
 SPARE_SOCKET="$WORK/spare.sock"
 WARM_PROJECT="$WORK/p-warm"
-spares() { pgrep -f -- "-jar $JAR __spare\$" || true; }
-settle() {
-  local n
-  for ((n = 0; n < 600; n++)); do
-    [[ -z "$(spares)" || -S "$SPARE_SOCKET" ]] && break
-    sleep 0.1
-  done
-  sleep 0.5
-}
+# shellcheck source=bench/spares.sh
+source "$ROOT/bench/spares.sh"
 warm() { TETHER_SPARE=1 TETHER_SPARE_SOCKET="$SPARE_SOCKET" tether "$@"; }
 
 run_mode() { # mode round -> appends "total wall" to results, copies timings
@@ -182,7 +175,7 @@ echo "warm-up (not timed): one run of each mode" >&2
 modes=(bare monitor enforce monitor-warm enforce-warm)
 for m in "${modes[@]}"; do run_mode "$m" 0; done
 settle
-spare_cpu="$(for p in $(spares); do awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$p/stat"; done | head -1)"
+spare_cpu="$(spare_cpu)"
 for round in $(seq 1 "$ROUNDS"); do
   # Rotate the order so no mode always runs right after the same other one.
   for k in "${!modes[@]}"; do

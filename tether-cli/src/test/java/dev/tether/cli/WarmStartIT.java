@@ -236,26 +236,53 @@ class WarmStartIT {
         assertThat(warm.stdout()).as(warm.stderr()).contains("still-serving").doesNotContain(COLD);
     }
 
+    /** A warm session running {@code sleep MARKER}, its client, the client's stderr, and the sleep once it runs. */
+    record Sleeping(Process client, CompletableFuture<String> stderr, ProcessHandle sleeper) {}
+
+    private Sleeping warmSleep(String marker) throws Exception {
+        Process client = startClient(env(), "run", "--engine", "builtin", "-q", "--", "sleep", marker);
+        CompletableFuture.runAsync(() -> read(client.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(client.getErrorStream()));
+        Optional<ProcessHandle> sleeper = awaitProcessWithSoleArgument(marker);
+        assertThat(sleeper).as("the sandboxed sleep started").isPresent();
+        return new Sleeping(client, err, sleeper.get());
+    }
+
     @Test
     void killingTheClientStopsTheSessionsSandbox() throws Exception {
         Process spare = startSpare();
-        Process client = startClient(env(), "run", "--engine", "builtin", "-q", "--", "sleep", "3141");
-        CompletableFuture.runAsync(() -> read(client.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(client.getErrorStream()));
-        Optional<ProcessHandle> sleeper = Optional.empty();
+        Sleeping s = warmSleep("3141");
+        s.client().destroyForcibly();
+        assertThat(spare.waitFor(60, TimeUnit.SECONDS)).as("the spare ended its session").isTrue();
+        assertThat(s.sleeper().onExit().get(30, TimeUnit.SECONDS).isAlive()).as("the sandboxed process is gone").isFalse();
+        assertThat(read(project.resolve("spare.err"))).isEmpty();
+        s.stderr().cancel(true);
+    }
+
+    /** Once it took a command the spare is that session's tether: killed, its watchdog sweeps the sandbox. */
+    @Test
+    void killingTheSpareMidSessionStopsTheSandboxAndTheClientSaysSo() throws Exception {
+        Process spare = startSpare();
+        Sleeping s = warmSleep("2718");
+        spare.destroyForcibly();
+        assertThat(s.client().waitFor(60, TimeUnit.SECONDS)).as("the client ended").isTrue();
+        assertThat(s.client().exitValue()).isEqualTo(255);
+        assertThat(s.stderr().get(10, TimeUnit.SECONDS)).contains("tether: the session's process ended without an exit status");
+        assertThat(s.sleeper().onExit().get(60, TimeUnit.SECONDS).isAlive()).as("the watchdog swept the sandbox").isFalse();
+    }
+
+    /** The process whose only argument is {@code argument} (the sandboxed sleep), once it runs (at most 90 s). */
+    private static Optional<ProcessHandle> awaitProcessWithSoleArgument(String argument) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (sleeper.isEmpty() && System.nanoTime() < deadline) {
-            sleeper = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
-                    .map(a -> a.length == 1 && a[0].equals("3141")).orElse(false)).findFirst();
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> found = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
+                    .map(a -> a.length == 1 && a[0].equals(argument)).orElse(false)).findFirst();
+            if (found.isPresent()) {
+                return found;
+            }
             Thread.sleep(50);
         }
-        assertThat(sleeper).as("the sandboxed sleep started").isPresent();
-        client.destroyForcibly();
-        assertThat(spare.waitFor(60, TimeUnit.SECONDS)).as("the spare ended its session").isTrue();
-        ProcessHandle s = sleeper.get();
-        assertThat(s.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("the sandboxed process is gone").isFalse();
-        assertThat(read(project.resolve("spare.err"))).isEmpty();
-        err.cancel(true);
+        return Optional.empty();
     }
 
     private static String read(InputStream in) {
