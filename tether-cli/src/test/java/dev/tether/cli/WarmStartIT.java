@@ -83,7 +83,12 @@ class WarmStartIT {
 
     /** Starts a spare as a session starts its successor (without setsid and nice) and waits until it listens. */
     private Process startSpare() throws Exception {
-        List<String> cmd = new ArrayList<>(TetherProcess.command());
+        return startSpare(TetherProcess.command());
+    }
+
+    private Process startSpare(List<String> tether) throws Exception {
+        Object previous = socketKey().orElse(null);
+        List<String> cmd = new ArrayList<>(tether);
         cmd.add("__spare");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(project.toFile())
                 .redirectOutput(project.resolve("spare.out").toFile()).redirectError(project.resolve("spare.err").toFile());
@@ -91,7 +96,7 @@ class WarmStartIT {
         pb.environment().putAll(env());
         Process spare = pb.start();
         spares.add(spare);
-        Object key = awaitNewSocket(null);
+        Object key = awaitNewSocket(previous);
         assertThat(key).as("the spare listens (its stderr: %s)", read(project.resolve("spare.err"))).isNotNull();
         return spare;
     }
@@ -234,6 +239,22 @@ class WarmStartIT {
         assertThat(spare.isAlive()).isTrue();
         Attached warm = attach(env(), "", "run", "--engine", "builtin", "-q", "--", "sh", "-c", "echo still-serving");
         assertThat(warm.stdout()).as(warm.stderr()).contains("still-serving").doesNotContain(COLD);
+    }
+
+    /** A spare retires when a newer one takes its socket, and when the jar it runs is rebuilt. */
+    @Test
+    void aSpareRetiresWhenReplacedOrRebuilt() throws Exception {
+        Process older = startSpare();
+        Path jar = project.resolve("tether.jar");
+        Files.copy(TetherProcess.jar(), jar);
+        Process newer = startSpare(List.of(TetherProcess.java().toString(), "--enable-native-access=ALL-UNNAMED", "-jar",
+                jar.toString()));
+        assertThat(older.waitFor(30, TimeUnit.SECONDS)).as("the replaced spare exited").isTrue();
+        assertThat(older.exitValue()).isZero();
+        assertThat(newer.isAlive()).isTrue();
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        assertThat(newer.waitFor(30, TimeUnit.SECONDS)).as("the spare of a rebuilt jar exited").isTrue();
+        assertThat(socketKey()).as("and took its socket with it").isEmpty();
     }
 
     /** A warm session running {@code sleep MARKER}, its client, the client's stderr, and the sleep once it runs. */

@@ -53,8 +53,7 @@ final class PhaseTimings {
      * host where this was found, all of it reported as JVM start-up).
      */
     static long processAgeNs(String procSelfStat, String procUptime) {
-        // The name field may hold spaces and parentheses: the fields after it follow the last ')'.
-        String[] after = procSelfStat.substring(procSelfStat.lastIndexOf(')') + 2).trim().split(" ");
+        String[] after = dev.tether.cli.spare.ProcessContext.statFieldsAfterName(procSelfStat);
         long startTicks = Long.parseLong(after[19]); // field 22, starttime; "after" begins at field 3
         double uptimeSeconds = Double.parseDouble(procUptime.trim().split("\\s+")[0]);
         long ageNs = Math.round(uptimeSeconds * 1e9) - startTicks * 10_000_000L;

@@ -33,25 +33,16 @@ public final class PreloadedKernelObjects implements AutoCloseable {
      * reports why (and fails closed there).
      */
     public static PreloadedKernelObjects load(LibBpf libbpf) {
-        SandboxMonitor.Loaded monitor = null;
-        BpfObject exec = null;
-        BpfObject network = null;
+        return new PreloadedKernelObjects(orNone(() -> SandboxMonitor.load(libbpf)), orNone(() -> ExecGuard.load(libbpf)),
+                orNone(() -> CgroupNetworkGuard.load(libbpf)));
+    }
+
+    private static <T> T orNone(java.util.function.Supplier<T> load) {
         try {
-            monitor = SandboxMonitor.load(libbpf);
+            return load.get();
         } catch (RuntimeException e) {
-            // the session loads its own
+            return null; // the session loads its own
         }
-        try {
-            exec = ExecGuard.load(libbpf);
-        } catch (RuntimeException e) {
-            // the session loads its own
-        }
-        try {
-            network = CgroupNetworkGuard.load(libbpf);
-        } catch (RuntimeException e) {
-            // the session loads its own
-        }
-        return new PreloadedKernelObjects(monitor, exec, network);
     }
 
     synchronized Optional<SandboxMonitor.Loaded> takeMonitor() {

@@ -364,10 +364,8 @@ public final class SandboxSession {
                                                Cgroup2Hierarchy cgroups, java.util.function.Consumer<KernelEvent> sink) {
         try {
             int level = SandboxCgroup.sessionLevel(cgroups);
-            var loaded = preloaded.takeMonitor();
-            return loaded.isPresent()
-                    ? SandboxMonitor.start(loaded.get(), libc, level, sink, dev.tether.kernel.bpf.EventRingConsumer.Kind.MAPPED)
-                    : SandboxMonitor.start(libbpf, libc, level, sink);
+            return SandboxMonitor.start(preloaded.takeMonitor().orElseGet(() -> SandboxMonitor.load(libbpf)), libc, level,
+                    sink, dev.tether.kernel.bpf.EventRingConsumer.Kind.MAPPED);
         } catch (NativeCallException e) {
             throw new UserError("the kernel refused tether's eBPF monitor, so nothing could be watched; "
                     + "'tether doctor' shows what works on this host.\n" + e.getMessage(), EXIT_TETHER_ERROR);

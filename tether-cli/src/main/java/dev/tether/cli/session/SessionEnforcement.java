@@ -321,16 +321,11 @@ public final class SessionEnforcement implements AutoCloseable {
         this.cgroupId = cgroup.id();
         try {
             var rules = p.snapshot().networkRules(p.principal());
-            var net = preloaded.takeNetworkGuard();
-            guard = net.isPresent()
-                    ? CgroupNetworkGuard.attach(net.get(), libbpf, libc, cgroup.dir(), rules, p.snapshot().generation(),
-                            p.mode(), NETWORK, sink, sessionId, p.principal().agent())
-                    : CgroupNetworkGuard.attach(libbpf, libc, cgroup.dir(), rules, p.snapshot().generation(), p.mode(),
-                            NETWORK, sink, sessionId, p.principal().agent());
-            var exec = preloaded.takeExecGuard();
-            execGuard = exec.isPresent()
-                    ? ExecGuard.attach(exec.get(), libbpf, libc, cgroup.level(), sink, sessionId, p.principal().agent())
-                    : ExecGuard.attach(libbpf, libc, cgroup.level(), sink, sessionId, p.principal().agent());
+            guard = CgroupNetworkGuard.attach(preloaded.takeNetworkGuard().orElseGet(() -> CgroupNetworkGuard.load(libbpf)),
+                    libbpf, libc, cgroup.dir(), rules, p.snapshot().generation(), p.mode(), NETWORK, sink, sessionId,
+                    p.principal().agent());
+            execGuard = ExecGuard.attach(preloaded.takeExecGuard().orElseGet(() -> ExecGuard.load(libbpf)), libbpf, libc,
+                    cgroup.level(), sink, sessionId, p.principal().agent());
             gate.useExecGuard(execGuard);
         } catch (UnenforceableNetworkPolicyException e) {
             throw new UserError("the policy's network rules cannot be enforced in the kernel: " + e.getMessage(), 2);

@@ -75,9 +75,14 @@ public record ProcessContext(Map<String, String> facts) {
 
     /** The nice value of {@code pid}'s main thread (field 19 of /proc/PID/stat). */
     public static int niceOf(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        // The name field may hold spaces and parentheses: the fields after it follow the last ')'.
-        String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        return Integer.parseInt(after[16]);
+        return Integer.parseInt(statFieldsAfterName(Files.readString(Path.of("/proc", Long.toString(pid), "stat")))[16]);
+    }
+
+    /**
+     * The fields of a /proc/PID/stat line from field 3 (state) on, so field N is at index N - 3.
+     * The name field (2) may hold spaces and parentheses: the fields after it follow the last ')'.
+     */
+    public static String[] statFieldsAfterName(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
     }
 }

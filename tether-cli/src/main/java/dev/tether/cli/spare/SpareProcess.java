@@ -16,7 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -114,14 +113,13 @@ public final class SpareProcess {
      * {@link #IDLE_LIMIT}.
      */
     public static <T> Adopted<T> await(Map<String, String> env, java.util.function.Supplier<T> warmUp) {
-        PrintStream log = System.err; // /dev/null until a client's stderr replaces it
         try {
             LibC libc = LibC.load();
             ProcessDescriptors descriptors = ProcessDescriptors.load(libc);
             T prepared = warmUp.get();
             return serve(env, descriptors, prepared);
         } catch (IOException | RuntimeException e) {
-            log.println("tether: spare: " + e);
+            System.err.println("tether: spare: " + e); // its stderr: /dev/null, or a test's file
             System.exit(0);
             throw new AssertionError("exited");
         }
@@ -139,6 +137,13 @@ public final class SpareProcess {
         }
         Path jar = ownJar();
         long jarModified = jar == null ? 0 : Files.getLastModifiedTime(jar).toMillis();
+        java.util.function.BooleanSupplier rebuilt = () -> {
+            try {
+                return jar != null && Files.getLastModifiedTime(jar).toMillis() != jarModified;
+            } catch (IOException e) {
+                return true; // the jar is gone: as good as rebuilt
+            }
+        };
         ProcessContext own = ProcessContext.of(ProcessHandle.current().pid());
         String cwd = System.getProperty("user.dir");
 
@@ -160,14 +165,13 @@ public final class SpareProcess {
                 selector.selectedKeys().clear();
                 SocketChannel client = server.accept();
                 if (client == null) {
-                    if (!key.equals(fileKey(socket).orElse(null))
-                            || (jar != null && Files.getLastModifiedTime(jar).toMillis() != jarModified)
+                    if (!key.equals(fileKey(socket).orElse(null)) || rebuilt.getAsBoolean()
                             || System.nanoTime() - idleSince > IDLE_LIMIT.toNanos()) {
                         retire(socket, key, server);
                     }
                     continue;
                 }
-                if (jar != null && Files.getLastModifiedTime(jar).toMillis() != jarModified) {
+                if (rebuilt.getAsBoolean()) {
                     refuse(client, "tether was rebuilt after this spare started");
                     retire(socket, key, server);
                 }
@@ -371,8 +375,12 @@ public final class SpareProcess {
      */
     public static void startSuccessor(int ownArgumentCount, PrintStream err) {
         try {
-            String raw = Files.readString(Path.of("/proc/self/cmdline"), StandardCharsets.UTF_8);
-            List<String> cmdline = new ArrayList<>(List.of(raw.split("\0")));
+            ProcessHandle.Info self = ProcessHandle.current().info();
+            if (self.command().isEmpty() || self.arguments().isEmpty()) {
+                return;
+            }
+            List<String> cmdline = new ArrayList<>(List.of(self.command().get()));
+            cmdline.addAll(List.of(self.arguments().get()));
             if (cmdline.size() <= ownArgumentCount) {
                 return;
             }
@@ -401,9 +409,7 @@ public final class SpareProcess {
     private static Optional<Object> fileKey(Path p) {
         try {
             return Optional.ofNullable(Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey());
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
+        } catch (IOException e) { // NoSuchFileException: removed
             return Optional.empty();
         }
     }

@@ -72,23 +72,12 @@ public record SpareRequest(int pid, String workingDirectory, Map<String, String>
 
     /**
      * Whether {@code bytes} hold a whole request (its word counts say how many words follow): a
-     * reader keeps reading until this is true, and {@link #parse} then judges the content.
-     * False also for a request that is malformed before its end; {@code MAX_BYTES} bounds that.
+     * reader keeps reading until this is true, and {@link #parse} then judges the content. Only a
+     * request cut short is incomplete; one malformed before its end is complete (and refused).
      */
     public static boolean complete(byte[] bytes, int length) {
-        Words w = new Words(bytes, length);
         try {
-            w.next("");
-            w.next("");
-            w.next("");
-            int env = w.count("", MAX_WORDS);
-            for (int i = 0; i < env; i++) {
-                w.next("");
-            }
-            int args = w.count("", MAX_WORDS);
-            for (int i = 0; i < args; i++) {
-                w.next("");
-            }
+            parse(bytes, length);
             return true;
         } catch (MalformedException e) {
             return !e.getMessage().startsWith(ENDS_BEFORE); // anything else is for parse() to report
