@@ -36,11 +36,8 @@ public final class PreparedSandbox implements AutoCloseable {
         SandboxEngine.NetworkHolder holder = engine.holdNetwork(plan).orElse(null);
         SandboxNetwork net = null;
         try {
-            net = holder == null ? SandboxNetwork.create(plan.sessionId(), plan.hostname())
-                    : SandboxNetwork.adopt(plan.sessionId(), plan.hostname(), holder.namespace());
-            if (plan.dnsUpstream() != null) {
-                net.forwardDnsUpstream(plan.dnsUpstream());
-            }
+            net = holder == null ? SandboxNetwork.create(plan.sessionId(), plan.hostname(), plan.dnsUpstream())
+                    : SandboxNetwork.adopt(plan.sessionId(), plan.hostname(), holder.namespace(), plan.dnsUpstream());
         } catch (RuntimeException e) {
             if (net != null) {
                 net.close();

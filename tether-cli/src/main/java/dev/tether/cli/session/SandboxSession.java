@@ -255,10 +255,8 @@ public final class SandboxSession {
             timings.mark("kernel guards attached while the sandbox was prepared (network namespace, mounts)");
             try (var signals = SignalForwarding.install(cgroup)) {
                 if (enforcement != null && sandbox.network().isPresent()) {
-                    enforcement.startProxy(sandbox.network().get(), bus, starting.join(caStep));
-                    timings.mark("proxy started");
-                    enforcement.startDns(sandbox.network().get());
-                    timings.mark("DNS forwarder started");
+                    enforcement.startProxyAndDns(sandbox.network().get(), bus, starting.join(caStep));
+                    timings.mark("DNS forwarder and proxy started, the sandbox's traffic redirected to them");
                 }
                 beforeStart.prepare(principal, sandbox, cgroup);
                 SandboxProcess process = sandbox.start(new SandboxSpec.SessionCgroupPlacement(cgroup.procsFile(), cgroupPath),

@@ -46,7 +46,7 @@ public final class SessionEnforcement implements AutoCloseable {
     /**
      * Sandboxes have a network namespace of their own (or none), so their loopback is not the
      * host's; TCP 80/443 are decided by address like any port until the proxy takes them
-     * ({@link #startProxy}).
+     * ({@link #startProxyAndDns}).
      */
     private static final CgroupNetworkGuard.Options NETWORK = new CgroupNetworkGuard.Options(false, false);
 
@@ -346,13 +346,34 @@ public final class SessionEnforcement implements AutoCloseable {
     }
 
     /**
-     * Starts the session's proxy on the sandbox's gateway and steers its TCP 80/443 there; only
-     * then does the kernel guard let those ports through to be decided by hostname.
+     * Starts the session's DNS forwarder and proxy on the sandbox's gateway, then steers the
+     * sandbox's DNS (replacing the plain forward to the host's resolver) and TCP 80/443 to them in
+     * one nft transaction; only then does the kernel guard let 80/443 through to be decided by
+     * hostname. Every address the forwarder answers is pinned in the kernel guard with the rules
+     * for the name asked. Without an upstream resolver or the guard, or when the forwarder cannot
+     * start, DNS stays as it was and hostname rules are not enforced by the kernel (connections are
+     * decided by the address rules alone: nothing opens); without the proxy, the session does not start.
      *
      * @param ca tether's CA ({@link #openCertificateAuthority}, read while the rest of the session starts)
      */
-    public void startProxy(SandboxNetwork network, EventBus bus, CertificateAuthority ca) throws java.io.IOException {
-        proxy = SessionProxy.start(network, policy::get, bus, sessionId, ca);
+    public void startProxyAndDns(SandboxNetwork network, EventBus bus, CertificateAuthority ca) throws IOException {
+        SessionDns startedDns = startDnsForwarder(network);
+        SessionProxy startedProxy = null;
+        try {
+            startedProxy = SessionProxy.start(network, policy::get, bus, sessionId, ca);
+            network.redirect(List.of(80, 443), startedProxy.address(),
+                    startedDns == null ? null : new java.net.InetSocketAddress(network.gateway4(), startedDns.port()));
+        } catch (IOException | RuntimeException e) {
+            if (startedProxy != null) {
+                startedProxy.close();
+            }
+            if (startedDns != null) {
+                startedDns.close();
+            }
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        proxy = startedProxy;
+        dns = startedDns;
         networkOptions = new CgroupNetworkGuard.Options(false, true, List.of(network.gateway4(), network.gateway6()));
         SessionPolicy p = policy.get();
         if (guard != null) {
@@ -365,23 +386,17 @@ public final class SessionEnforcement implements AutoCloseable {
         return CertificateAuthority.openOrCreate(TetherDirs.certificateAuthority());
     }
 
-    /**
-     * Starts the session's DNS forwarder on the sandbox's gateway and sends the sandbox's DNS to
-     * it (replacing the plain forward to the host's resolver): every address it answers is pinned
-     * in the kernel guard with the rules for the name asked. Without an upstream resolver or the
-     * guard, or when the forwarder cannot start, DNS stays as it was and hostname rules are not
-     * enforced by the kernel (connections are decided by the address rules alone: nothing opens).
-     */
-    public void startDns(SandboxNetwork network) {
+    /** The DNS forwarder on the sandbox's gateway, pinning in the kernel guard; null (said why) when there is none. */
+    private SessionDns startDnsForwarder(SandboxNetwork network) {
         CgroupNetworkGuard g = guard;
         if (g == null) {
-            return;
+            return null;
         }
         var upstream = SessionDns.upstream(System.getenv(), Path.of("/etc/resolv.conf"));
         if (upstream.isEmpty()) {
             err.println("tether: no DNS resolver in /etc/resolv.conf (or TETHER_DNS_UPSTREAM): hostname rules"
                     + " are not enforced by the kernel guard");
-            return;
+            return null;
         }
         DnsPins pins = new DnsPins(new DnsPins.Target() {
             @Override
@@ -398,18 +413,13 @@ public final class SessionEnforcement implements AutoCloseable {
             SessionPolicy p = policy.get();
             return (name, address) -> p.snapshot().networkRules(p.principal(), name, address);
         }).reserve(List.of(network.gateway4(), network.gateway6()));
-        SessionDns started = null;
         try {
-            started = SessionDns.start(List.of(network.gateway4(), network.gateway6()), upstream.get(), pins,
+            return SessionDns.start(List.of(network.gateway4(), network.gateway6()), upstream.get(), pins,
                     () -> policy.get().mode() == Mode.ENFORCE, err);
-            network.redirectDns(new java.net.InetSocketAddress(network.gateway4(), started.port()));
-            dns = started;
         } catch (IOException | RuntimeException e) {
-            if (started != null) {
-                started.close();
-            }
             err.println("tether: cannot start the session's DNS forwarder (" + e.getMessage() + "); names resolve"
                     + " through the host's resolver and hostname rules are not enforced by the kernel guard");
+            return null;
         }
     }
 

@@ -21,9 +21,9 @@ import java.util.function.Supplier;
 
 /**
  * The session's HTTP(S) proxy: a transparent listener on the sandbox's gateway addresses (IPv4
- * and IPv6, same port; never a wildcard address, which would open it to the host's network) and
- * the sandbox's TCP 80/443 redirected to it on the host side of its veth, where the proxy reads the
- * original destination. It decides hosts, requests and MCP calls on the live session policy.
+ * and IPv6, same port; never a wildcard address, which would open it to the host's network), to
+ * which the sandbox's TCP 80/443 are redirected on the host side of its veth
+ * ({@link SessionEnforcement#startProxyAndDns}), where the proxy reads the original destination. It decides hosts, requests and MCP calls on the live session policy.
  */
 final class SessionProxy implements AutoCloseable {
     private final TetherProxy proxy;
@@ -44,8 +44,6 @@ final class SessionProxy implements AutoCloseable {
         try {
             InetSocketAddress v4 = proxy.transparentAddress();
             proxy.addTransparentListener(new InetSocketAddress(network.gateway6(), v4.getPort()));
-            network.redirectTcp(80, v4);
-            network.redirectTcp(443, v4);
             return new SessionProxy(proxy);
         } catch (IOException | RuntimeException e) {
             proxy.close();

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +22,7 @@ public final class HostCommands {
     }
 
     private static final long TIMEOUT_SECONDS = 30;
+    private static final Executor READERS = task -> Thread.ofVirtual().name("host-command-output").start(task);
 
     private final List<String> prefix;
 
@@ -41,8 +43,10 @@ public final class HostCommands {
             ProcessBuilder pb = new ProcessBuilder(full);
             pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             Process p = pb.start();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            // Readers on threads of their own: the common pool has one thread on a 2-CPU host, so
+            // commands run in parallel would wait for each other's output there.
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
             try (OutputStream in = p.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +52,6 @@ public final class SandboxNetwork implements AutoCloseable {
     private final Path stateDir;
     /** Where sessions that added host firewall rules say so (DockerForwarding). */
     private final Path forwardingMarkers;
-    private final List<Rule> dnsRules = new ArrayList<>();
     private boolean closed;
 
     private SandboxNetwork(String sessionId, NetworkSlot slot, HostCommands cmd, NetworkSlots slots, Path stateRoot) {
@@ -71,7 +72,15 @@ public final class SandboxNetwork implements AutoCloseable {
      * On any failure, what was made so far is removed again and the exception says which step failed.
      */
     public static SandboxNetwork create(String sessionId, String hostname) {
-        return create(sessionId, hostname, null, new HostCommands(), STATE_DIR);
+        return create(sessionId, hostname, null, null, new HostCommands(), STATE_DIR);
+    }
+
+    /**
+     * Like {@link #create(String, String)}, with the sandbox's DNS queries forwarded to
+     * {@code dnsUpstream} from the start (as {@link #forwardDnsUpstream} would, without its own nft run).
+     */
+    public static SandboxNetwork create(String sessionId, String hostname, InetAddress dnsUpstream) {
+        return create(sessionId, hostname, null, dnsUpstream, new HostCommands(), STATE_DIR);
     }
 
     /**
@@ -79,16 +88,17 @@ public final class SandboxNetwork implements AutoCloseable {
      * {@code /proc/PID/ns/net} of docker's holder container): it is bind-mounted at
      * {@code /run/netns/tether-SESSION} and configured exactly like a namespace of tether's own.
      */
-    public static SandboxNetwork adopt(String sessionId, String hostname, Path existingNamespace) {
-        return create(sessionId, hostname, java.util.Objects.requireNonNull(existingNamespace), new HostCommands(), STATE_DIR);
+    public static SandboxNetwork adopt(String sessionId, String hostname, Path existingNamespace, InetAddress dnsUpstream) {
+        return create(sessionId, hostname, java.util.Objects.requireNonNull(existingNamespace), dnsUpstream,
+                new HostCommands(), STATE_DIR);
     }
 
     static SandboxNetwork create(String sessionId, String hostname, HostCommands cmd, Path stateRoot) {
-        return create(sessionId, hostname, null, cmd, stateRoot);
+        return create(sessionId, hostname, null, null, cmd, stateRoot);
     }
 
-    private static SandboxNetwork create(String sessionId, String hostname, Path existingNamespace, HostCommands cmd,
-                                         Path stateRoot) {
+    private static SandboxNetwork create(String sessionId, String hostname, Path existingNamespace, InetAddress dnsUpstream,
+                                         HostCommands cmd, Path stateRoot) {
         if (!sessionId.matches("[a-z0-9-]{1,40}")) {
             throw new IllegalArgumentException("session id not usable in network names: " + sessionId);
         }
@@ -96,7 +106,10 @@ public final class SandboxNetwork implements AutoCloseable {
         NetworkSlot slot = slots.allocate(sessionId);
         SandboxNetwork net = new SandboxNetwork(sessionId, slot, cmd, slots, stateRoot);
         try {
-            net.setUp(hostname, existingNamespace);
+            if (dnsUpstream != null) {
+                requireReachableResolver(dnsUpstream);
+            }
+            net.setUp(hostname, existingNamespace, dnsUpstream);
             return net;
         } catch (RuntimeException e) {
             net.close();
@@ -104,14 +117,40 @@ public final class SandboxNetwork implements AutoCloseable {
         }
     }
 
-    private void setUp(String hostname, Path existingNamespace) {
+    /**
+     * Three independent sequences run in parallel, since each tool run is a process on the
+     * session's start path (~15-40 ms on the test hosts): the host firewall's forwarding rules;
+     * the namespace and the veth pair (one ip batch for the host side, one for the inside); the nft
+     * table (it names the host interface, which need not exist yet).
+     */
+    private void setUp(String hostname, Path existingNamespace, InetAddress dnsUpstream) {
         HostForwarding.enable();
+        try (var parallel = Executors.newVirtualThreadPerTaskExecutor()) {
+            var forwarding = parallel.submit(() -> DockerForwarding.allow(cmd, forwardingMarkers, sessionId, hostInterface()));
+            var links = parallel.submit(() -> makeLinks(existingNamespace));
+            var table = parallel.submit(() -> cmd.require(List.of("nft", "-f", "-"), tableScript(dnsUpstream),
+                    "installing nft table " + tableName()));
+            for (var step : List.of(forwarding, links, table)) {
+                step.get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new NetworkSetupException("setting up the network of " + sessionId + ": " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetworkSetupException("interrupted while setting up the network of " + sessionId);
+        }
+        writeFiles(hostname);
+    }
+
+    private void makeLinks(Path existingNamespace) {
         String ns = namespaceName();
         String h = slot.hostInterface();
-        // A leftover of a crashed session on this slot would make "link add" fail: remove it first.
-        cmd.run(List.of("ip", "link", "del", h), null);
+        List<String> hostSide = new ArrayList<>();
         if (existingNamespace == null) {
-            cmd.require(List.of("ip", "netns", "add", ns), null, "creating network namespace " + ns);
+            hostSide.add("netns add " + ns);
         } else {
             // The same file "ip netns add" makes (so "ip -n", nsenter and "ip netns del" work
             // unchanged), bound to a namespace someone else created.
@@ -125,12 +164,23 @@ public final class SandboxNetwork implements AutoCloseable {
                     "for c in all default lo; do echo 0 > /proc/sys/net/ipv6/conf/$c/disable_ipv6; done"), null,
                     "turning IPv6 on in " + ns);
         }
-        DockerForwarding.allow(cmd, forwardingMarkers, sessionId, h);
-        cmd.require(List.of("ip", "-batch", "-"), String.join("\n",
+        List<String> veth = List.of(
                 "link add " + h + " type veth peer name eth0 netns " + ns,
                 "addr add " + slot.host4().getHostAddress() + "/30 dev " + h,
                 "addr add " + slot.host6().getHostAddress() + "/64 dev " + h + " nodad",
-                "link set " + h + " up", ""), "creating veth pair " + h);
+                "link set " + h + " up");
+        hostSide.addAll(veth);
+        HostCommands.Result made = cmd.run(List.of("ip", "-batch", "-"), String.join("\n", hostSide) + "\n");
+        if (!made.ok() && Files.exists(namespacePath())) {
+            // Most likely a leftover of a crashed session holding this slot's interface name (the
+            // sweep found no claim for it): remove it and make the pair once more.
+            cmd.run(List.of("ip", "link", "del", h), null);
+            made = cmd.run(List.of("ip", "-batch", "-"), String.join("\n", veth) + "\n");
+        }
+        if (!made.ok()) {
+            throw new NetworkSetupException("creating network namespace " + ns + " and veth pair " + h
+                    + " failed (ip -batch): " + made.stderr().strip());
+        }
         cmd.require(List.of("ip", "-n", ns, "-batch", "-"), String.join("\n",
                 "link set lo up",
                 "addr add " + slot.sandbox4().getHostAddress() + "/30 dev eth0",
@@ -138,17 +188,21 @@ public final class SandboxNetwork implements AutoCloseable {
                 "link set eth0 up",
                 "route add default via " + slot.host4().getHostAddress(),
                 "route add default via " + slot.host6().getHostAddress(), ""), "configuring eth0 in " + ns);
-        cmd.require(List.of("nft", "-f", "-"), tableScript(), "installing nft table " + tableName());
-        writeFiles(hostname);
     }
 
-    /** The nft table: NAT for egress, no way from the sandbox into the host but DNS and redirects. */
-    String tableScript() {
+    /**
+     * The nft table: NAT for egress, no way from the sandbox into the host but DNS and redirects.
+     * DNS redirects live in a chain of their own, {@code dns}, which {@link #redirectDns} and
+     * {@link #forwardDnsUpstream} flush and refill in one transaction: no moment without one.
+     */
+    String tableScript(InetAddress dnsUpstream) {
         String h = '"' + slot.hostInterface() + '"';
         String gw4 = slot.host4().getHostAddress();
         String gw6 = slot.host6().getHostAddress();
         return "table inet " + tableName() + " {\n"
-                + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n  }\n"
+                + "  chain dns {\n" + (dnsUpstream == null ? "" : "    " + dnsForwardRule(dnsUpstream) + "\n") + "  }\n"
+                + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n"
+                + "    jump dns\n  }\n"
                 + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n"
                 + "    ip saddr " + slot.subnet4().getHostAddress() + "/30 oifname != " + h + " masquerade\n"
                 + "    ip6 saddr " + slot.subnet6() + " oifname != " + h + " masquerade\n  }\n"
@@ -246,12 +300,34 @@ public final class SandboxNetwork implements AutoCloseable {
      *     the kernel does not route to 127/8 from another interface) or a foreign address
      */
     public Rule redirectTcp(int port, InetSocketAddress hostListener) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port out of range: " + port);
+        return redirectTcp(List.of(port), hostListener);
+    }
+
+    /** Like {@link #redirectTcp(int, InetSocketAddress)} for several ports, in one rule (one nft run). */
+    public Rule redirectTcp(List<Integer> ports, InetSocketAddress hostListener) {
+        return addRule("prerouting", tcpRedirectRule(ports, hostListener));
+    }
+
+    private String tcpRedirectRule(List<Integer> ports, InetSocketAddress hostListener) {
+        if (ports.isEmpty() || ports.stream().anyMatch(p -> p < 1 || p > 65535)) {
+            throw new IllegalArgumentException("ports out of range or none: " + ports);
         }
         requireRedirectable(hostListener);
-        return addRule("prerouting", "iifname \"" + hostInterface() + "\" meta l4proto tcp th dport " + port
-                + " redirect to :" + hostListener.getPort());
+        String dport = ports.size() == 1 ? ports.getFirst().toString()
+                : "{ " + String.join(", ", ports.stream().map(String::valueOf).toList()) + " }";
+        return "iifname \"" + hostInterface() + "\" meta l4proto tcp th dport " + dport + " redirect to :" + hostListener.getPort();
+    }
+
+    /**
+     * {@link #redirectTcp(List, InetSocketAddress)} and, when {@code dnsListener} is not null,
+     * {@link #redirectDns}, in one nft run (one transaction): each run is a process on the
+     * session's start path, and the two listeners start together.
+     */
+    public synchronized void redirect(List<Integer> tcpPorts, InetSocketAddress tcpListener, InetSocketAddress dnsListener) {
+        requireOpen();
+        String script = "add rule inet " + tableName() + " prerouting " + tcpRedirectRule(tcpPorts, tcpListener) + "\n"
+                + (dnsListener == null ? "" : dnsChainScript(dnsRedirectRules(dnsListener)));
+        cmd.require(List.of("nft", "-f", "-"), script, "redirecting the sandbox's traffic in " + tableName());
     }
 
     /** Like {@link #redirectTcp} for every TCP port except those listed (e.g. the DNS port). */
@@ -268,30 +344,55 @@ public final class SandboxNetwork implements AutoCloseable {
      * host listening at {@code hostListener} (wildcard or gateway address); replaces any earlier
      * DNS rule, including {@link #forwardDnsUpstream}.
      */
-    public synchronized void redirectDns(InetSocketAddress hostListener) {
+    public void redirectDns(InetSocketAddress hostListener) {
+        replaceDnsRules(dnsRedirectRules(hostListener));
+    }
+
+    private List<String> dnsRedirectRules(InetSocketAddress hostListener) {
         requireRedirectable(hostListener);
-        clearDnsRules();
-        dnsRules.add(addRule("prerouting", "iifname \"" + hostInterface() + "\" ip daddr " + gateway4().getHostAddress()
-                + " meta l4proto { tcp, udp } th dport 53 redirect to :" + hostListener.getPort()));
-        dnsRules.add(addRule("prerouting", "iifname \"" + hostInterface() + "\" ip6 daddr " + gateway6().getHostAddress()
-                + " meta l4proto { tcp, udp } th dport 53 redirect to :" + hostListener.getPort()));
+        return List.of(
+                "iifname \"" + hostInterface() + "\" ip daddr " + gateway4().getHostAddress()
+                        + " meta l4proto { tcp, udp } th dport 53 redirect to :" + hostListener.getPort(),
+                "iifname \"" + hostInterface() + "\" ip6 daddr " + gateway6().getHostAddress()
+                        + " meta l4proto { tcp, udp } th dport 53 redirect to :" + hostListener.getPort());
     }
 
     /**
      * Until a tether DNS server answers for the sandbox: queries to the gateway go on, unchanged,
      * to the host's own resolver (DNAT). Loopback resolvers cannot be reached this way.
      */
-    public synchronized void forwardDnsUpstream(InetAddress upstream) {
+    public void forwardDnsUpstream(InetAddress upstream) {
+        requireReachableResolver(upstream);
+        replaceDnsRules(List.of(dnsForwardRule(upstream)));
+    }
+
+    private static void requireReachableResolver(InetAddress upstream) {
         if (upstream.isLoopbackAddress()) {
             throw new IllegalArgumentException("the host's resolver " + upstream.getHostAddress()
                     + " is on loopback, which the sandbox cannot reach; run a DNS server on the gateway instead");
         }
-        clearDnsRules();
+    }
+
+    private String dnsForwardRule(InetAddress upstream) {
         String family = upstream instanceof Inet4Address ? "ip" : "ip6";
         String to = upstream instanceof Inet4Address ? upstream.getHostAddress() : "[" + upstream.getHostAddress() + "]";
         String daddr = upstream instanceof Inet4Address ? gateway4().getHostAddress() : gateway6().getHostAddress();
-        dnsRules.add(addRule("prerouting", "iifname \"" + hostInterface() + "\" " + family + " daddr " + daddr
-                + " meta l4proto { tcp, udp } th dport 53 dnat " + family + " to " + to));
+        return "iifname \"" + hostInterface() + "\" " + family + " daddr " + daddr
+                + " meta l4proto { tcp, udp } th dport 53 dnat " + family + " to " + to;
+    }
+
+    /** Swaps the {@code dns} chain's rules for {@code rules} in one nft transaction. */
+    private synchronized void replaceDnsRules(List<String> rules) {
+        requireOpen();
+        cmd.require(List.of("nft", "-f", "-"), dnsChainScript(rules), "replacing the DNS rules of " + tableName());
+    }
+
+    private String dnsChainScript(List<String> rules) {
+        StringBuilder script = new StringBuilder("flush chain inet " + tableName() + " dns\n");
+        for (String rule : rules) {
+            script.append("add rule inet ").append(tableName()).append(" dns ").append(rule).append('\n');
+        }
+        return script.toString();
     }
 
     /** The first nameserver of the host's /etc/resolv.conf that the sandbox can be forwarded to. */
@@ -316,13 +417,6 @@ public final class SandboxNetwork implements AutoCloseable {
         return Optional.empty();
     }
 
-    private void clearDnsRules() {
-        for (Rule r : dnsRules) {
-            removeRule(r);
-        }
-        dnsRules.clear();
-    }
-
     private void requireRedirectable(InetSocketAddress listener) {
         InetAddress a = listener.getAddress();
         if (a == null || listener.getPort() < 1) {
@@ -341,9 +435,7 @@ public final class SandboxNetwork implements AutoCloseable {
 
     /** Adds {@code rule} to {@code chain} of the session's table and returns its handle. */
     public synchronized Rule addRule(String chain, String rule) {
-        if (closed) {
-            throw new IllegalStateException("network of session " + sessionId + " is closed");
-        }
+        requireOpen();
         String out = cmd.require(List.of("nft", "-e", "-a", "add", "rule", "inet", tableName(), chain, rule), null,
                 "adding nft rule to " + tableName() + " " + chain);
         Matcher m = HANDLE.matcher(out);
@@ -351,6 +443,12 @@ public final class SandboxNetwork implements AutoCloseable {
             throw new NetworkSetupException("nft did not report a handle for rule '" + rule + "': " + out.strip());
         }
         return new Rule(chain, Long.parseLong(m.group(1)), rule);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("network of session " + sessionId + " is closed");
+        }
     }
 
     public synchronized void removeRule(Rule rule) {
@@ -372,23 +470,35 @@ public final class SandboxNetwork implements AutoCloseable {
         deleteTree(stateDir);
     }
 
+    /**
+     * The firewall rules, the table and the links go in parallel: they are independent, and each
+     * is a process on the session's stop path.
+     */
     private static List<String> tearDown(HostCommands cmd, Path forwardingMarkers, String sessionId, NetworkSlot slot) {
-        List<String> problems = new ArrayList<>();
         String table = TABLE_PREFIX + sessionId.replace('-', '_');
-        problems.addAll(DockerForwarding.remove(cmd, forwardingMarkers, sessionId));
-        var t = cmd.run(List.of("nft", "delete", "table", "inet", table), null);
-        if (!t.ok() && !t.stderr().contains("No such file")) {
-            problems.add(t.stderr().strip());
+        String ns = NETNS_PREFIX + sessionId;
+        try (var parallel = Executors.newVirtualThreadPerTaskExecutor()) {
+            var forwarding = parallel.submit(() -> DockerForwarding.remove(cmd, forwardingMarkers, sessionId));
+            var dropTable = parallel.submit(() -> cmd.run(List.of("nft", "delete", "table", "inet", table), null));
+            // Deleting one end of a veth pair deletes both; -force: the namespace goes even when the link is gone.
+            var links = parallel.submit(() -> cmd.run(List.of("ip", "-force", "-batch", "-"),
+                    (slot == null ? "" : "link del " + slot.hostInterface() + "\n") + "netns del " + ns + "\n"));
+            List<String> problems = new ArrayList<>(forwarding.get());
+            var t = dropTable.get();
+            if (!t.ok() && !t.stderr().contains("No such file")) {
+                problems.add(t.stderr().strip());
+            }
+            var n = links.get();
+            if (!n.ok() && Files.exists(NETNS_DIR.resolve(ns))) {
+                problems.add(n.stderr().strip());
+            }
+            return problems;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of("interrupted while removing the network of " + sessionId);
+        } catch (ExecutionException e) {
+            return List.of("removing the network of " + sessionId + ": " + e.getCause());
         }
-        if (slot != null) {
-            // Deleting one end of a veth pair deletes both.
-            cmd.run(List.of("ip", "link", "del", slot.hostInterface()), null);
-        }
-        var n = cmd.run(List.of("ip", "netns", "del", NETNS_PREFIX + sessionId), null);
-        if (!n.ok() && Files.exists(NETNS_DIR.resolve(NETNS_PREFIX + sessionId))) {
-            problems.add(n.stderr().strip());
-        }
-        return problems;
     }
 
     /**

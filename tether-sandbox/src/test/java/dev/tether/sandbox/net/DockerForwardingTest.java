@@ -80,7 +80,9 @@ class DockerForwardingTest {
         assertThat(forwarded()).as("docker's FORWARD DROP before tether's rules").isFalse();
         assertThat(DockerForwarding.chainNeedingRules(inHost, "iptables")).isEqualTo("DOCKER-USER");
         DockerForwarding.allow(inHost, markers, "fwdtest", "tthfw0");
-        assertThat(markers.resolve("fwdtest")).exists();
+        // The marker says which tool put the rules in which chain (ip6tables has no DOCKER-USER in
+        // this "host"), so the stop deletes them without listing the firewall.
+        assertThat(markers.resolve("fwdtest")).hasContent("iptables DOCKER-USER tthfw0");
         assertThat(forwarded()).as("with tether's DOCKER-USER rules").isTrue();
         assertThat(DockerForwarding.remove(inHost, markers, "fwdtest")).isEmpty();
         assertThat(markers.resolve("fwdtest")).doesNotExist();
@@ -115,10 +117,13 @@ class DockerForwardingTest {
     }
 
     @Test
-    void rulesLeftByACrashBetweenTheMarkerAndTheEndOfAllowAreSwept() {
+    void rulesLeftByACrashBetweenTheMarkerAndTheEndOfAllowAreSwept() throws Exception {
         dockerLayout();
         DockerForwarding.allow(inHost, markers, "crashed", "tthfw0");
         // The session's tether died before removing anything: only the sweep is left to do it.
+        // An empty marker (written by a tether before markers said where the rules went) means
+        // listing every tool's table.
+        Files.writeString(markers.resolve("crashed"), "");
         assertThat(DockerForwarding.sweep(inHost, markers, s -> false)).isEmpty();
         assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).contains("tether-crashed");
         assertThat(DockerForwarding.sweep(inHost, markers, "crashed"::equals)).isEmpty();
@@ -137,5 +142,20 @@ class DockerForwardingTest {
         assertThat(DockerForwarding.remove(inHost, markers, "unrecorded")).isEmpty();
         assertThat(DockerForwarding.sweep(inHost, markers, s -> true)).isEmpty();
         assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).contains("tether-unrecorded");
+    }
+
+    @Test
+    void aRuleRemovedBySomeoneElseFallsBackToListing() {
+        dockerLayout();
+        DockerForwarding.allow(inHost, markers, "fwdtest", "tthfw0");
+        // One of the two rules deleted behind tether's back: deleting both in one transaction fails,
+        // so the stop lists the chain and deletes what is left of the session's.
+        inHost.require(List.of("iptables", "-D", "DOCKER-USER", "-i", "tthfw0", "-m", "comment", "--comment",
+                "tether-fwdtest", "-j", "ACCEPT"), null, "someone else");
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).contains("tether-fwdtest");
+        assertThat(DockerForwarding.remove(inHost, markers, "fwdtest")).isEmpty();
+        assertThat(inHost.run(List.of("iptables", "-S"), null).stdout()).doesNotContain("tether-fwdtest")
+                .contains("-A DOCKER-USER -j RETURN");
+        assertThat(markers.resolve("fwdtest")).doesNotExist();
     }
 }

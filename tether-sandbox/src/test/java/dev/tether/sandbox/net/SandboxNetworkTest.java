@@ -143,4 +143,50 @@ class SandboxNetworkTest {
         assertThat(new HostCommands().run(List.of("nft", "list", "table", "inet", net.tableName()), null).ok()).isFalse();
         assertThat(new NetworkSlots(state.resolve("slots")).claims()).isEmpty();
     }
+
+    @Test
+    void aLeftoverInterfaceOnTheSlotIsReplaced() throws Exception {
+        // Every slot but one claimed, and an interface with that slot's name already there (a crash
+        // between "link add" and anything recording it): create removes it and makes the pair.
+        Path slots = state.resolve("slots");
+        Files.createDirectories(slots);
+        int free = 4242;
+        for (int i = 0; i < NetworkSlot.COUNT; i++) {
+            if (i != free) {
+                Files.writeString(slots.resolve(Integer.toString(i)), "someone-else");
+            }
+        }
+        String leftover = new NetworkSlot(free).hostInterface();
+        new HostCommands().require(List.of("ip", "link", "add", leftover, "type", "veth", "peer", "name", leftover + "p"), null, "leftover");
+        try (SandboxNetwork next = SandboxNetwork.create(id("l"), "box", new HostCommands(), state)) {
+            assertThat(next.hostInterface()).isEqualTo(leftover);
+            assertThat(inside(next, "ip -4 addr show eth0").stdout()).contains(next.sandboxAddress4().getHostAddress());
+            assertThat(new HostCommands().run(List.of("ip", "link", "show", leftover), null).stdout())
+                    .contains("link-netns " + next.namespaceName());
+        } finally {
+            new HostCommands().run(List.of("ip", "link", "del", leftover), null);
+        }
+    }
+
+    @Test
+    void dnsRulesAreSwappedInOneChainAndBothProxyPortsShareOneRule() throws Exception {
+        InetAddress upstream = InetAddress.ofLiteral("192.0.2.53");
+        try (SandboxNetwork net = SandboxNetwork.create(id("d"), "box", upstream)) {
+            String dns = new HostCommands().require(List.of("nft", "list", "chain", "inet", net.tableName(), "dns"), null, "list");
+            assertThat(dns).contains("dnat ip to 192.0.2.53");
+            net.redirectDns(new InetSocketAddress(net.gateway4(), 5353));
+            dns = new HostCommands().require(List.of("nft", "list", "chain", "inet", net.tableName(), "dns"), null, "list");
+            assertThat(dns).doesNotContain("dnat").contains("redirect to :5353")
+                    .contains("ip daddr " + net.gateway4().getHostAddress())
+                    .contains("ip6 daddr " + NetworkSlot.PREFIX6 + Integer.toHexString(net.slot().index()) + "::1");
+            SandboxNetwork.Rule proxy = net.redirectTcp(List.of(80, 443), new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 8080));
+            String pre = new HostCommands().require(List.of("nft", "-a", "list", "chain", "inet", net.tableName(), "prerouting"),
+                    null, "list");
+            assertThat(pre).contains("jump dns").contains("dport { 80, 443 } redirect to :8080 # handle " + proxy.handle());
+            assertThatThrownBy(() -> net.forwardDnsUpstream(InetAddress.getLoopbackAddress()))
+                    .hasMessageContaining("on loopback");
+        } finally {
+            // create(sessionId, hostname, upstream) keeps its state in /run/tether/net: closed above.
+        }
+    }
 }
