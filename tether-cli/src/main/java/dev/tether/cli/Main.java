@@ -45,8 +45,8 @@ public final class Main {
     /**
      * What a spare does before it waits, all of it work every session does first: picocli's model
      * of {@code run} built and a command line parsed (nothing executed), a policy compiled, the
-     * proxy's native libraries and libbpf loaded, and the monitor's and guards' BPF objects loaded
-     * into the kernel.
+     * proxy's native libraries loaded and its start run once on loopback, libbpf loaded, and the
+     * monitor's and guards' BPF objects loaded into the kernel.
      */
     private static PreloadedKernelObjects warmUp() {
         newCommandLine(new String[] {"run"}).parseArgs("run", "--engine", "builtin", "-q", "--", "true");
@@ -55,7 +55,7 @@ public final class Main {
         dev.tether.policy.PolicyLoader.parse(dev.tether.policy.StarterPolicy.forProject(
                 java.nio.file.Path.of("/nonexistent/tether-warm-up"), "claude"), "warm-up");
         try {
-            dev.tether.proxy.TetherProxy.loadNativeLibraries();
+            dev.tether.proxy.TetherProxy.warmUp();
             return PreloadedKernelObjects.load(dev.tether.kernel.ffm.LibBpf.load());
         } catch (RuntimeException e) {
             return PreloadedKernelObjects.NONE; // no libbpf here: the session says so itself

@@ -23,6 +23,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,29 @@ public final class TetherProxy implements AutoCloseable {
     public static void loadNativeLibraries() {
         Epoll.isAvailable();
         OpenSsl.isAvailable();
+    }
+
+    /**
+     * For a JVM that will start a proxy later (a spare): the native libraries loaded, and the code
+     * every start runs first run once: the upstream TLS context built from the trust store, an
+     * event loop started and a listener bound on loopback, then all of it closed again.
+     */
+    public static void warmUp() {
+        loadNativeLibraries();
+        try {
+            ProxyRuntime.upstreamContext(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK, java.util.List.of());
+            boolean epoll = Epoll.isAvailable();
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            try {
+                bind(group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,
+                        new io.netty.channel.ChannelInboundHandlerAdapter(),
+                        new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0)).close().syncUninterruptibly();
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            // only a head start: the session's own start reports what fails
+        }
     }
 
     /**

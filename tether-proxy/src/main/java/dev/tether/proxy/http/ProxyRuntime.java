@@ -48,9 +48,18 @@ public final class ProxyRuntime implements AutoCloseable {
         this.sink = sink;
         this.secrets = secrets;
         this.socketChannelClass = socketChannelClass;
-        this.upstreamTls = SslContextBuilder.forClient()
+        this.upstreamTls = upstreamContext(provider, config.extraUpstreamTrust());
+    }
+
+    /**
+     * The client-side TLS context towards upstream servers: the system's trust anchors plus
+     * {@code extra}. Building it reads and parses the whole trust store (~50 ms of a warm
+     * session's start, most of it the first time in a JVM): spares build one ahead.
+     */
+    public static SslContext upstreamContext(SslProvider provider, java.util.List<X509Certificate> extra) throws SSLException {
+        return SslContextBuilder.forClient()
                 .sslProvider(provider)
-                .trustManager(trust(config.extraUpstreamTrust()))
+                .trustManager(trust(extra))
                 .endpointIdentificationAlgorithm("HTTPS")
                 // Offer upstream only what the proxy speaks to the client side: HTTP/1.1.
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
