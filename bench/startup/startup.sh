@@ -5,8 +5,8 @@
 # timing, commands interleaved round by round so load changes hit all of them alike). tether is
 # started by ./tether (TETHER_JAR=copy): its JVM options and AOT cache, trained by one session;
 # the "warm start" rows with TETHER_SPARE=1 (a spare tether started by the previous such run).
-# With BEFORE_JAR=path, an older tether.jar is measured in the same rounds, started as the old
-# launcher did (dynamic AppCDS archive, --enable-native-access on the command line).
+# With BEFORE_JAR=path, an older tether.jar (one with the AOT launcher and tether-attach) is measured
+# in the same rounds, cold and warm, started by this launcher on a copy of its own.
 #
 #   sudo [BEFORE_JAR=old/tether.jar] bench/startup/startup.sh [RUNS]   (default 15; prints medians)
 set -euo pipefail
@@ -39,15 +39,16 @@ add "bwrap ... true (baseline)" \
   bwrap --unshare-pid --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib64 /lib64 --symlink usr/lib /lib \
   --proc /proc --dev /dev true
 if [[ -n "${BEFORE_JAR:-}" ]]; then
+  # The older build started by this launcher on a copy of its own (its own start-up cache and
+  # native directory, trained by one session), cold and warm (a spare socket of its own).
   cp "$BEFORE_JAR" "$WORK/jar/before.jar"
-  BEFORE=("$JAVA" --enable-native-access=ALL-UNNAMED -XX:SharedArchiveFile="$WORK/before.jsa" -Xlog:cds=off
-          -Xlog:cds+dynamic=off -jar "$WORK/jar/before.jar")
-  "$JAVA" --enable-native-access=ALL-UNNAMED -XX:ArchiveClassesAtExit="$WORK/before.jsa" -Xlog:cds=off \
-    -Xlog:cds+dynamic=off -jar "$WORK/jar/before.jar" run --engine builtin -q -- true >/dev/null 2>&1
+  BEFORE=(env TETHER_JAR="$WORK/jar/before.jar" "$ROOT/tether")
+  BEFORE_WARM=(env TETHER_JAR="$WORK/jar/before.jar" TETHER_SPARE=1 TETHER_SPARE_SOCKET="$WORK/spare-before.sock" "$ROOT/tether")
+  "${BEFORE[@]}" run --engine builtin -q -- true >/dev/null 2>&1
   add "before: tether run --engine podman -- true" "${BEFORE[@]}" run --engine podman --image "$IMAGE" -q -- true
   add "before: tether run --engine builtin -- true" "${BEFORE[@]}" run --engine builtin -q -- true
-  add "before: tether run --engine builtin --no-network -- true" "${BEFORE[@]}" run --engine builtin --no-network -q -- true
-  add "before: java -jar tether.jar --version (JVM floor)" "${BEFORE[@]}" --version
+  add "before: tether run --engine builtin -- true, warm start" "${BEFORE_WARM[@]}" run --engine builtin -q -- true
+  add "before: tether run --engine podman -- true, warm start" "${BEFORE_WARM[@]}" run --engine podman --image "$IMAGE" -q -- true
 fi
 add "tether run --engine podman -- true" "${TETHER[@]}" run --engine podman --image "$IMAGE" -q -- true
 add "tether run --engine builtin -- true" "${TETHER[@]}" run --engine builtin -q -- true
