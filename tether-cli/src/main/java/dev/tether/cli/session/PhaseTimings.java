@@ -42,7 +42,26 @@ final class PhaseTimings {
                 ageNs = 0; // the first phase then starts here, and its line says so
             }
         }
-        return new PhaseTimings(on, System.nanoTime() - ageNs);
+        PhaseTimings timings = new PhaseTimings(on, System.nanoTime() - ageNs);
+        if (on && ageNs > 0) {
+            handoverNote(System.getProperty("tether.spare.handover"), timings.originNs).ifPresent(timings::note);
+        }
+        return timings;
+    }
+
+    /**
+     * For a session a spare took: when it accepted the client's connection and when it had taken
+     * the command ({@code "acceptedNs,takenNs"}, nanoTime, set by {@code SpareProcess}), counted
+     * from the client's start.
+     */
+    static java.util.Optional<String> handoverNote(String handover, long originNs) {
+        if (handover == null || !handover.matches("-?\\d{1,19},-?\\d{1,19}")) {
+            return java.util.Optional.empty();
+        }
+        String[] ns = handover.split(",");
+        return java.util.Optional.of(String.format(Locale.ROOT, "spare: the client's connection accepted %.1f ms and"
+                + " its command taken (request read and checked, stdio taken) %.1f ms after the client started",
+                (Long.parseLong(ns[0]) - originNs) / 1e6, (Long.parseLong(ns[1]) - originNs) / 1e6));
     }
 
     /**

@@ -164,6 +164,7 @@ public final class SpareProcess {
                 selector.select(RETIRE_CHECK.toMillis());
                 selector.selectedKeys().clear();
                 SocketChannel client = server.accept();
+                long acceptedNs = System.nanoTime();
                 if (client == null) {
                     if (!key.equals(fileKey(socket).orElse(null)) || rebuilt.getAsBoolean()
                             || System.nanoTime() - idleSince > IDLE_LIMIT.toNanos()) {
@@ -210,6 +211,8 @@ public final class SpareProcess {
                 server.close();
                 selector.close();
                 System.setProperty("tether.spare.client", Integer.toString(r.pid()));
+                // For TETHER_TIMINGS: where the hand-over's time went (PhaseTimings).
+                System.setProperty("tether.spare.handover", acceptedNs + "," + System.nanoTime());
                 client.configureBlocking(true);
                 client.write(ByteBuffer.wrap(new byte[] {'Y'}));
                 Adopted<T> adopted = new Adopted<>(client, r.arguments(), prepared);

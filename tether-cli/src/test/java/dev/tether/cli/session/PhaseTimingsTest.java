@@ -42,4 +42,13 @@ class PhaseTimingsTest {
         long jvmUptimeNs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
         assertThat(age).isGreaterThanOrEqualTo(jvmUptimeNs - 30_000_000L); // /proc clocks tick every 10 ms
     }
+
+    @Test
+    void aSparesHandOverIsCountedFromTheClientsStart() {
+        assertThat(PhaseTimings.handoverNote("1080000000,1125500000", 1_000_000_000L)).contains(
+                "spare: the client's connection accepted 80.0 ms and its command taken (request read and checked,"
+                        + " stdio taken) 125.5 ms after the client started");
+        assertThat(PhaseTimings.handoverNote(null, 0)).isEmpty();
+        assertThat(PhaseTimings.handoverNote("12,x", 0)).isEmpty();
+    }
 }
