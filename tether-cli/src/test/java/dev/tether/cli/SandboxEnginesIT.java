@@ -361,9 +361,12 @@ class SandboxEnginesIT {
         }
         for (String engine : engines) {
             Process p = new ProcessBuilder(engine, "ps", "-a", "-q", "--filter", "label=dev.tether.session=" + session)
-                    .redirectErrorStream(true).start();
+                    .redirectError(ProcessBuilder.Redirect.PIPE).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            p.waitFor();
+            String problem = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            // A failing "ps" (e.g. a docker socket left from before a reboot, no daemon) says so;
+            // its message is not a container.
+            assertThat(p.waitFor()).as(engine + " ps: " + problem).isZero();
             if (!out.isEmpty()) {
                 return true;
             }

@@ -166,10 +166,14 @@ class ControlPlaneSandboxIT {
         return JSON.readTree(r.body());
     }
 
-    private static void await(Path p) throws InterruptedException {
+    /**
+     * Waits for the line the sandbox's shell writes to {@code p} ({@code echo $? > p}): the file
+     * exists, truncated, before the shell writes the line into it, so existing is not enough.
+     */
+    private static void awaitLine(Path p) throws Exception {
         long deadline = System.nanoTime() + SESSION.toNanos();
-        while (!Files.exists(p)) {
-            assertThat(System.nanoTime()).as("waiting for " + p).isLessThan(deadline);
+        while (!Files.exists(p) || !Files.readString(p).endsWith("\n")) {
+            assertThat(System.nanoTime()).as("waiting for a line in " + p).isLessThan(deadline);
             Thread.sleep(50);
         }
     }
@@ -191,13 +195,13 @@ class ControlPlaneSandboxIT {
                 + " rm notes.txt; echo $? > w/r2; until [ -e w/go2 ]; do sleep 0.1; done; rm other.txt 2>/dev/null; echo $? > w/r3");
         String session = sessionId();
         URI url = tether.awaitControlUi();
-        await(w.resolve("r1"));
+        awaitLine(w.resolve("r1"));
         assertThat(setMode(url, session, "permissive").path("mode").asText()).isEqualToIgnoringCase("permissive");
         touch(w.resolve("go"));
-        await(w.resolve("r2"));
+        awaitLine(w.resolve("r2"));
         setMode(url, session, "enforce");
         touch(w.resolve("go2"));
-        await(w.resolve("r3"));
+        awaitLine(w.resolve("r3"));
         assertThat(Files.readString(w.resolve("r1")).strip()).as("enforce: rm refused").isEqualTo("1");
         assertThat(Files.readString(w.resolve("r2")).strip()).as("permissive: rm let through").isEqualTo("0");
         assertThat(Files.readString(w.resolve("r3")).strip()).as("enforce again: rm refused").isEqualTo("1");
