@@ -23,7 +23,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -86,7 +85,7 @@ public final class TetherProxy implements AutoCloseable {
     public static void warmUp() {
         loadNativeLibraries();
         try {
-            ProxyRuntime.upstreamContext(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK, java.util.List.of());
+            ProxyRuntime.upstreamContext(ProxyRuntime.preferredProvider(), java.util.List.of());
             boolean epoll = Epoll.isAvailable();
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             try {

@@ -38,7 +38,12 @@ public final class ProxyRuntime implements AutoCloseable {
     /** Leaf minting (one ECDSA signature) runs beside the upstream handshake, not after it. */
     final ExecutorService mintThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ConcurrentHashMap<String, SslContext> serverContexts = new ConcurrentHashMap<>();
-    private final SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    private final SslProvider provider = preferredProvider();
+
+    /** BoringSSL (netty-tcnative) where it loads, else the JDK's TLS. */
+    public static SslProvider preferredProvider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
 
     public ProxyRuntime(ProxyConfig config, CertificateAuthority ca, ProxyDecisions decisions, ProxyEventSink sink,
             SecretResolver secrets, Class<? extends SocketChannel> socketChannelClass) throws SSLException {

@@ -68,23 +68,17 @@ public final class SandboxNetwork implements AutoCloseable {
     }
 
     /**
-     * Creates the namespace, veth pair, addresses, routes and nft table for {@code sessionId}.
-     * On any failure, what was made so far is removed again and the exception says which step failed.
-     */
-    public static SandboxNetwork create(String sessionId, String hostname) {
-        return create(sessionId, hostname, null, null, new HostCommands(), STATE_DIR);
-    }
-
-    /**
-     * Like {@link #create(String, String)}, with the sandbox's DNS queries forwarded to
-     * {@code dnsUpstream} from the start (as {@link #forwardDnsUpstream} would, without its own nft run).
+     * Creates the namespace, veth pair, addresses, routes and nft table for {@code sessionId}, the
+     * sandbox's DNS queries forwarded to {@code dnsUpstream} from the start when it is not null (as
+     * {@link #forwardDnsUpstream} would, without an nft run of its own). On any failure, what was
+     * made so far is removed again and the exception says which step failed.
      */
     public static SandboxNetwork create(String sessionId, String hostname, InetAddress dnsUpstream) {
         return create(sessionId, hostname, null, dnsUpstream, new HostCommands(), STATE_DIR);
     }
 
     /**
-     * Like {@link #create(String, String)}, but the namespace is one that exists already (e.g.
+     * Like {@link #create(String, String, InetAddress)}, but the namespace is one that exists already (e.g.
      * {@code /proc/PID/ns/net} of docker's holder container): it is bind-mounted at
      * {@code /run/netns/tether-SESSION} and configured exactly like a namespace of tether's own.
      */
